@@ -1,0 +1,139 @@
+"""The article model: plain dataclasses with a stable JSON form. No UI, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+def article_id(canonical: str) -> str:
+    """A stable 16-hex-digit id for a canonical URL or an absolute file path."""
+    return hashlib.sha256(canonical.strip().encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class Section:
+    """One heading of the outline.
+
+    Attributes:
+        level: 1 for top-level sections, 2 for their sub-points, ...
+        title: The heading text, plain.
+        anchor: A slug unique within the article (see :mod:`termreader.outline`).
+        position: The 0-based line of the heading in the Markdown ``body``.
+    """
+
+    level: int
+    title: str
+    anchor: str
+    position: int = 0
+
+
+@dataclass(slots=True)
+class Link:
+    """An inline link of the body, in document order."""
+
+    title: str
+    url: str
+
+
+@dataclass(slots=True)
+class Related:
+    """An entry of the article's related list. ``url`` may be None (resolved by title)."""
+
+    title: str
+    url: str | None = None
+    count: int = 1
+
+
+@dataclass(slots=True)
+class Position:
+    """A reading position that survives a resize: a section anchor plus lines into it."""
+
+    anchor: str = ""
+    offset: int = 0
+    percent: float = 0.0
+
+
+@dataclass(slots=True)
+class Article:
+    """An article of the library.
+
+    ``body`` is sanitized Markdown. Reading state (``unread``, ``position``, ``finished``) lives
+    here too; the store keeps it in the index, not in the body file.
+    """
+
+    id: str
+    title: str
+    url: str = ""
+    source: str = ""
+    published: datetime | None = None
+    fetched: datetime | None = None
+    language: str = ""
+    body: str = ""
+    kind: str = "markdown"  # markdown | text | html | feed
+    sections: list[Section] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    unread: bool = True
+    position: Position = field(default_factory=Position)
+    finished: bool = False
+
+    # --- JSON form -------------------------------------------------------------------------
+    def meta_dict(self) -> dict[str, Any]:
+        """Everything but the body, JSON-ready (datetimes as ISO 8601)."""
+        data = asdict(self)
+        data.pop("body")
+        data["published"] = _iso(self.published)
+        data["fetched"] = _iso(self.fetched)
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole article, JSON-ready."""
+        data = self.meta_dict()
+        data["body"] = self.body
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """Rebuild an article from :meth:`to_dict` or :meth:`meta_dict` output."""
+        return cls(
+            id=data["id"],
+            title=data.get("title", ""),
+            url=data.get("url", ""),
+            source=data.get("source", ""),
+            published=_parse_iso(data.get("published")),
+            fetched=_parse_iso(data.get("fetched")),
+            language=data.get("language", ""),
+            body=data.get("body", ""),
+            kind=data.get("kind", "markdown"),
+            sections=[Section(**s) for s in data.get("sections", [])],
+            links=[Link(**x) for x in data.get("links", [])],
+            related=[Related(**r) for r in data.get("related", [])],
+            tags=list(data.get("tags", [])),
+            unread=bool(data.get("unread", True)),
+            position=Position(**(data.get("position") or {})),
+            finished=bool(data.get("finished", False)),
+        )
+
+
+def now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_iso(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None

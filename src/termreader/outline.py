@@ -1,0 +1,96 @@
+"""Outline helpers shared by importers and the renderer: slugs, sections, related de-duplication."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from markdown_it import MarkdownIt
+
+from termreader.models import Related, Section
+
+_SLUG_DROP = re.compile(r"[^\w\- ]+", re.UNICODE)
+
+
+def slugify(title: str) -> str:
+    """A GitHub-style anchor: lower case, punctuation dropped, spaces to hyphens; CJK kept."""
+    text = unicodedata.normalize("NFKC", title).strip().lower()
+    text = _SLUG_DROP.sub("", text)
+    text = re.sub(r"\s+", "-", text).strip("-")
+    return text or "section"
+
+
+class Slugger:
+    """Hands out unique anchors within one article: ``intro``, ``intro-1``, ``intro-2``..."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, title: str) -> str:
+        base = slugify(title)
+        count = self._seen.get(base)
+        if count is None:
+            self._seen[base] = 0
+            return base
+        count += 1
+        self._seen[base] = count
+        return f"{base}-{count}"
+
+
+_parser = MarkdownIt("commonmark")
+
+
+def sections_from_markdown(body: str) -> list[Section]:
+    """The headings of a Markdown body, in order, with unique anchors and source lines."""
+    slugger = Slugger()
+    sections: list[Section] = []
+    tokens = _parser.parse(body)
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        inline = tokens[index + 1]
+        title = _plain_inline(inline)
+        level = int(token.tag[1:])
+        line = token.map[0] if token.map else 0
+        sections.append(Section(level=level, title=title, anchor=slugger(title), position=line))
+    return sections
+
+
+def _plain_inline(inline) -> str:  # type: ignore[no-untyped-def]
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def collapse_related(entries: Iterable[Related]) -> list[Related]:
+    """Collapse exact duplicate titles (same title, same url) into one entry with a count.
+
+    Order is first occurrence. An entry without url merges into an earlier one with the same title.
+    """
+    out: list[Related] = []
+    index: dict[str, Related] = {}
+    for entry in entries:
+        title = " ".join(entry.title.split())
+        if not title:
+            continue
+        key = title
+        existing = index.get(key)
+        if existing is not None and (existing.url == entry.url or not entry.url or not existing.url):
+            existing.count += entry.count
+            if not existing.url and entry.url:
+                existing.url = entry.url
+            continue
+        if existing is not None:
+            key = f"{title}\x00{entry.url}"
+            if key in index:
+                index[key].count += entry.count
+                continue
+        item = Related(title=title, url=entry.url, count=entry.count)
+        index[key] = item
+        out.append(item)
+    return out

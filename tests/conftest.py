@@ -1,0 +1,32 @@
+"""Shared fixtures: every test runs against a temporary library and config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test ever touches the user's real library or config."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("TERMREADER_HOME", str(base / "library"))
+    monkeypatch.setenv("TERMREADER_CONFIG", str(base / "config.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    """The folder of test inputs copied from the shared corpus (see fixtures/SOURCES.md)."""
+    return FIXTURES
+
+
+@pytest.fixture
+def library_home(tmp_path: Path) -> Path:
+    """An empty folder for a library."""
+    home = tmp_path / "library"
+    return home
