@@ -52,3 +52,31 @@ def test_wheel_ships_styles_and_samples(tmp_path: Path) -> None:
     assert {Path(n).name for n in shipped_styles} == repo_styles
     assert {Path(n).name for n in shipped_samples} == repo_samples
     assert "termreader/cli.py" in names
+
+
+@pytest.mark.slow
+def test_installed_termreader_lists_samples_from_tmp(tmp_path: Path) -> None:
+    """Fresh venv + ``pip install <repo>``, then ``termreader list --json`` in /tmp (issue 2)."""
+    import json
+    import os
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True, capture_output=True)
+    subprocess.run([*pip, str(ROOT)], check=True, capture_output=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["TERMREADER_HOME"] = str(tmp_path / "lib")
+    result = subprocess.run(
+        [str(venv / "bin" / "termreader"), "list", "--json"],
+        cwd="/tmp",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    titles = {row["title"] for row in rows}
+    assert len(rows) == len([p for p in (ROOT / "sample_articles").iterdir() if p.is_file()])
+    assert "Welcome to termreader" in titles
