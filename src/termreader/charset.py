@@ -307,14 +307,17 @@ def _strict(data: bytes, encoding: str) -> str | None:
 
 
 def _with_declared(data: bytes, encoding: str) -> tuple[str, str]:
-    text = _strict(data, encoding)
-    if text is not None:
-        return text, encoding
-    # Declared wrong: the common case is a UTF-8 page whose template still says gb2312.
-    if encoding != "utf-8":
+    # Declared wrong: the common case is a UTF-8 page whose template still says gb2312. Non-ASCII
+    # text in a legacy charset is almost never valid UTF-8 by accident, while gb18030 (like most
+    # multi-byte charsets) "decodes" UTF-8 bytes into mojibake without an error: so valid UTF-8
+    # with non-ASCII bytes wins over any other declaration.
+    if encoding != "utf-8" and not data.isascii():
         text = _strict(data, "utf-8")
         if text is not None:
             return text, "utf-8"
+    text = _strict(data, encoding)
+    if text is not None:
+        return text, encoding
     # A few stray bytes in an otherwise right declaration: do what a browser does.
     return data.decode(encoding, "replace"), encoding
 

@@ -1,0 +1,365 @@
+"""Feed parsing: real feeds match their expected parses; hostile XML neither expands nor fetches."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from netserver import NetServer, netserver_fixture  # noqa: F401 - provides `netserver`
+
+from termreader.errors import ImportFailed
+from termreader.feeds import discover_feeds, harden, parse_feed, strip_doctype
+from termreader.sanitize import is_clean
+
+FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+FEED_RS = sorted((FEEDS / "feed-rs").glob("*.serde.json"))
+
+
+def _source(expected: Path) -> Path:
+    stem = expected.name.removesuffix(".serde.json")
+    xml = expected.parent / f"{stem}.xml"
+    return xml if xml.exists() else expected.parent / f"{stem}.json"
+
+
+@pytest.mark.parametrize("expected", FEED_RS, ids=lambda p: p.name.removesuffix(".serde.json"))
+def test_feed_rs_feeds_match_expected_titles_and_entries(expected: Path) -> None:
+    want = json.loads(expected.read_text(encoding="utf-8"))
+    feed = parse_feed(_source(expected).read_bytes(), "https://example.org/feed")
+    want_titles = [
+        html.unescape((e.get("title") or {}).get("content") or "") for e in want["entries"]
+    ]
+    assert [e.title for e in feed.entries] == want_titles
+    assert feed.title == html.unescape((want.get("title") or {}).get("content", ""))
+    for wanted, entry in zip(want["entries"], feed.entries, strict=True):
+        if wanted["links"]:  # (an Atom id that is a URL stands in when there is no link)
+            assert entry.link == wanted["links"][0]["href"]
+
+
+def test_feed_rs_set_is_complete() -> None:
+    assert len(FEED_RS) == 23
+
+
+def test_kind_is_sniffed_from_content_not_name() -> None:
+    """rss_2.0_reddit.xml is an Atom feed; feed.json is JSON Feed; feed2.rss is RSS (issue 4)."""
+    assert parse_feed((FEEDS / "feed-rs" / "rss_2.0_reddit.xml").read_bytes()).kind == "atom"
+    assert parse_feed((FEEDS / "trafilatura" / "feed.json").read_bytes()).kind == "json"
+    assert parse_feed((FEEDS / "trafilatura" / "feed2.rss").read_bytes()).kind == "rss"
+    assert parse_feed((FEEDS / "feed-rs" / "rss_1.0_debian.xml").read_bytes()).kind == "rdf"
+
+
+def test_json_feed_fields() -> None:
+    feed = parse_feed(
+        (FEEDS / "trafilatura" / "feed.json").read_bytes(), "https://npr.org/feed.json"
+    )
+    assert feed.title == "Technology" and len(feed.entries) == 25
+    first = feed.entries[0]
+    assert first.link.startswith("https://www.npr.org/2021/10/29/")
+    assert first.published is not None and first.published.tzinfo is not None
+
+
+def test_entry_fields_rss() -> None:
+    feed = parse_feed((FEEDS / "feed-rs" / "rss_2.0_cloudflare.xml").read_bytes())
+    entry = feed.entries[0]
+    assert entry.title == "Privacy-Preserving Compromised Credential Checking"
+    assert entry.published is not None and entry.published.year >= 2019
+    assert entry.content_html or entry.summary_html
+    assert entry.id
+
+
+# --- recovery ---------------------------------------------------------------------------------
+def test_forbidden_control_characters_are_recovered() -> None:
+    """The aotu.io feed carries U+0008, which XML forbids; both entries still parse in full."""
+    data = (FEEDS / "aotu.io.excerpt.atom.xml").read_bytes()
+    assert b"\x08" in data
+    feed = parse_feed(data, "https://aotu.io/atom.xml")
+    assert feed.title == "Aotu.io" and len(feed.entries) == 2
+    for entry in feed.entries:
+        assert len(entry.content_html) > 5000
+        assert "\x08" not in entry.content_html and is_clean(entry.title)
+
+
+def test_truncated_feed_keeps_what_parsed() -> None:
+    data = (FEEDS / "trafilatura" / "feed.json").read_bytes()
+    whole = (FEEDS / "feed-rs" / "atom_mediarss_reddit_1.xml").read_bytes()
+    cut = whole[: len(whole) // 2]
+    feed = parse_feed(cut, "https://reddit.example/feed")
+    assert 5 <= len(feed.entries) < 25
+    assert feed.entries[0].title == "Any reason to keep 1G connections to my servers?"
+    assert data  # the JSON twin is not truncatable into a feed: see next test
+
+
+def test_truncated_json_feed_is_a_one_line_error() -> None:
+    data = (FEEDS / "trafilatura" / "feed.json").read_bytes()
+    with pytest.raises(ImportFailed) as info:
+        parse_feed(data[: len(data) // 2])
+    assert "\n" not in str(info.value) and str(info.value).startswith("not a feed")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\x00\x01binary",
+        b"<html><body><p>A web page</p></body></html>",
+        b'{"a": 1}',
+        b"<?xml version='1.0'?><rss><channel><item><title>unterminated",
+    ],
+    ids=["empty", "binary", "html", "json", "garbage"],
+)
+def test_non_feeds_raise_one_line_import_failed(data: bytes) -> None:
+    try:
+        feed = parse_feed(data)
+    except ImportFailed as error:
+        assert "\n" not in str(error)
+    else:  # a truncated-but-real feed may legitimately yield what parsed
+        assert feed.entries and data.startswith(b"<?xml")
+
+
+def test_invalid_feed_from_feed_rs() -> None:
+    """feed-rs ships rss_2.0_invalid_1.xml without expectations: either entries or one line."""
+    data = (FEEDS / "feed-rs" / "rss_2.0_invalid_1.xml").read_bytes()
+    try:
+        feed = parse_feed(data)
+    except ImportFailed as error:
+        assert "\n" not in str(error)
+    else:
+        assert feed.title == "Reuters: Most Read Articles"
+
+
+# --- legacy charsets (feedparser's own cases) -----------------------------------------------------
+def test_gb2312_without_declaration_is_detected() -> None:
+    feed = parse_feed((FEEDS / "feedparser" / "illformed__chardet__gb2312.xml").read_bytes())
+    assert feed.entries[0].title == "不归移民漫画系列：专业工作"
+
+
+def test_koi8r_without_declaration_is_detected() -> None:
+    feed = parse_feed((FEEDS / "feedparser" / "illformed__chardet__koi8r.xml").read_bytes())
+    assert feed.entries[0].title == "Как пережить новогоднюю ночь"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "encoding__big5.xml",
+        "encoding__utf-16le-bom.xml",
+        "encoding__euc-kr.xml",
+        "encoding__http_application_atom_xml_gb2312_encoding.xml",
+    ],
+)
+def test_declared_legacy_encodings_parse(name: str) -> None:
+    content_type = "application/atom+xml" if "atom" in name else None
+    feed = parse_feed((FEEDS / "feedparser" / name).read_bytes(), content_type=content_type)
+    assert feed.entries == []  # these cases are empty feeds: parsing must simply succeed
+
+
+def test_euc_kr_title() -> None:
+    feed = parse_feed((FEEDS / "feedparser" / "encoding__euc-kr.xml").read_bytes())
+    assert feed.title == "년"
+
+
+def test_utf16_feed_with_items() -> None:
+    text = '<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>十六</title><item><title>条目</title><link>https://ex.org/1</link></item></channel></rss>'
+    feed = parse_feed(b"\xff\xfe" + text.encode("utf-16-le"))
+    assert feed.title == "十六" and feed.entries[0].title == "条目"
+
+
+def test_doctype_with_entity_declarations_and_other_doctypes() -> None:
+    assert (
+        parse_feed(
+            (FEEDS / "feedparser" / "illformed__always_strip_doctype.xml").read_bytes()
+        ).title
+        == "found"
+    )
+    feed = parse_feed(
+        (FEEDS / "feedparser" / "wellformed__rdf__rss090_item_title.xml").read_bytes()
+    )
+    assert feed.entries[0].title == "Item title"
+    parse_feed(
+        (FEEDS / "feedparser" / "wellformed__rdf__doctype_contains_entity_decl.xml").read_bytes()
+    )
+
+
+# --- hostile XML (issue 6) ---------------------------------------------------------------------
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<rss version="2.0"><channel><title>Laughs</title>
+<item><title>&lol9;</title><link>https://ex.org/1</link><description>&lol9;&lol9;</description></item>
+</channel></rss>
+"""
+
+
+def test_billion_laughs_is_not_expanded() -> None:
+    """Issue 6: entity expansion must not happen (3 GB if it did)."""
+    start = time.monotonic()
+    feed = parse_feed(BILLION_LAUGHS)
+    assert time.monotonic() - start < 2
+    assert feed.title == "Laughs" and len(feed.entries) == 1
+    assert "lollol" not in feed.entries[0].title + feed.entries[0].summary_html
+    assert len(feed.entries[0].summary_html) < 200
+
+
+def test_xxe_file_entity_is_not_read(tmp_path: Path) -> None:
+    """Issue 6: an external entity naming a local file must not pull the file in."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    data = f"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>
+<rss version="2.0"><channel><title>XXE &xxe;</title>
+<item><title>t &xxe;</title><link>https://ex.org/1</link><description>&xxe;</description></item>
+</channel></rss>""".encode()
+    feed = parse_feed(data)
+    text = feed.title + feed.entries[0].title + feed.entries[0].summary_html
+    assert "TOP-SECRET" not in text
+    assert feed.entries[0].link == "https://ex.org/1"
+
+
+def test_xxe_network_entity_is_not_fetched(netserver: NetServer) -> None:
+    """Issue 6: external entities and external DTDs over http are never fetched."""
+    entity_url = netserver.add("/entity", "FETCHED", content_type="text/plain")
+    dtd_url = netserver.add("/evil.dtd", '<!ENTITY x "DTD">', content_type="application/xml-dtd")
+    for doctype in (
+        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{entity_url}">]>',
+        f'<!DOCTYPE rss SYSTEM "{dtd_url}">',
+        f'<!DOCTYPE rss [<!ENTITY % p SYSTEM "{dtd_url}"> %p;]>',
+    ):
+        data = f"""<?xml version="1.0"?>{doctype}
+<rss version="2.0"><channel><title>T &xxe;</title><item><title>a &xxe;</title></item></channel></rss>""".encode()
+        feed = parse_feed(data)
+        assert "FETCHED" not in feed.title + feed.entries[0].title
+    assert netserver.hits["/entity"] == 0 and netserver.hits["/evil.dtd"] == 0
+
+
+def test_strip_doctype_only_in_prolog() -> None:
+    data = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY b "]>">]><rss><title>&lt;!DOCTYPE x&gt;</title></rss>'
+    out = strip_doctype(data)
+    assert b"ENTITY" not in out and out.endswith(b"<rss><title>&lt;!DOCTYPE x&gt;</title></rss>")
+    body = b"<rss><description><![CDATA[<!DOCTYPE html>]]></description></rss>"
+    assert strip_doctype(body) == body
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_raise_foreign_errors(data: bytes) -> None:
+    try:
+        feed = parse_feed(data)
+    except ImportFailed:
+        return
+    assert all(is_clean(e.title) for e in feed.entries) and is_clean(feed.title)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_feed_text_fields_are_sanitized(payload: str) -> None:
+    escaped = html.escape(payload).encode("utf-8", "surrogatepass")
+    data = (
+        b'<rss version="2.0"><channel><title>'
+        + escaped
+        + b"</title><item><title>"
+        + escaped
+        + b"</title></item></channel></rss>"
+    )
+    try:
+        feed = parse_feed(harden(data))
+    except ImportFailed:
+        return
+    assert is_clean(feed.title) and all(is_clean(e.title) for e in feed.entries)
+
+
+def test_terminal_escapes_in_feed_are_removed() -> None:
+    data = b'<rss version="2.0"><channel><title>Evil\x1b]2;pwned\x07 feed</title><item><title>a\xc2\x9b31mb\xe2\x80\xaec</title><link>javascript:alert(1)</link></item></channel></rss>'
+    feed = parse_feed(data)
+    assert is_clean(feed.title) and "\x1b" not in feed.title and feed.title.startswith("Evil")
+    assert is_clean(feed.entries[0].title)
+    assert feed.entries[0].link == ""  # javascript: links are dropped
+
+
+# --- discovery ------------------------------------------------------------------------------------
+def test_discover_feeds() -> None:
+    page = """<html><head><base href="https://blog.example/sub/">
+    <link rel="alternate" type="application/rss+xml" href="rss.xml" title="RSS">
+    <link rel="Alternate" type="application/atom+xml; charset=utf-8" href="/atom.xml">
+    <link rel="alternate" type="application/feed+json" href="https://blog.example/feed.json">
+    <link rel="alternate" type="text/html" href="/other.html">
+    <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+    <link rel="stylesheet" href="/x.css">
+    </head><body><link rel="alternate" type="application/rss+xml" href="/late.xml"></body></html>"""
+    assert discover_feeds(page, "https://blog.example/post/1") == [
+        "https://blog.example/sub/rss.xml",
+        "https://blog.example/atom.xml",
+        "https://blog.example/feed.json",
+    ]
+
+
+def test_discover_feeds_none_and_bytes() -> None:
+    assert discover_feeds(b"<html><head><title>x</title></head></html>", "https://a.example/") == []
+    assert discover_feeds(b"\xff\xfe garbage <link", "https://a.example/") == []
+
+
+def test_deep_nesting_neither_crashes_nor_hangs() -> None:
+    """Issue 6: a 10,000-deep nesting inside a feed entry parses in bounded time."""
+    deep = b"<div>" * 10_000 + b"x" + b"</div>" * 10_000
+    start = time.monotonic()
+    feed = parse_feed(
+        b'<rss version="2.0"><channel><title>T</title><item><title>a</title><description><![CDATA['
+        + deep
+        + b"]]></description></item><item><title>b</title>"
+        + b"<y>" * 10_000
+        + b"</y>" * 10_000
+        + b"</item></channel></rss>"
+    )
+    assert [e.title for e in feed.entries] == ["a", "b"]
+    assert time.monotonic() - start < 5
+
+
+def test_entry_count_is_bounded() -> None:
+    items = b"".join(b"<item><title>%d</title></item>" % i for i in range(3000))
+    feed = parse_feed(b'<rss version="2.0"><channel><title>T</title>' + items + b"</channel></rss>")
+    assert len(feed.entries) == 1000 and feed.entries[0].title == "0"
+
+
+def test_relative_links_resolve_against_the_feed_url() -> None:
+    atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+    <title>Rel</title><link href="/"/><id>x</id>
+    <entry><title>One</title><link href="/posts/1"/><id>1</id><content type="html">&lt;p&gt;&lt;a href="../other"&gt;o&lt;/a&gt;&lt;/p&gt;</content></entry>
+    <entry><title>Two</title><link href="posts/2"/><id>2</id></entry></feed>"""
+    feed = parse_feed(atom, "https://blog.example/feeds/atom.xml")
+    assert feed.link == "https://blog.example/"
+    assert [e.link for e in feed.entries] == [
+        "https://blog.example/posts/1",
+        "https://blog.example/feeds/posts/2",
+    ]
+    assert 'href="https://blog.example/other"' in feed.entries[0].content_html
+
+
+def test_json_feed_minimal_and_hostile_fields() -> None:
+    data = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "J\u001b[2Jfeed",
+            "items": [
+                {"id": "1", "url": "/a", "title": "A", "content_text": "plain <b>text</b>"},
+                {"id": "2", "url": "javascript:alert(1)", "content_html": "<p>x</p>"},
+                "not an object",
+            ],
+        }
+    ).encode()
+    feed = parse_feed(data, "https://j.example/feed.json")
+    assert is_clean(feed.title) and feed.title.startswith("J")
+    assert [e.link for e in feed.entries] == ["https://j.example/a", ""]
+    assert feed.entries[0].content_html == "<pre>plain &lt;b&gt;text&lt;/b&gt;</pre>"
