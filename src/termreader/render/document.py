@@ -1,0 +1,789 @@
+"""Parse an article's Markdown once into compact blocks of styled spans, with a fast cache form."""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from termreader.models import Link, Section
+from termreader.sanitize import clean, clean_line
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from termreader.outline import Slugger
+
+# markdown-it (and the outline module, which builds a parser at import) load only when something
+# is parsed: opening a cached article imports neither (about 0.1 s saved at start).
+
+DOC_VERSION = 3
+"""Bumped whenever the block form changes; part of the render cache key (see :func:`cache_name`)."""
+
+CHUNK_SIZE = 48_000
+"""Target size in characters of one incrementally parsed chunk of source."""
+
+FORCE_CUT_FACTOR = 8
+"""A chunk this many times :data:`CHUNK_SIZE` may be cut before a list item (see split_chunks)."""
+
+MAX_DEPTH = 40
+"""Nesting beyond this (quotes, lists) is drawn flat, so a 10,000-deep quote stays readable."""
+
+# Block kinds.
+HEADING = "h"
+PARAGRAPH = "p"
+CODE = "code"
+TABLE = "table"
+RULE = "hr"
+
+Span = tuple[str, str]
+
+# Spans are stored as "text<US>style<US>text<US>style": one JSON string per block loads far
+# faster than nested lists. Sanitized text never holds U+001F (a C0 control).
+_SEP = "\x1f"
+
+
+def _encode_spans(spans: Sequence[Span]) -> str:
+    return _SEP.join(f"{t.replace(_SEP, '')}{_SEP}{s}" for t, s in spans)
+
+
+def _decode_spans(raw: str) -> list[Span]:
+    if not raw:
+        return []
+    parts = raw.split(_SEP)
+    return list(zip(parts[0::2], parts[1::2], strict=False))
+
+
+def cache_name() -> str:
+    """The name under which the render form is cached (changes with :data:`DOC_VERSION`)."""
+    return f"render-v{DOC_VERSION}"
+
+
+class Block:
+    """One block of the document.
+
+    Attributes:
+        kind: ``h``, ``p``, ``code``, ``table`` or ``hr``.
+        line: 0-based source line of the block in the Markdown body.
+        gap: Blank lines drawn before the block (0 inside tight lists).
+        quote: Block-quote depth (a bar per level).
+        indent: Left margin in cells (list nesting); continuation lines hang here.
+        prefix: Bullet or number drawn on the first line, right-aligned in the margin.
+        level: Heading level (``h``); 0 otherwise.
+        anchor: Heading anchor (``h``), unique in the article, equal to the outline's.
+        spans: Styled inline content (``h``, ``p``): ``[text, styles]`` pairs.
+        data: ``code``: ``[language, text]``; ``table``: ``[aligns, rows]`` where each row is a
+            list of cells and each cell a list of spans (the first row is the header).
+    """
+
+    __slots__ = (
+        "kind",
+        "line",
+        "gap",
+        "quote",
+        "indent",
+        "prefix",
+        "level",
+        "anchor",
+        "data",
+        "_spans",
+        "_raw",
+        "_text",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        line: int,
+        gap: int = 1,
+        quote: int = 0,
+        indent: int = 0,
+        prefix: str = "",
+        level: int = 0,
+        anchor: str = "",
+        spans: Sequence[Span] = (),
+        data: Any = None,
+    ) -> None:
+        self.kind = kind
+        self.line = line
+        self.gap = gap
+        self.quote = quote
+        self.indent = indent
+        self.prefix = prefix
+        self.level = level
+        self.anchor = anchor
+        self.data = data
+        self._spans: Sequence[Span] | None = spans
+        self._raw: str | None = None
+        self._text: str | None = None
+
+    @property
+    def spans(self) -> Sequence[Span]:
+        """Styled inline content (decoded from the cache form on first use)."""
+        if self._spans is None:
+            self._spans = _decode_spans(self._raw or "")
+        return self._spans
+
+    @spans.setter
+    def spans(self, value: Sequence[Span]) -> None:
+        self._spans = value
+        self._raw = None
+        self._text = None
+
+    @property
+    def text(self) -> str:
+        """The block's plain text (for search): spans joined, table cells tab-separated."""
+        if self._text is None:
+            if self.kind == CODE:
+                self._text = self.data[1]
+            elif self.kind == TABLE:
+                self._text = "\n".join(
+                    "\t".join("".join(t for t, _ in cell) for cell in row) for row in self.data[1]
+                )
+            elif self._spans is None:
+                self._text = "".join((self._raw or "").split(_SEP)[0::2])
+            else:
+                self._text = "".join(t for t, _ in self._spans)
+        return self._text
+
+    def to_list(self) -> list[Any]:
+        """The compact serial form: spans as one separator-joined string (cheap to load)."""
+        raw = self._raw if self._spans is None else _encode_spans(self._spans)
+        data = self.data
+        if self.kind == TABLE:
+            data = [data[0], [[_encode_spans(cell) for cell in row] for row in data[1]]]
+        return [
+            self.kind,
+            self.line,
+            self.gap,
+            self.quote,
+            self.indent,
+            self.prefix,
+            self.level,
+            self.anchor,
+            raw,
+            data,
+        ]
+
+    @classmethod
+    def from_list(cls, item: list[Any]) -> Block:
+        """Inverse of :meth:`to_list` (span decoding is deferred until the block is drawn)."""
+        kind, line, gap, quote, indent, prefix, level, anchor, raw, data = item
+        if kind == TABLE:
+            data = [data[0], [[_decode_spans(cell) for cell in row] for row in data[1]]]
+        block = cls(kind, line, gap, quote, indent, prefix, level, anchor, (), data)
+        block._spans = None
+        block._raw = raw
+        return block
+
+    def __repr__(self) -> str:
+        return f"Block({self.kind!r}, line={self.line}, text={self.text[:40]!r})"
+
+
+class Document:
+    """The render-ready form of an article: blocks, numbered links and sections.
+
+    A document can grow: :class:`Builder` appends the blocks of later chunks while the first
+    screen is already shown (``complete`` is False until then).
+    """
+
+    def __init__(
+        self,
+        blocks: list[Block] | None = None,
+        links: list[Link] | None = None,
+        *,
+        complete: bool = True,
+    ) -> None:
+        self.blocks: list[Block] = blocks if blocks is not None else []
+        self.links: list[Link] = links if links is not None else []
+        self.complete = complete
+        self.heights: dict[int, list[int]] = {}
+        """Per column width, the line count of every block (gap included), saved with the cache
+        so a cached article is laid out without wrapping anything."""
+        self.changed = False
+        """True when :attr:`heights` gained a width since the last :meth:`to_bytes`."""
+        self.anchors: dict[str, int] = {}
+        self.headings: list[int] = []
+        self._lines: list[int] = []
+        self._top_level: tuple[int, int] | None = None
+        self._index_from(0)
+
+    def _index_from(self, start: int) -> None:
+        for index in range(start, len(self.blocks)):
+            block = self.blocks[index]
+            self._lines.append(block.line)
+            if block.kind == HEADING:
+                self.headings.append(index)
+                self.anchors.setdefault(block.anchor, index)
+
+    def extend(self, blocks: Sequence[Block], links: Sequence[Link], *, complete: bool) -> None:
+        """Append the blocks and links of a further chunk."""
+        start = len(self.blocks)
+        self.heights.clear()
+        self.blocks.extend(blocks)
+        self.links.extend(links)
+        self.complete = complete
+        self._index_from(start)
+
+    # --- queries ------------------------------------------------------------------------------
+    @property
+    def sections(self) -> list[Section]:
+        """The outline: one section per heading, with its source line as ``position``."""
+        return [
+            Section(
+                level=b.level,
+                title=clean_line(b.text),
+                anchor=clean_line(b.anchor),
+                position=b.line,
+            )
+            for b in (self.blocks[i] for i in self.headings)
+        ]
+
+    def top_level(self) -> int:
+        """The heading level of the top-level sections (for ``}`` / ``{``).
+
+        The smallest level among headings not nested in lists or quotes; when a single heading
+        has it (a title), the next level, so a document with an H1 title moves by its H2s.
+        """
+        if self._top_level is not None and self._top_level[0] == len(self.headings):
+            return self._top_level[1]
+        blocks = self.blocks
+        levels = [
+            blocks[i].level for i in self.headings if not (blocks[i].indent or blocks[i].quote)
+        ] or [blocks[i].level for i in self.headings]
+        top = min(levels, default=1)
+        if levels.count(top) == 1 and any(level > top for level in levels):
+            top = min(level for level in levels if level > top)
+        self._top_level = (len(self.headings), top)
+        return top
+
+    def block_at_source_line(self, line: int) -> int:
+        """Index of the block that contains (or last starts before) source ``line``."""
+        return max(0, bisect_right(self._lines, line) - 1)
+
+    def search(self, query: str) -> Iterator[tuple[int, int]]:
+        """Case-insensitive plain-text matches as ``(block index, character offset)``."""
+        needle = query.lower()
+        if not needle:
+            return
+        for index, block in enumerate(self.blocks):
+            hay = block.text
+            if not hay:
+                continue
+            low = hay.lower()
+            if len(low) != len(hay):  # a rare case change that alters length: offsets approximate
+                low = hay.casefold()
+            at = low.find(needle)
+            while at != -1:
+                yield index, at
+                at = low.find(needle, at + max(1, len(needle)))
+
+    # --- cache form ----------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """Serialize (only a complete document should be cached)."""
+        payload = [
+            DOC_VERSION,
+            [b.to_list() for b in self.blocks],
+            [[link.title, link.url] for link in self.links],
+            {str(width): heights for width, heights in self.heights.items()},
+        ]
+        self.changed = False
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Document:
+        """Load a cached document; raises ValueError on a wrong version or garbage."""
+        # Thousands of small objects: the cyclic GC would rescan them all several times.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            version, blocks, links, heights = json.loads(data)
+            if version != DOC_VERSION:
+                raise ValueError(f"render cache version {version} != {DOC_VERSION}")
+            make = Block.from_list
+            # Cached text is cleaned again where it is shown; links and titles leave this
+            # module, so they are cleaned here (defence in depth against an old or hostile cache).
+            document = cls(
+                [make(b) for b in blocks], [Link(clean_line(t), clean_line(u)) for t, u in links]
+            )
+            document.heights = {
+                int(width): list(h) for width, h in heights.items() if len(h) == len(blocks)
+            }
+            return document
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise ValueError(f"bad render cache: {exc}") from None
+        finally:
+            if was_enabled:
+                gc.enable()
+
+
+# --- parsing ------------------------------------------------------------------------------------
+def _make_parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    # The preset's nesting limit is kept: it bounds hostile depth and matches the outline parser.
+    md = MarkdownIt("commonmark")
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    return md
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_REFDEF = re.compile(
+    r"""^ {0,3}\[([^\]\n]{1,999})\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(?:"([^"\n]*)"|'([^'\n]*)'|\(([^)\n]*)\)))?[ \t]*$""",
+    re.MULTILINE,
+)
+_RAW_HTML = re.compile(r"^ {0,3}(<(?:script|pre|style|textarea)\b|<\?|<!\[CDATA\[)", re.I)
+_RAW_END = {"<?": "?>", "<!": "]]>"}
+_LIST_ITEM = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
+
+
+# Hostile nesting: markdown-it stops parsing at its nesting limit and drops the REST of the
+# document, so runs of quote or list markers beyond a sane depth are cut (line count unchanged).
+_DEEP_QUOTE = re.compile(r"^((?:[ \t]{0,3}>){12})(?:[ \t]{0,3}>)+", re.MULTILINE)
+_DEEP_LIST = re.compile(
+    r"^((?:[ \t]*(?:[-+*]|\d{1,9}[.)])[ \t]+){8})(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)+", re.MULTILINE
+)
+
+
+def defuse_nesting(body: str) -> str:
+    """Cap quote and list-marker runs at a sane depth (a 10,000-deep quote stays one quote)."""
+    if ">>>>>>" in body or ">" * 12 in body.replace(" ", ""):
+        body = _DEEP_QUOTE.sub(r"\1", body)
+    return _DEEP_LIST.sub(r"\1", body)
+
+
+def split_chunks(source: str, size: int = CHUNK_SIZE) -> list[tuple[int, str]]:
+    """All chunks of :func:`iter_chunks`, as a list."""
+    return list(iter_chunks(source, size))
+
+
+def iter_chunks(source: str, size: int = CHUNK_SIZE) -> Iterator[tuple[int, str]]:
+    """Split Markdown into ``(first line, text)`` chunks that parse the same as the whole.
+
+    Lazy: the first chunk is ready after scanning only its own lines.
+
+    Cuts only at a blank line followed by an unindented line that is not a list item, outside fenced code, HTML comments
+    and the raw HTML blocks that may hold blank lines (``<pre>``, ``<script>``, ``<style>``,
+    ``<textarea>``, ``<?...?>``, ``<![CDATA[...]]>``), so no block is cut in two.
+    """
+    if len(source) <= size:
+        yield (0, source)
+        return
+    lines = source.split("\n")
+    start = 0
+    length = 0
+    fence: str | None = None
+    raw_end: str | None = None  # inside a raw HTML block (comment, <pre>...): its terminator
+    for index, line in enumerate(lines):
+        length += len(line) + 1
+        match = _FENCE.match(line)
+        if fence is not None:
+            if (
+                match
+                and match.group(1)[0] == fence[0]
+                and len(match.group(1)) >= len(fence)
+                and not line.strip()[len(match.group(1)) :].strip()
+            ):
+                fence = None
+            continue
+        if match:
+            fence = match.group(1)
+            continue
+        if raw_end is not None:
+            if raw_end in line.lower():
+                raw_end = None
+            continue
+        raw = _RAW_HTML.match(line)
+        if raw:
+            end = (
+                _RAW_END[raw.group(1).lower()[:2]]
+                if raw.group(1)[:2] in ("<?", "<!")
+                else (f"</{raw.group(1)[1:].lower()}>")
+            )
+            if end not in line[raw.end() :].lower():
+                raw_end = end
+                continue
+        if "<!--" in line and "-->" not in line.split("<!--")[-1]:
+            raw_end = "-->"
+            continue
+        if (
+            length >= size
+            and not line.strip()
+            and index + 1 < len(lines)
+            and lines[index + 1][:1] not in (" ", "\t", "")
+            # A list item after a blank line may continue a list (and make it loose): cut there
+            # only when a chunk has grown far too big (one giant list), accepting that the list
+            # is then drawn as two.
+            and (length >= size * FORCE_CUT_FACTOR or not _LIST_ITEM.match(lines[index + 1]))
+        ):
+            yield (start, "\n".join(lines[start : index + 1]))
+            start = index + 1
+            length = 0
+    if start < len(lines):
+        yield (start, "\n".join(lines[start:]))
+
+
+class Builder:
+    """Parses a Markdown body chunk by chunk into a growing :class:`Document`.
+
+    One :class:`~termreader.outline.Slugger` and one link counter span all chunks, so anchors and
+    link numbers are the same as for a one-piece parse. Safe to run :meth:`parse_next` in a worker
+    thread (it touches only its own state); hand the results to :meth:`Document.extend`.
+    """
+
+    def __init__(self, body: str, *, chunk_size: int = CHUNK_SIZE) -> None:
+        from termreader.outline import Slugger
+
+        self._md = _make_parser()
+        self._size = max(1, len(body))
+        self._parsed = 0
+        self._chunks = iter_chunks(body, chunk_size)
+        self._pending: tuple[int, str] | None = next(self._chunks, None)
+        self._slugger = Slugger()
+        self._link_count = 0
+        self._references: dict[str, dict[str, str]] = {}
+        if len(body) > chunk_size:
+            self._references = _prescan_references(self._md, body)
+        self._first_block = True
+
+    @property
+    def done(self) -> bool:
+        """True when every chunk has been parsed."""
+        return self._pending is None
+
+    @property
+    def progress(self) -> float:
+        """Parsed fraction of the body (by characters)."""
+        return 1.0 if self.done else min(1.0, self._parsed / self._size)
+
+    def parse_next(self) -> tuple[list[Block], list[Link]]:
+        """Parse the next chunk; returns its blocks and links (empty when done)."""
+        if self._pending is None:
+            return [], []
+        offset, text = self._pending
+        self._pending = next(self._chunks, None)
+        self._parsed += len(text) + 1
+        # Per chunk, so the first screen does not wait for a scan of the whole body.
+        text = defuse_nesting(text)
+        env: dict[str, Any] = {"references": dict(self._references)}
+        tokens = self._md.parse(text, env)
+        conv = _Converter(offset, self._slugger, self._link_count, self._first_block)
+        blocks = conv.run(tokens)
+        if blocks:
+            self._first_block = False
+        self._link_count += len(conv.links)
+        return blocks, conv.links
+
+    def first(self) -> Document:
+        """A document holding the first chunk (complete if there was only one)."""
+        blocks, links = self.parse_next()
+        return Document(blocks, links, complete=self.done)
+
+    def rest(self, document: Document) -> None:
+        """Parse every remaining chunk into ``document`` (synchronously)."""
+        while not self.done:
+            blocks, links = self.parse_next()
+            document.extend(blocks, links, complete=self.done)
+
+
+def parse(body: str) -> Document:
+    """Parse a whole Markdown body (sanitized again here: defence in depth)."""
+    builder = Builder(body)
+    document = builder.first()
+    builder.rest(document)
+    return document
+
+
+def _prescan_references(md: MarkdownIt, body: str) -> dict[str, dict[str, str]]:
+    """Reference definitions of the whole body, so a chunk can use one defined in a later chunk."""
+    from markdown_it.common.utils import normalizeReference
+
+    refs: dict[str, dict[str, str]] = {}
+    for match in _REFDEF.finditer(body):
+        label = match.group(1)
+        if label.startswith("^"):
+            continue  # a footnote definition
+        key = normalizeReference(label)
+        if not key or key in refs:
+            continue
+        href = md.normalizeLink(match.group(2))
+        if not md.validateLink(href):
+            continue
+        title = match.group(3) or match.group(4) or match.group(5) or ""
+        refs[key] = {"title": title, "href": href}
+    return refs
+
+
+class _Converter:
+    """Turns one chunk's token stream into blocks."""
+
+    def __init__(self, offset: int, slugger: Slugger, link_base: int, first: bool) -> None:
+        self.offset = offset
+        self.slugger = slugger
+        self.link_base = link_base
+        self.links: list[Link] = []
+        self.blocks: list[Block] = []
+        self.quote = 0
+        self.lists: list[dict[str, Any]] = []  # open lists: ordered, next number, item count
+        self.items: list[dict[str, Any]] = []  # open items: indent, pending prefix, first
+        self.next_gap = 0 if first else 1
+        self.last_line = offset
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _line(self, token: Any) -> int:
+        if token.map:
+            self.last_line = token.map[0] + self.offset
+        return self.last_line
+
+    def _indent(self) -> int:
+        return self.items[-1]["indent"] if self.items else 0
+
+    def _take_prefix(self) -> str:
+        if self.items and self.items[-1]["prefix"]:
+            prefix = self.items[-1]["prefix"]
+            self.items[-1]["prefix"] = ""
+            return prefix
+        return ""
+
+    def _emit(
+        self, kind: str, token: Any, *, tight: bool = False, opens_list: bool = False, **fields: Any
+    ) -> None:
+        """Append a block. ``tight``: a paragraph of a tight list, drawn without a blank line
+        before it unless it ``opens_list`` (the first item of a top-level list)."""
+        gap = self.next_gap
+        if tight and self.lists and not opens_list:
+            gap = 0
+        prefix = self._take_prefix()
+        self.blocks.append(
+            Block(
+                kind,
+                self._line(token),
+                gap=gap,
+                quote=min(self.quote, MAX_DEPTH),
+                indent=self._indent(),
+                prefix=prefix,
+                **fields,
+            )
+        )
+        self.next_gap = 1
+
+    # --- walk ---------------------------------------------------------------------------------
+    def run(self, tokens: list[Any]) -> list[Block]:
+        index = 0
+        count = len(tokens)
+        while index < count:
+            token = tokens[index]
+            kind = token.type
+            if kind == "heading_open":
+                inline = tokens[index + 1]
+                spans = self.inline(inline.children or [])
+                level = int(token.tag[1:])
+                anchor = self.slugger(_slug_title(inline.children or []))
+                self._emit(
+                    HEADING,
+                    token,
+                    level=level,
+                    anchor=anchor,
+                    spans=[[t, f"{s} h{level}".strip()] for t, s in spans],
+                )
+                index += 3
+                continue
+            if kind == "paragraph_open":
+                inline = tokens[index + 1]
+                spans = self.inline(inline.children or [])
+                first_in_list = bool(self.items) and self.items[-1]["first"]
+                if self.items:
+                    self.items[-1]["first"] = False
+                self._emit(
+                    PARAGRAPH,
+                    token,
+                    tight=token.hidden,
+                    opens_list=first_in_list
+                    and len(self.lists) == 1
+                    and self.lists[0]["items"] == 1,
+                    spans=spans,
+                )
+                index += 3
+                continue
+            if kind in ("fence", "code_block"):
+                lang = clean_line(token.info.split()[0]) if token.info.strip() else ""
+                code = clean(token.content.rstrip("\n")).expandtabs(4)
+                self._emit(CODE, token, data=[lang, code])
+            elif kind == "hr":
+                self._emit(RULE, token)
+            elif kind == "html_block":
+                text = " ".join(_TAG.sub(" ", token.content).split())
+                if text:
+                    self._emit(PARAGRAPH, token, spans=[[clean(text), ""]])
+            elif kind == "blockquote_open":
+                self.quote += 1
+                self._line(token)
+            elif kind == "blockquote_close":
+                self.quote -= 1
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                start = int(token.attrs.get("start", 1) or 1) if kind == "ordered_list_open" else 0
+                self.lists.append(
+                    {"ordered": kind == "ordered_list_open", "number": start, "items": 0}
+                )
+                if len(self.lists) == 1:
+                    self._line(token)
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+                self.next_gap = 1
+            elif kind == "list_item_open":
+                lst = self.lists[-1] if self.lists else {"ordered": False, "number": 0, "items": 0}
+                lst["items"] += 1
+                if lst["ordered"]:
+                    marker = f"{lst['number']}{token.markup or '.'}"
+                    lst["number"] += 1
+                else:
+                    marker = "•◦▪"[(len(self.lists) - 1) % 3]
+                prefix = marker + " "
+                if self.items and self.items[-1]["prefix"]:
+                    # An item that opens with a nested list: give the outer bullet its own line
+                    # rather than emitting the bullets innermost-first at the item ends.
+                    self.items[-1]["first"] = False
+                    self._emit(PARAGRAPH, token, tight=True, spans=[])
+                base = self._indent()
+                indent = base + len(prefix) if base < MAX_DEPTH else base
+                self.items.append({"indent": indent, "prefix": prefix, "first": True})
+                self._line(token)
+            elif kind == "list_item_close":
+                item = self.items[-1] if self.items else None
+                if item is not None and item["prefix"]:
+                    self._emit(PARAGRAPH, token, tight=True, spans=[])
+                if self.items:
+                    self.items.pop()
+            elif kind == "footnote_block_open":
+                self._emit(RULE, token)
+            elif kind == "footnote_open":
+                label = clean_line(str(token.meta.get("label", token.meta.get("id", 0) + 1)))
+                prefix = f"[^{label}] "
+                self.items.append(
+                    {"indent": self._indent() + len(prefix), "prefix": prefix, "first": True}
+                )
+            elif kind == "footnote_close":
+                if self.items:
+                    self.items.pop()
+            elif kind == "table_open":
+                index = self.table(tokens, index)
+                continue
+            index += 1
+        return self.blocks
+
+    def table(self, tokens: list[Any], index: int) -> int:
+        start = tokens[index]
+        aligns: list[str] = []
+        rows: list[list[list[Span]]] = []
+        row: list[list[Span]] = []
+        index += 1
+        while index < len(tokens) and tokens[index].type != "table_close":
+            token = tokens[index]
+            if token.type == "tr_open":
+                row = []
+            elif token.type == "tr_close":
+                rows.append(row)
+            elif token.type in ("th_open", "td_open"):
+                if not rows:
+                    style = str(token.attrs.get("style", ""))
+                    aligns.append("c" if "center" in style else "r" if "right" in style else "l")
+            elif token.type == "inline":
+                row.append(self.inline(token.children or []))
+            index += 1
+        self._emit(TABLE, start, data=[aligns, rows])
+        return index + 1
+
+    def inline(self, children: list[Any]) -> list[Span]:
+        out: list[list[str]] = []
+        styles: list[str] = []
+        link_stack: list[tuple[int, int]] = []  # (link number, index in out where it began)
+
+        def add(text: str, style: str) -> None:
+            if not text:
+                return
+            text = clean(text)
+            if out and out[-1][1] == style:
+                out[-1][0] += text
+            else:
+                out.append([text, style])
+
+        def current() -> str:
+            return " ".join(styles)
+
+        for child in children:
+            kind = child.type
+            if kind == "text":
+                add(child.content, current())
+            elif kind == "code_inline":
+                add(child.content, f"{current()} code".strip())
+            elif kind == "softbreak":
+                add(" ", current())
+            elif kind == "hardbreak":
+                add("\n", current())
+            elif kind == "strong_open":
+                styles.append("bold")
+            elif kind == "em_open":
+                styles.append("italic")
+            elif kind == "s_open":
+                styles.append("strike")
+            elif kind in ("strong_close", "em_close", "s_close"):
+                name = {"strong_close": "bold", "em_close": "italic", "s_close": "strike"}[kind]
+                if name in styles:
+                    styles.reverse()
+                    styles.remove(name)
+                    styles.reverse()
+            elif kind == "link_open":
+                number = self.link_base + len(self.links) + 1
+                self.links.append(Link(title="", url=clean_line(str(child.attrs.get("href", "")))))
+                link_stack.append((number, len(out)))
+                styles.append(f"link:{number}")
+            elif kind == "link_close":
+                if not link_stack:
+                    continue
+                number, begin = link_stack.pop()
+                name = f"link:{number}"
+                if name in styles:
+                    styles.remove(name)
+                title = clean_line("".join(t for t, _ in out[begin:]))
+                link = self.links[number - self.link_base - 1]
+                link.title = title or link.url
+                add(f"[{number}]", f"{current()} linknum:{number}".strip())
+            elif kind == "image":
+                alt = clean_line(child.content or "")
+                src = clean_line(str(child.attrs.get("src", "")))
+                add(
+                    f"[image: {alt}] {src}" if alt else f"[image] {src}",
+                    f"{current()} image".strip(),
+                )
+            elif kind == "footnote_ref":
+                label = child.meta.get("label", child.meta.get("id", 0) + 1)
+                add(f"[^{label}]", f"{current()} footnote".strip())
+            elif kind == "html_inline":
+                if child.content.lower().startswith("<br"):
+                    add("\n", current())
+        return [(t, s) for t, s in out]
+
+
+def _slug_title(children: list[Any]) -> str:
+    """The heading title exactly as :func:`termreader.outline.sections_from_markdown` sees it.
+
+    The outline parses plain CommonMark, so strikethrough and footnote markers are plain text
+    there; they are put back here so both give the same anchor.
+    """
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type in ("s_open", "s_close"):
+            parts.append(child.markup)
+        elif child.type == "footnote_ref":
+            parts.append(f"[^{child.meta.get('label', '')}]")
+    return " ".join("".join(parts).split())

@@ -1,0 +1,89 @@
+"""Find in an article: matches kept as (block, offset); their lines computed only when needed."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable
+
+from termreader.render.document import Document
+from termreader.render.layout import Layout
+
+
+class Finder:
+    """The matches of one query, case-insensitive, and which one is current.
+
+    Lines are computed lazily through ``ensure`` (which must lay out the document up to a block
+    count), so a find in a huge article never wraps the whole of it.
+    """
+
+    def __init__(self, query: str = "") -> None:
+        self.query = query
+        self.hits: list[tuple[int, int]] = []
+        self.current = -1
+        self._lines: dict[int, int] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.query.strip())
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def search(self, document: Document) -> None:
+        """Collect every match of :attr:`query` in ``document``."""
+        self.hits = list(document.search(self.query)) if self.query.strip() else []
+        self._lines = {}
+        self.current = -1
+
+    def add_blocks(self, document: Document, start: int) -> None:
+        """Add the matches of blocks ``start:`` (appended by an incremental parse)."""
+        needle = self.query.lower()
+        if not needle:
+            return
+        for index in range(start, len(document.blocks)):
+            low = document.blocks[index].text.lower()
+            at = low.find(needle)
+            while at != -1:
+                self.hits.append((index, at))
+                at = low.find(needle, at + len(needle))
+        if self.current < 0 and self.hits:
+            self.current = 0
+
+    def forget_lines(self) -> None:
+        """Drop computed lines (the layout changed width)."""
+        self._lines = {}
+
+    def line(self, index: int, layout: Layout, ensure: Callable[[int], None]) -> int:
+        """Layout line of match ``index``."""
+        line = self._lines.get(index)
+        if line is None:
+            block, offset = self.hits[index]
+            ensure(block + 1)
+            line = layout.match_lines(block, offset, len(self.query))
+            self._lines[index] = line
+        return line
+
+    def first_from(self, y: int, layout: Layout, ensure: Callable[[int], None]) -> int:
+        """Index of the first match at or below line ``y`` (wrapping to the first)."""
+        block = layout.block_at(y) if y < layout.content_lines else layout.block_count
+        index = bisect_left(self.hits, (block, 0))
+        while index < len(self.hits) and self.line(index, layout, ensure) < y:
+            index += 1
+        return index if index < len(self.hits) else 0
+
+    def step(self, delta: int) -> None:
+        """Make the next (``+1``) or previous (``-1``) match current, wrapping around."""
+        if self.hits:
+            self.current = (self.current + delta) % len(self.hits)
+
+    def current_on_line(self, y: int, layout: Layout, ensure: Callable[[int], None]) -> int:
+        """Which occurrence on line ``y`` is the current match (-1 if it is not on ``y``)."""
+        if not self.hits or self.current < 0 or self.line(self.current, layout, ensure) != y:
+            return -1
+        # Count the earlier matches of the same block that sit on the same line.
+        k = 0
+        block = self.hits[self.current][0]
+        j = self.current - 1
+        while j >= 0 and self.hits[j][0] == block and self.line(j, layout, ensure) == y:
+            k += 1
+            j -= 1
+        return k

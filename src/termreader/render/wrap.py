@@ -1,0 +1,249 @@
+"""Wrap styled text to a width in terminal cells, breaking between CJK characters (with kinsoku)."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import accumulate
+from operator import add
+
+from rich.cells import cell_len as _rich_cell_len
+
+Span = tuple[str, str]
+"""A run of text and its space-separated style names ("" for plain)."""
+
+# Characters that must not start a line (closing punctuation, small kana...) and characters
+# that must not end one (opening brackets). The spec set from issue 5, plus the usual JIS X 4051
+# neighbours, so Japanese text obeys the same rules.
+NO_START = "。，、；：？！）」』】》〕〉〗〙〛｝］,.;:?!)]}…‥・ー々ゝゞヽヾぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ％’”"
+NO_END = "（「『【《〔〈〖〘〚｛［([{‘“"
+
+# Scripts where a line may break between any two characters (UAX #14 classes ID/H2/H3/CJ and
+# the fullwidth forms).
+_CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u2ff0-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f"
+    "\u31a0-\u31ff\u3200-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
+    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+)
+_NS = re.escape(NO_START)
+_NE = re.escape(NO_END)
+# One unbreakable unit: opening brackets glued to what follows, then a CJK character or a run
+# of other non-space characters (an opening bracket inside a Latin run only when more Latin
+# follows), then closing punctuation glued to it, then the spaces after it (which may hang past
+# the line end). A link or footnote number ``[12]`` / ``[^3]`` sticks to the text before it.
+# An opening bracket followed by a space still glues to what follows; closing marks after a
+# space still glue to what precedes.
+_UNIT = re.compile(
+    rf"(?:(?:[{_NE}][ \t]*)*(?:[{_CJK}]|(?:[^\s{_CJK}{_NE}]|[{_NE}][ \t]*(?=[^\s{_CJK}]))+)"
+    rf"(?:[ \t]*[{_NS}]|\[\^?[0-9]{{1,6}}\])*|.)[ \t]*"
+)
+_HAS_WIDE = re.compile(rf"[{_CJK}]")
+_HAS_NO_END = re.compile(rf"[{_NE}]")
+_NO_END_AT_UNIT_END = re.compile(rf"[{_NE}]\x00")
+
+
+@lru_cache(maxsize=8192)
+def _cached_cell_len(text: str) -> int:
+    return _rich_cell_len(text)
+
+
+def cell_len(text: str) -> int:
+    """Width of ``text`` in terminal cells (fast path for ASCII)."""
+    if text.isascii():
+        return len(text)
+    if len(text) < 64:
+        return _cached_cell_len(text)
+    return _rich_cell_len(text)
+
+
+def break_offsets(text: str, width: int) -> list[int]:
+    """Character offsets where the wrapped lines of ``text`` start (the first is always 0).
+
+    ``text`` may contain ``\\n`` (hard breaks). Spaces at a line end hang (they are dropped by
+    :func:`wrap_spans`); words longer than ``width`` are split by cells.
+    """
+    width = max(1, width)
+    starts = [0]
+    pos = 0
+    for part in text.split("\n"):
+        if pos:
+            starts.append(pos)
+        _break_part(part, pos, width, starts)
+        pos += len(part) + 1
+    return starts
+
+
+def _break_part(text: str, base: int, width: int, starts: list[int]) -> None:
+    if not text:
+        return
+    ascii_text = text.isascii()
+    if ascii_text and len(text) <= width:
+        return
+    if ascii_text:
+        _break_ascii(text, base, width, starts)
+        return
+    if len(text) * 2 <= width or (len(text) <= width and _rich_cell_len(text) <= width):
+        return
+    units = _UNIT.findall(text)
+    bares = [u.rstrip(" \t") for u in units]
+    if _HAS_NO_END.search(text) and _NO_END_AT_UNIT_END.search("\x00".join(bares) + "\x00"):
+        units = _glued(units)
+        bares = [u.rstrip(" \t") for u in units]
+    bare_w = list(map(_cached_cell_len, bares))
+    full_w = list(map(_cached_cell_len, units))
+    # cum[k]: cells before unit k; reach[k]: cells up to the end of unit k without its trailing
+    # spaces (non-decreasing), so the last unit fitting a line is one bisect away: the work is
+    # per line, not per character.
+    cum = list(accumulate(full_w, initial=0))
+    reach = list(map(add, cum, bare_w))
+    offsets = list(accumulate(map(len, units), initial=base))
+    count = len(units)
+    i = 0
+    col_base = 0  # cells already used on the current line by a split long unit's tail
+    while i < count:
+        j = bisect_right(reach, cum[i] - col_base + width, i)
+        if j == i:
+            if col_base:
+                # The tail of a split unit leaves no room for the next one: new line.
+                starts.append(offsets[i])
+                col_base = 0
+                continue
+            tail = _split_long(bares[i], offsets[i], width, starts, 0)
+            col_base = tail + full_w[i] - bare_w[i]
+            i += 1
+            if i < count:
+                # The next unit continues on the tail's line if it fits.
+                if reach[i] - cum[i] + col_base <= width:
+                    continue
+                starts.append(offsets[i])
+                col_base = 0
+            continue
+        i = j
+        col_base = 0
+        if i < count:
+            starts.append(offsets[i])
+
+
+def _glued(units: list[str]) -> list[str]:
+    """Merge a unit that ends with an opening bracket into the next one (``$(`` + ``(i``)."""
+    out: list[str] = []
+    carry = ""
+    for unit in units:
+        unit = carry + unit
+        if unit.rstrip(" \t")[-1:] in _NO_END_SET:
+            carry = unit
+            continue
+        carry = ""
+        out.append(unit)
+    if carry:
+        out.append(carry)
+    return out
+
+
+def _break_ascii(text: str, base: int, width: int, starts: list[int]) -> None:
+    # Latin text breaks only at spaces: a split on " " is much faster than the unit regex.
+    col = 0
+    offset = base
+    words = text.split(" ")
+    last = len(words) - 1
+    for index, word in enumerate(words):
+        w = len(word)
+        if col and col + w > width and w:
+            starts.append(offset)
+            col = 0
+        if w > width:
+            col = _split_long(word, offset, width, starts, col)
+        else:
+            col += w
+        if index != last:
+            col += 1
+            offset += w + 1
+        else:
+            offset += w
+
+
+def _split_long(word: str, offset: int, width: int, starts: list[int], col: int) -> int:
+    """Split a unit wider than the line by cells; returns the column after its last piece.
+
+    A cut is moved back a character or two rather than start a line with closing punctuation
+    (or end one with an opening bracket), e.g. inside a long URL.
+    """
+    piece_start = 0
+    index = 0
+    length = len(word)
+    while index < length:
+        char = word[index]
+        w = 1 if char.isascii() else cell_len(char)
+        if col and col + w > width:
+            cut = index
+            while cut > piece_start + 1 and (
+                word[cut] in _NO_START_SET or word[cut - 1] in _NO_END_SET
+            ):
+                cut -= 1
+            carried = cell_len(word[cut:index]) if cut < index else 0
+            if (
+                cut == piece_start
+                or carried + w > width
+                or (
+                    cut == piece_start + 1
+                    and (word[cut] in _NO_START_SET or word[cut - 1] in _NO_END_SET)
+                )
+            ):
+                cut, carried = index, 0  # no better place: keep the width
+            starts.append(offset + cut)
+            piece_start = cut
+            col = carried
+        col += w
+        index += 1
+    return col
+
+
+_NO_START_SET = frozenset(NO_START)
+_NO_END_SET = frozenset(NO_END)
+
+
+def count_lines(text: str, width: int) -> int:
+    """How many lines :func:`break_offsets` gives ``text`` at ``width``."""
+    if "\n" not in text and text.isascii() and len(text) <= width:
+        return 1
+    return len(break_offsets(text, width))
+
+
+def wrap_spans(spans: Sequence[Span], width: int) -> list[list[Span]]:
+    """Wrap styled spans to ``width`` cells; each line is a list of spans, trailing spaces dropped."""
+    text = "".join(text for text, _ in spans)
+    starts = break_offsets(text, width)
+    ends = starts[1:] + [len(text)]
+    lines: list[list[Span]] = []
+    # Span boundaries as cumulative offsets, walked once alongside the line boundaries.
+    bounds: list[tuple[int, int, str, str]] = []
+    pos = 0
+    for piece, style in spans:
+        if piece:
+            bounds.append((pos, pos + len(piece), piece, style))
+            pos += len(piece)
+    si = 0
+    for start, end in zip(starts, ends, strict=True):
+        # Drop the hard-break newline and the spaces that hang at the line end.
+        while end > start and text[end - 1] in " \t\n":
+            end -= 1
+        line: list[Span] = []
+        while si < len(bounds) and bounds[si][1] <= start:
+            si += 1
+        sj = si
+        while sj < len(bounds) and bounds[sj][0] < end:
+            s0, s1, piece, style = bounds[sj]
+            a = max(start, s0) - s0
+            b = min(end, s1) - s0
+            if b > a:
+                line.append((piece[a:b], style))
+            sj += 1
+        lines.append(line)
+    return lines or [[]]
+
+
+def has_wide(text: str) -> bool:
+    """True when ``text`` holds CJK characters (used to pick the slow wrapping path)."""
+    return _HAS_WIDE.search(text) is not None

@@ -1,0 +1,850 @@
+"""The reading pane: an article drawn line by line (Textual line API), fast on huge documents."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events, on
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from termreader.models import Article, Link, Position, Section
+from termreader.render.document import CODE, Builder, Document
+from termreader.render.find import Finder
+from termreader.render.layout import Layout, Line, code_pieces, content_width
+from termreader.render.paint import code_colours, highlight_code, mark_matches
+from termreader.render.wrap import wrap_spans
+from termreader.sanitize import clean, clean_line
+
+_FIRST_LAYOUT_BLOCKS = 400
+"""Blocks laid out before the first paint; the rest follow in slices of ``_LAYOUT_SLICE`` s."""
+_LAYOUT_SLICE = 0.015
+
+_STRIP_CACHE = 400
+"""Drawn lines kept (a few screens' worth)."""
+
+_SIMPLE_STYLES = {
+    "bold": Style(bold=True),
+    "italic": Style(italic=True),
+    "strike": Style(strike=True),
+    "th": Style(bold=True),
+}
+_COMPONENT_FOR = {
+    "code": "reader--code",
+    "image": "reader--image",
+    "footnote": "reader--linknum",
+    "quote": "reader--quote",
+    "quote-bar": "reader--quote-bar",
+    "bullet": "reader--bullet",
+    "rule": "reader--rule",
+    "codeblock": "reader--codeblock",
+    "table-border": "reader--table-border",
+    "backtop": "reader--backtop",
+    "match": "reader--match",
+    "match-current": "reader--match-current",
+    "message": "reader--message",
+    "error": "reader--error",
+}
+
+
+class ReaderView(ScrollView, can_focus=True):
+    """Shows one article; only the visible lines are ever styled.
+
+    | Key | Action |
+    | :- | :- |
+    | `j` / `down`, `k` / `up` | Line down / up. |
+    | `space` / `pagedown`, `b` / `pageup` | Page down / up. |
+    | `d`, `u` | Half a page down / up. |
+    | `g` / `home`, `G` / `end` | Top / bottom. |
+    | `]`, `[` | Next / previous section (any level). |
+    | `}`, `{` | Next / previous top-level section. |
+
+    Each binding's ``id`` is its action name, so ``config.toml`` key overrides can remap it.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "line_down", "Down", show=False, id="line_down"),
+        Binding("k,up", "line_up", "Up", show=False, id="line_up"),
+        Binding(
+            "space,pagedown", "page_down", "Page", show=True, key_display="spc", id="page_down"
+        ),
+        Binding("b,pageup", "page_up", "Page up", show=False, id="page_up"),
+        Binding("d", "half_down", "Half page down", show=False, id="half_down"),
+        Binding("u", "half_up", "Half page up", show=False, id="half_up"),
+        Binding("g,home", "top", "Top", show=True, id="top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="bottom"),
+        Binding(
+            "right_square_bracket",
+            "next_section",
+            "Next section",
+            show=True,
+            key_display="]",
+            id="next_section",
+        ),
+        Binding(
+            "left_square_bracket",
+            "prev_section",
+            "Prev section",
+            show=True,
+            key_display="[",
+            id="prev_section",
+        ),
+        Binding(
+            "right_curly_bracket",
+            "next_top_section",
+            "Next chapter",
+            show=False,
+            id="next_top_section",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "prev_top_section",
+            "Prev chapter",
+            show=False,
+            id="prev_top_section",
+        ),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "reader--heading-1",
+        "reader--heading-2",
+        "reader--heading-3",
+        "reader--heading-4",
+        "reader--heading-5",
+        "reader--heading-6",
+        "reader--link",
+        "reader--linknum",
+        "reader--hint",
+        "reader--code",
+        "reader--codeblock",
+        "reader--quote",
+        "reader--quote-bar",
+        "reader--bullet",
+        "reader--rule",
+        "reader--table-border",
+        "reader--image",
+        "reader--match",
+        "reader--match-current",
+        "reader--backtop",
+        "reader--message",
+        "reader--error",
+    }
+
+    DEFAULT_CSS = """
+    ReaderView {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
+        background: $surface;
+        color: $foreground;
+    }
+    /* Solid theme colours only: translucent ones ($boost, $text-muted) are not blended in
+       line-API styles. */
+    ReaderView > .reader--heading-1 { text-style: bold underline; color: $text-accent; }
+    ReaderView > .reader--heading-2 { text-style: bold; color: $text-accent; }
+    ReaderView > .reader--heading-3 { text-style: bold; color: $text-secondary; }
+    ReaderView > .reader--heading-4 { text-style: bold italic; }
+    ReaderView > .reader--heading-5 { text-style: italic; }
+    ReaderView > .reader--heading-6 { text-style: italic; color: $foreground-darken-2; }
+    ReaderView > .reader--link { text-style: underline; color: $text-primary; }
+    ReaderView > .reader--linknum { color: $foreground-darken-3; }
+    ReaderView > .reader--hint { text-style: bold; background: $warning; color: $background; }
+    ReaderView > .reader--code { background: $surface-lighten-1; color: $text-warning; }
+    ReaderView > .reader--codeblock { background: $surface-lighten-1; }
+    ReaderView > .reader--quote { text-style: italic; color: $foreground-darken-2; }
+    ReaderView > .reader--quote-bar { color: $primary; }
+    ReaderView > .reader--bullet { color: $accent; }
+    ReaderView > .reader--rule { color: $primary-darken-1; }
+    ReaderView > .reader--table-border { color: $primary-darken-1; }
+    ReaderView > .reader--image { color: $text-secondary; text-style: italic; }
+    ReaderView > .reader--match { background: $warning-muted; }
+    ReaderView > .reader--match-current { background: $warning; color: $background; text-style: bold; }
+    ReaderView > .reader--backtop { color: $text-primary; text-style: bold; }
+    ReaderView > .reader--message { color: $foreground-darken-2; text-style: italic; }
+    ReaderView > .reader--error { color: $text-error; text-style: bold; }
+    """
+
+    reading_width: reactive[int] = reactive(100)
+    """Maximum width in cells of the reading column (centred in the pane)."""
+
+    show_link_hints: reactive[bool] = reactive(False)
+    """When True, link numbers are shown prominently (for following a link by number)."""
+
+    class SectionChanged(Message):
+        """The section at the top of the view changed."""
+
+        def __init__(self, reader: ReaderView, section: Section | None) -> None:
+            super().__init__()
+            self.reader = reader
+            self.section = section
+
+        @property
+        def control(self) -> ReaderView:
+            """The reader that sent the message."""
+            return self.reader
+
+        def can_replace(self, message: Message) -> bool:
+            # A newer section change for the same reader supersedes this one (message floods
+            # while holding `j` are coalesced).
+            return isinstance(message, ReaderView.SectionChanged) and message.reader is self.reader
+
+    class PositionChanged(Message):
+        """The view scrolled (coalesced: only the latest position is delivered).
+
+        Attributes:
+            position: Section anchor + offset (what to save), with ``percent`` filled in.
+            percent: How far through the article, 0..100 (``ReaderView.progress`` is 0..1).
+            at_end: True when the bottom of the article is on screen (the article is read).
+        """
+
+        def __init__(
+            self, reader: ReaderView, position: Position, percent: float, at_end: bool
+        ) -> None:
+            super().__init__()
+            self.reader = reader
+            self.position = position
+            self.percent = percent
+            self.at_end = at_end
+
+        @property
+        def control(self) -> ReaderView:
+            """The reader that sent the message."""
+            return self.reader
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ReaderView.PositionChanged) and message.reader is self.reader
+
+    class LinkActivated(Message):
+        """A link was clicked (links to a section of this article are followed in place)."""
+
+        def __init__(self, reader: ReaderView, link: Link) -> None:
+            super().__init__()
+            self.reader = reader
+            self.link = link
+
+        @property
+        def control(self) -> ReaderView:
+            """The reader that sent the message."""
+            return self.reader
+
+    class DocumentReady(Message):
+        """The document is parsed and laid out, and holds something new worth caching.
+
+        Posted after an uncached parse, and after a cached document was laid out at a width it
+        had no saved line counts for. The app stores ``document.to_bytes()`` with
+        ``Library.write_cache(article.id, cache_name(), data)`` (off the UI thread if it can).
+        """
+
+        def __init__(self, reader: ReaderView, article: Article, document: Document) -> None:
+            super().__init__()
+            self.reader = reader
+            self.article = article
+            self.document = document
+
+        @property
+        def control(self) -> ReaderView:
+            """The reader that sent the message."""
+            return self.reader
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._article: Article | None = None
+        self._document: Document | None = None
+        self._layout: Layout | None = None
+        self._message: tuple[str, bool] | None = None
+        self._generation = 0
+        self._pending_position: Position | None = None
+        self._styles: dict[str, Style] = {}
+        self._code_cache: OrderedDict[int, list[Text]] = OrderedDict()
+        self._finder = Finder()
+        self._last_section: object = object()
+        self._layout_pending = False
+        self._stick_bottom = False
+        self._strips: LRUCache[int, Strip] = LRUCache(_STRIP_CACHE)
+
+    # --- public API ---------------------------------------------------------------------------
+    @property
+    def article(self) -> Article | None:
+        """The article shown (None while empty or showing a message)."""
+        return self._article
+
+    @property
+    def document(self) -> Document | None:
+        """The render form of the article shown (may still be growing; see ``complete``)."""
+        return self._document
+
+    @property
+    def layout_(self) -> Layout | None:
+        """The current line layout (None when nothing is shown)."""
+        return self._layout
+
+    @property
+    def progress(self) -> float:
+        """How far through the article the view is, 0..1 (1 at the bottom)."""
+        if self.max_scroll_y <= 0:
+            return 1.0 if self._layout else 0.0
+        return min(1.0, self.scroll_y / self.max_scroll_y)
+
+    def show_article(
+        self,
+        article: Article,
+        *,
+        document: Document | None = None,
+        position: Position | None = None,
+    ) -> None:
+        """Show ``article``; parse its body unless a cached ``document`` is given.
+
+        A big body is parsed chunk by chunk: the first screen appears at once, the rest is
+        parsed in a worker thread and appended (:class:`DocumentReady` is posted at the end).
+        """
+        self._generation += 1
+        self._article = article
+        self._message = None
+        self._code_cache.clear()
+        self._finder = Finder()
+        builder: Builder | None = None
+        if document is None:
+            builder = Builder(article.body)
+            document = builder.first()
+        self._document = document
+        self._layout = None
+        self._pending_position = None
+        self._relayout(keep_position=False)
+        self._scroll_line(0)
+        if position is not None and (position.anchor or position.offset or position.percent):
+            self.restore_position(position)
+        if builder is not None and not builder.done:
+            self._parse_in_background(builder, document, self._generation)
+        self._check_ready()
+        self._last_section = object()
+        self._emit_scroll_messages()
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        """Replace the content with a one-line state (loading, error); never a traceback."""
+        self._generation += 1
+        self._article = None
+        self._document = None
+        self._layout = None
+        self._finder = Finder()
+        self._message = (clean(text), error)
+        _, width = self._column()
+        lines = wrap_spans([(self._message[0], "")], width)
+        self.virtual_size = Size(self._pane_width(), len(lines) + 2)
+        self._scroll_line(0)
+        self._invalidate()
+
+    def current_section(self) -> Section | None:
+        """The section containing the top visible line."""
+        if self._layout is None or self._document is None:
+            return None
+        index = self._layout.section_at(round(self.scroll_y))
+        return self._section_of(index)
+
+    def goto_anchor(self, anchor: str, offset: int = 0) -> bool:
+        """Scroll so the heading with ``anchor`` (plus ``offset`` lines) is at the top.
+
+        Returns False for an unknown anchor. While a big article is still being parsed, an
+        anchor not parsed yet is remembered and reached as soon as it is (returns True).
+        """
+        if self._layout is None or self._document is None:
+            return False
+        index = self._document.anchors.get(anchor)
+        if index is None:
+            if not self._document.complete:
+                self._pending_position = Position(anchor=anchor, offset=offset)
+                return True
+            return False
+        self._ensure_layout(index + 1)
+        line = self._layout.anchor_line(anchor)
+        if line is None:
+            return False
+        self._scroll_to_laid_out(line + offset)
+        return True
+
+    def next_section(self, top_level: bool = False) -> None:
+        """Scroll to the next section heading below the top line."""
+        if self._layout is None:
+            return
+        lines = self._layout.heading_lines(top_level)
+        pos = bisect_right(lines, round(self.scroll_y))
+        if pos >= len(lines) and not self._layout.complete:
+            self._ensure_layout()
+            lines = self._layout.heading_lines(top_level)
+        if pos < len(lines):
+            self._scroll_line(lines[pos])
+
+    def prev_section(self, top_level: bool = False) -> None:
+        """Scroll to the previous section heading above the top line (or the top)."""
+        if self._layout is None:
+            return
+        lines = self._layout.heading_lines(top_level)
+        pos = bisect_left(lines, round(self.scroll_y)) - 1
+        self._scroll_line(lines[pos] if pos >= 0 else 0)
+
+    def reading_position(self) -> Position:
+        """The position as a section anchor plus lines into it, and the percentage (0..100)."""
+        percent = round(self.progress * 100, 1)
+        if self._layout is None or self._document is None:
+            return Position(percent=percent)
+        y = round(self.scroll_y)
+        index = self._layout.section_at(y)
+        if index is None:
+            return Position(anchor="", offset=y, percent=percent)
+        block = self._document.blocks[index]
+        return Position(
+            anchor=block.anchor, offset=y - self._layout.block_line(index), percent=percent
+        )
+
+    def restore_position(self, position: Position) -> None:
+        """Scroll to a saved position (waits for the anchor if it is not parsed yet)."""
+        if self._layout is None or self._document is None:
+            return
+        if position.anchor:
+            index = self._document.anchors.get(position.anchor)
+            if index is not None:
+                self._ensure_layout(index + 1)
+            line = self._layout.anchor_line(position.anchor)
+            if line is not None:
+                self._scroll_to_laid_out(line + position.offset)
+                return
+            if not self._document.complete:
+                self._pending_position = position
+                return
+            self._ensure_layout()
+            self._scroll_line(round(self.max_scroll_y * position.percent / 100))
+            return
+        self._scroll_to_laid_out(position.offset)
+
+    def find(self, query: str) -> int:
+        """Highlight every match of ``query`` (case-insensitive) and jump to the first at/after
+        the top line; returns the number of matches."""
+        self._finder = Finder(clean(query).replace("\n", " "))
+        if self._layout is None or self._document is None:
+            self._finder = Finder()
+        else:
+            self._finder.search(self._document)
+        if self._finder.hits:
+            assert self._layout is not None
+            self._finder.current = self._finder.first_from(
+                round(self.scroll_y), self._layout, self._ensure_layout
+            )
+            self._show_match()
+        self._invalidate()
+        return len(self._finder)
+
+    def find_next(self) -> None:
+        """Go to the next match (wrapping around)."""
+        if self._finder.hits:
+            self._finder.step(1)
+            self._show_match()
+
+    def find_prev(self) -> None:
+        """Go to the previous match (wrapping around)."""
+        if self._finder.hits:
+            self._finder.step(-1)
+            self._show_match()
+
+    def clear_find(self) -> None:
+        """Remove the match highlights."""
+        self._finder = Finder()
+        self._invalidate()
+
+    @property
+    def match_count(self) -> int:
+        """Number of matches of the last :meth:`find`."""
+        return len(self._finder)
+
+    @property
+    def current_match_line(self) -> int | None:
+        """Layout line of the current match (None without matches)."""
+        if not self._finder.hits or self._layout is None:
+            return None
+        return self._finder.line(self._finder.current, self._layout, self._ensure_layout)
+
+    def link(self, number: int) -> Link | None:
+        """The link numbered ``number`` (1-based, document order)."""
+        if self._document is None or not 1 <= number <= len(self._document.links):
+            return None
+        return self._document.links[number - 1]
+
+    # --- actions ------------------------------------------------------------------------------
+    def action_line_down(self) -> None:
+        self._scroll_line(self.scroll_y + 1)
+
+    def action_line_up(self) -> None:
+        self._scroll_line(self.scroll_y - 1)
+
+    def action_page_down(self) -> None:
+        self._scroll_line(self.scroll_y + max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        self._scroll_line(self.scroll_y - max(1, self.scrollable_content_region.height - 1))
+
+    def action_half_down(self) -> None:
+        self._scroll_line(self.scroll_y + max(1, self.scrollable_content_region.height // 2))
+
+    def action_half_up(self) -> None:
+        self._scroll_line(self.scroll_y - max(1, self.scrollable_content_region.height // 2))
+
+    def action_top(self) -> None:
+        self._scroll_line(0)
+
+    def action_bottom(self) -> None:
+        self._ensure_layout()
+        self._scroll_line(self.max_scroll_y, stick_bottom=True)
+
+    def action_next_section(self) -> None:
+        self.next_section()
+
+    def action_prev_section(self) -> None:
+        self.prev_section()
+
+    def action_next_top_section(self) -> None:
+        self.next_section(top_level=True)
+
+    def action_prev_top_section(self) -> None:
+        self.prev_section(top_level=True)
+
+    # --- internals ----------------------------------------------------------------------------
+    def _scroll_line(self, y: float, *, stick_bottom: bool = False) -> None:
+        # `G` while the rest of the article is still being parsed or laid out keeps following
+        # the end as it grows, until another move.
+        self._stick_bottom = stick_bottom
+        # force: right after show_article the scrollbar is not laid out yet, and Textual would
+        # refuse the scroll as "not scrollable".
+        self.scroll_to(y=max(0, round(y)), animate=False, immediate=True, force=True)
+
+    def _pane_width(self) -> int:
+        return max(1, self.scrollable_content_region.width or self.size.width or 80)
+
+    def _column(self) -> tuple[int, int]:
+        """(left margin, column width) of the reading column."""
+        pane = self._pane_width()
+        width = max(8, min(self.reading_width, pane - 2))
+        return max(0, (pane - width) // 2), width
+
+    def _relayout(self, *, keep_position: bool = True) -> None:
+        if self._document is None:
+            return
+        position = self.reading_position() if keep_position and self._layout else None
+        at_end = position is not None and 0 < self.max_scroll_y <= self.scroll_y
+        _, width = self._column()
+        if self._layout is None or self._layout.width != width:
+            # Lay out the first screens now and the rest in short slices between frames, so a
+            # huge cached article paints at once; anything that needs the end lays out the rest.
+            self._layout = Layout(self._document, width, limit=_FIRST_LAYOUT_BLOCKS)
+            self._schedule_layout()
+            self._finder.forget_lines()  # match lines depend on the width
+        self._code_cache.clear()
+        self.virtual_size = Size(self._pane_width(), self._layout.total_lines)
+        if at_end:
+            self.action_bottom()  # a reader at the end stays at the end
+        elif position is not None:
+            self.restore_position(position)
+        self._invalidate()
+
+    def _scroll_to_laid_out(self, y: int) -> None:
+        """Scroll to line ``y`` once a screen below it is laid out (so it is not clamped)."""
+        layout = self._layout
+        assert layout is not None
+        want = y + self.scrollable_content_region.height + 1
+        while not layout.complete and layout.content_lines < want:
+            layout.extend(layout.block_count + 128)
+        self.virtual_size = Size(self._pane_width(), layout.total_lines)
+        self._invalidate()
+        self._scroll_line(y)
+
+    def _ensure_layout(self, limit: int | None = None) -> None:
+        """Lay out (now) every block, or the first ``limit`` blocks."""
+        layout = self._layout
+        if layout is None or layout.complete or (limit is not None and layout.block_count >= limit):
+            return
+        layout.extend(limit)
+        self.virtual_size = Size(self._pane_width(), layout.total_lines)
+        self._invalidate()
+        self._check_ready()
+
+    def _schedule_layout(self) -> None:
+        if self._layout is not None and not self._layout.complete and not self._layout_pending:
+            self._layout_pending = True
+            # A pause between slices keeps keys and paints flowing while the layout completes.
+            self.set_timer(0.02, self._layout_step)
+
+    def _follow_bottom(self) -> None:
+        if self._stick_bottom:
+            self._scroll_line(self.max_scroll_y, stick_bottom=True)
+
+    def _check_ready(self) -> None:
+        """Post DocumentReady once the document is parsed and laid out, if it has news to cache."""
+        doc, layout = self._document, self._layout
+        if doc is None or layout is None or self._article is None:
+            return
+        if doc.complete and layout.complete and doc.changed:
+            doc.changed = False
+            self.post_message(self.DocumentReady(self, self._article, doc))
+
+    def _layout_step(self) -> None:
+        self._layout_pending = False
+        layout = self._layout
+        if layout is None or layout.complete:
+            return
+        layout.extend_for(_LAYOUT_SLICE)
+        self.virtual_size = Size(self._pane_width(), layout.total_lines)
+        self._invalidate()  # the end-of-article lines moved
+        self._follow_bottom()
+        self._schedule_layout()
+        self._check_ready()
+
+    def _parse_in_background(self, builder: Builder, document: Document, generation: int) -> None:
+        def work() -> None:
+            while not builder.done:
+                if generation != self._generation:
+                    return
+                blocks, links = builder.parse_next()
+                self.app.call_from_thread(
+                    self._append, generation, document, blocks, links, builder.done
+                )
+
+        self.run_worker(
+            work, thread=True, exclusive=True, group="reader-parse", name="parse article"
+        )
+
+    def _append(
+        self, generation: int, document: Document, blocks: list, links: list, done: bool
+    ) -> None:
+        if generation != self._generation or self._layout is None:
+            return
+        document.extend(blocks, links, complete=done)
+        if self._stick_bottom:
+            self._ensure_layout()
+        self._schedule_layout()
+        self.virtual_size = Size(self._pane_width(), self._layout.total_lines)
+        self._follow_bottom()
+        if self._pending_position is not None:
+            pending = self._pending_position
+            if pending.anchor in document.anchors or done:
+                self._pending_position = None
+                self.restore_position(pending)
+        if self._finder:
+            # New blocks may hold more matches: search them and append (order is kept).
+            self._finder.add_blocks(document, len(document.blocks) - len(blocks))
+        self._invalidate()
+        self._check_ready()
+
+    def _section_of(self, index: int | None) -> Section | None:
+        if index is None or self._document is None:
+            return None
+        block = self._document.blocks[index]
+        return Section(
+            level=block.level,
+            title=clean_line(block.text),
+            anchor=block.anchor,
+            position=block.line,
+        )
+
+    def _show_match(self) -> None:
+        line = self.current_match_line
+        if line is None:
+            return
+        height = self.scrollable_content_region.height
+        # Keep the match a few lines below the top so its context shows.
+        if not (self.scroll_y <= line < self.scroll_y + height):
+            self._scroll_line(line - min(3, height // 4))
+        self._invalidate()
+
+    def _emit_scroll_messages(self) -> None:
+        if self._layout is None:
+            return
+        section = self.current_section()
+        key = section.anchor if section else None
+        if key != self._last_section:
+            self._last_section = key
+            self.post_message(self.SectionChanged(self, section))
+        at_end = self.scroll_y >= self.max_scroll_y
+        self.post_message(
+            self.PositionChanged(self, self.reading_position(), self.progress * 100, at_end)
+        )
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:
+            self._stick_bottom = False  # the reader scrolled up (wheel, scrollbar): stop following
+        if round(old_value) != round(new_value):
+            self._pending_position = None  # the reader moved: forget a jump still waiting
+        if round(old_value) != round(new_value):
+            self._emit_scroll_messages()
+
+    def watch_reading_width(self) -> None:
+        self._relayout()
+
+    def watch_show_link_hints(self) -> None:
+        self._styles.clear()
+        self._invalidate()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+        self._code_cache = OrderedDict()
+        self._strips = LRUCache(_STRIP_CACHE)
+
+    def _invalidate(self) -> None:
+        """Forget drawn lines and repaint (content, find state, hints or layout changed)."""
+        self._strips.clear()
+        self.refresh()
+
+    @on(events.Click)
+    def _on_click(self, event: events.Click) -> None:
+        meta = event.style.meta if event.style else {}
+        if meta.get("backtop"):
+            event.stop()
+            self.action_top()
+            return
+        number = meta.get("link")
+        if not number:
+            return
+        event.stop()
+        link = self.link(int(number))
+        if link is None:
+            return
+        if link.url.startswith("#") and self.goto_anchor(link.url[1:]):
+            return
+        self.post_message(self.LinkActivated(self, link))
+
+    # --- drawing ------------------------------------------------------------------------------
+    def _style(self, names: str) -> Style:
+        style = self._styles.get(names)
+        if style is not None:
+            return style
+        style = self.rich_style
+        for name in names.split():
+            simple = _SIMPLE_STYLES.get(name)
+            if simple is not None:
+                style += simple
+            elif name[:1] == "h" and name[1:].isdigit():
+                style += self.get_component_rich_style(
+                    f"reader--heading-{min(6, int(name[1:]))}", partial=True
+                )
+            elif name.startswith("link:"):
+                style += self.get_component_rich_style("reader--link", partial=True)
+                style += Style.from_meta({"link": int(name[5:])})
+            elif name.startswith("linknum:"):
+                part = "reader--hint" if self.show_link_hints else "reader--linknum"
+                style += self.get_component_rich_style(part, partial=True)
+                style += Style.from_meta({"link": int(name[8:])})
+            elif name in _COMPONENT_FOR:
+                style += self.get_component_rich_style(_COMPONENT_FOR[name], partial=True)
+                if name == "backtop":
+                    style += Style.from_meta({"backtop": True})
+        if "rule" in names.split():
+            style += Style(underline=False)  # a heading's rule line: its colour, no underline
+        self._styles[names] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        line_no = round(self.scroll_y) + y
+        # Scrolling repaints every row: keep drawn lines, so a scroll draws only the new ones.
+        strip = self._strips.get(line_no)
+        if strip is None:
+            strip = self._render_line(line_no)
+            self._strips[line_no] = strip
+        return strip
+
+    def _render_line(self, line_no: int) -> Strip:
+        width = self._pane_width()
+        base = self.rich_style
+        left, column = self._column()
+        if self._message is not None:
+            text, error = self._message
+            lines = wrap_spans([(text, "")], column)
+            if not 1 <= line_no <= len(lines):
+                return Strip.blank(width, base)
+            style = self._style("error" if error else "message")
+            piece = "".join(t for t, _ in lines[line_no - 1])
+            segments = [Segment(" " * left, base), Segment(piece, style)]
+            return Strip(segments).adjust_cell_length(width, base)
+        layout = self._layout
+        if layout is None or line_no >= layout.total_lines:
+            return Strip.blank(width, base)
+        if layout.width != column:
+            # The pane changed width without a resize event (a scrollbar came or went).
+            self.call_later(self._relayout)
+        index, within, spans = layout.line(line_no)
+        if within < 0 or not spans:
+            return Strip.blank(width, base)
+        segments = [Segment(" " * left, base)] if left else []
+        block = (
+            self._document.blocks[index]
+            if self._document and index < len(self._document.blocks)
+            else None
+        )
+        if block is not None and block.kind == CODE and block.data[0]:
+            segments.extend(self._code_segments(index, block, within, spans))
+        else:
+            segments.extend(self._segments(spans))
+        if self._finder:
+            segments = self._highlight(segments, line_no)
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _segments(self, spans: Line) -> list[Segment]:
+        out = []
+        for text, names in spans:
+            text = clean(text).replace("\t", " ").replace("\n", " ")
+            if text:
+                out.append(Segment(text, self._style(names)))
+        return out
+
+    def _code_segments(self, index: int, block, within: int, spans: Line) -> list[Segment]:
+        """A code line with syntax highlighting (the block is highlighted once, then cached)."""
+        lines = self._code_cache.get(index)
+        if lines is None:
+            lang, code = block.data
+            lines = highlight_code(code, lang, dark=getattr(self.app.current_theme, "dark", True))
+            self._code_cache[index] = lines
+            if len(self._code_cache) > 64:
+                self._code_cache.popitem(last=False)
+        assert self._layout is not None
+        pieces = code_pieces(block, content_width(block, self._layout.width))
+        if within >= len(pieces) or not spans:
+            return self._segments(spans)
+        number, a, b = pieces[within]
+        box = self._style("codeblock")
+        # Quote bars and list margins come first in the spans, the code box last three.
+        out = self._segments(spans[:-3])
+        out.append(Segment(" ", box))
+        if number < len(lines):
+            for seg in lines[number][a:b].render(self.app.console):
+                text = clean(seg.text).replace("\t", " ")
+                if not text or text == "\n":
+                    continue
+                out.append(Segment(text, box + code_colours(seg.style)))
+        out.append(Segment(spans[-1][0], box))
+        return out
+
+    def _highlight(self, segments: list[Segment], line_no: int) -> list[Segment]:
+        assert self._layout is not None
+        current_k = self._finder.current_on_line(line_no, self._layout, self._ensure_layout)
+        return mark_matches(
+            segments,
+            self._finder.query,
+            self._style("match"),
+            self._style("match-current"),
+            current_k,
+        )
+
+
+__all__ = ["ReaderView"]

@@ -1,0 +1,249 @@
+"""The render form: blocks from Markdown, anchors, links, cache round trip, incremental parsing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from termreader.outline import sections_from_markdown
+from termreader.render import document as document_module
+from termreader.render.document import (
+    CODE,
+    HEADING,
+    PARAGRAPH,
+    RULE,
+    TABLE,
+    Builder,
+    Document,
+    cache_name,
+    parse,
+    split_chunks,
+)
+
+SAMPLE = """\
+# Title *one*
+
+Intro with **bold**, *italic*, `code`, ~~gone~~ and a [link](https://example.com/a).
+
+## Lists
+
+- first
+- second
+  - nested
+- third
+
+1. one
+2. two
+
+> A quote
+> > nested quote
+
+```python
+def f(x):
+    return x
+```
+
+| Name | Count |
+|:-----|------:|
+| a    | 1     |
+| b    | 22    |
+
+---
+
+![A cat](cat.png)
+
+See the note[^n] and [same page](#lists).
+
+## Lists
+
+[^n]: The *note*.
+"""
+
+
+def test_blocks_of_a_document() -> None:
+    doc = parse(SAMPLE)
+    kinds = [b.kind for b in doc.blocks]
+    assert kinds[:3] == [HEADING, PARAGRAPH, HEADING]
+    assert CODE in kinds and TABLE in kinds and RULE in kinds
+    intro = doc.blocks[1]
+    assert ("bold", "bold") in [tuple(s) for s in intro.spans]
+    assert ("italic", "italic") in [tuple(s) for s in intro.spans]
+    assert ("code", "code") in [tuple(s) for s in intro.spans]
+    assert ("gone", "strike") in [tuple(s) for s in intro.spans]
+    assert ("link", "link:1") in [tuple(s) for s in intro.spans]
+    assert intro.text.endswith("link[1].")
+    items = [b for b in doc.blocks if b.prefix]
+    assert [b.prefix.strip() for b in items][:6] == ["•", "•", "◦", "•", "1.", "2."]
+    nested = items[2]
+    assert nested.indent > items[0].indent
+    quotes = [b for b in doc.blocks if b.quote]
+    assert [b.quote for b in quotes] == [1, 2]
+    code = next(b for b in doc.blocks if b.kind == CODE)
+    assert code.data == ["python", "def f(x):\n    return x"]
+    table = next(b for b in doc.blocks if b.kind == TABLE)
+    aligns, rows = table.data
+    assert aligns == ["l", "r"]
+    assert [["".join(t for t, _ in cell) for cell in row] for row in rows] == [
+        ["Name", "Count"],
+        ["a", "1"],
+        ["b", "22"],
+    ]
+    image = next(b for b in doc.blocks if "[image:" in b.text)
+    assert image.text == "[image: A cat] cat.png"
+    assert any(b.prefix == "[^n] " and "note" in b.text for b in doc.blocks)
+
+
+def test_links_numbered_in_document_order() -> None:
+    doc = parse(SAMPLE)
+    assert [(x.title, x.url) for x in doc.links] == [
+        ("link", "https://example.com/a"),
+        ("same page", "#lists"),
+    ]
+
+
+def test_heading_anchors_are_unique_and_lines_are_source_lines() -> None:
+    doc = parse(SAMPLE)
+    heads = [doc.blocks[i] for i in doc.headings]
+    assert [h.anchor for h in heads] == ["title-one", "lists", "lists-1"]
+    assert heads[1].line == 4
+    assert doc.anchors["lists-1"] == doc.headings[2]
+
+
+@pytest.mark.parametrize(
+    "name", ["the-art-of-command-line.README-zh.md", "the-art-of-command-line.README-ja.md"]
+)
+def test_anchors_equal_the_outline(fixtures: Path, name: str) -> None:
+    body = (fixtures / "markdown" / name).read_text(encoding="utf-8")
+    expected = sections_from_markdown(body)
+    got = parse(body).sections
+    assert len(expected) > 10
+    assert [(s.level, s.title, s.anchor, s.position) for s in got] == [
+        (s.level, s.title, s.anchor, s.position) for s in expected
+    ]
+
+
+def test_incremental_parse_equals_the_whole(fixtures: Path) -> None:
+    """Chunked parsing (first screen early) gives the same blocks, anchors and links."""
+    body = (fixtures / "markdown" / "the-art-of-command-line.README-zh.md").read_text("utf-8")
+    body = body + "\n\n" + body  # repeated headings must still get unique anchors
+    whole = parse(body)
+    builder = Builder(body, chunk_size=4000)
+    assert len(split_chunks(body, 4000)) > 5
+    doc = builder.first()
+    assert not doc.complete
+    first_count = len(doc.blocks)
+    assert 0 < first_count < len(whole.blocks)
+    builder.rest(doc)
+    assert doc.complete
+    assert [b.to_list() for b in doc.blocks] == [b.to_list() for b in whole.blocks]
+    assert [(x.title, x.url) for x in doc.links] == [(x.title, x.url) for x in whole.links]
+    assert [s.anchor for s in doc.sections] == [s.anchor for s in sections_from_markdown(body)]
+
+
+def test_chunks_never_cut_fences_or_list_continuations() -> None:
+    body = "\n".join(
+        ["para " * 20, "", "```", *(["code", ""] * 50), "```", "", "- item", "", "  continued", ""]
+        * 40
+    )
+    for _, text in split_chunks(body, 500):
+        assert text.count("```") % 2 == 0
+        assert not text.startswith("  continued")
+
+
+def test_reference_link_defined_in_a_later_chunk() -> None:
+    body = "see [the docs][d]\n\n" + ("filler text\n\n" * 3000) + "[d]: https://example.com/docs\n"
+    builder = Builder(body, chunk_size=2000)
+    doc = builder.first()
+    assert doc.links and doc.links[0].url == "https://example.com/docs"
+
+
+def test_cache_round_trip() -> None:
+    doc = parse(SAMPLE)
+    data = doc.to_bytes()
+    back = Document.from_bytes(data)
+    assert back.to_bytes() == data
+    assert [b.text for b in back.blocks] == [b.text for b in doc.blocks]
+    assert [b.kind for b in back.blocks] == [b.kind for b in doc.blocks]
+    assert [s.anchor for s in back.sections] == [s.anchor for s in doc.sections]
+    assert [(x.title, x.url) for x in back.links] == [(x.title, x.url) for x in doc.links]
+    assert "render" in cache_name()
+
+
+@pytest.mark.parametrize("data", [b"", b"garbage", b"[99, [], []]", b'{"a": 1}'])
+def test_bad_cache_raises_value_error(data: bytes) -> None:
+    with pytest.raises(ValueError):
+        Document.from_bytes(data)
+
+
+def test_search_is_case_insensitive_and_finds_cjk(fixtures: Path) -> None:
+    doc = parse(SAMPLE)
+    assert len(list(doc.search("LISTS"))) == 2
+    zh = parse((fixtures / "markdown" / "the-art-of-command-line.README-zh.md").read_text("utf-8"))
+    hits = list(zh.search("命令行"))
+    assert len(hits) > 20
+    for index, offset in hits:
+        assert zh.blocks[index].text[offset : offset + 3] == "命令行"
+
+
+def test_untrusted_controls_are_removed_at_parse() -> None:
+    doc = parse("# Ti\x1b]2;pwn\x07tle\n\nbody \x1b[2J**x\x9b31m**\u202e [l\x1b](http://e/\x07)\n")
+    for block in doc.blocks:
+        for text, _ in block.spans:
+            assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+            assert "\u202e" not in text
+    assert all("\x1b" not in x.url + x.title for x in doc.links)
+
+
+def test_hostile_nesting_neither_crashes_nor_hangs() -> None:
+    doc = parse(">" * 10000 + " deep\n\n" + "- " * 5000 + "x\n\nafter\n")
+    assert any(b.text == "after" for b in doc.blocks)
+
+
+_SNIPPETS = [
+    "# Heading",
+    "## Same",
+    "## Same",
+    "plain paragraph with *em* and a [ref link][r] and <http://auto.example>",
+    "- tight\n- list\n  - nested",
+    "1. loose\n\n2. ordered\n\n   continued para",
+    "```\nfenced\n\n\ncode with blank lines\n```",
+    "    indented code",
+    "> quote\n>\n> more",
+    "<pre>\nraw\n\nhtml\n</pre>",
+    "<!-- a comment\n\nwith a blank line -->",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "---",
+    "[r]: https://example.com/ref",
+    "Setext\n======",
+]
+
+
+@given(st.lists(st.sampled_from(_SNIPPETS), min_size=1, max_size=40), st.integers(10, 200))
+@settings(max_examples=150, deadline=None)
+def test_chunked_parse_equals_whole_parse(parts: list[str], chunk: int) -> None:
+    """Whatever the cut points, incremental parsing gives the blocks of a one-piece parse."""
+    saved = document_module.FORCE_CUT_FACTOR
+    document_module.FORCE_CUT_FACTOR = 10**9  # never cut inside a giant list here
+    try:
+        body = "\n\n".join(parts) + "\n"
+        doc_whole = Builder(body, chunk_size=10**9).first()
+        pieces = Builder(body, chunk_size=chunk)
+        doc = pieces.first()
+        pieces.rest(doc)
+    finally:
+        document_module.FORCE_CUT_FACTOR = saved
+    assert [b.to_list() for b in doc.blocks] == [b.to_list() for b in doc_whole.blocks]
+    assert [(x.title, x.url) for x in doc.links] == [(x.title, x.url) for x in doc_whole.links]
+
+
+def test_hostile_cache_is_cleaned_where_it_leaves_the_core() -> None:
+    """An old or tampered cache with controls: sections and links come out clean (issue 6)."""
+    doc = parse("# Title\n\n[x](http://e.com)\n")
+    doc.blocks[0].spans = [("Ti\x1b]2;pwn\x07tle", "h1")]
+    doc.links[0].url = "http://e.com/\x1b[2J"
+    back = Document.from_bytes(doc.to_bytes())
+    assert "\x1b" not in back.sections[0].title and "\x07" not in back.sections[0].title
+    assert "\x1b" not in back.links[0].url

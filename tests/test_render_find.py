@@ -1,0 +1,64 @@
+"""Find without an app: lazy match lines, the current match, and match marks on drawn lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.segment import Segment
+from rich.style import Style
+
+from termreader.render.document import parse
+from termreader.render.find import Finder
+from termreader.render.layout import Layout
+from termreader.render.paint import mark_matches
+
+
+def _zh(fixtures: Path) -> str:
+    return (fixtures / "markdown" / "the-art-of-command-line.README-zh.md").read_text("utf-8")
+
+
+def test_finder_lines_and_order(fixtures: Path) -> None:
+    doc = parse(_zh(fixtures))
+    layout = Layout(doc, 60, limit=20)
+    finder = Finder("命令行")
+    finder.search(doc)
+    assert len(finder) > 20 and finder
+    # Asking for a line far down lays out only up to that block.
+    last = finder.line(len(finder) - 1, layout, layout.extend)
+    assert layout.block_count == finder.hits[-1][0] + 1
+    layout.extend()
+    lines = [finder.line(i, layout, layout.extend) for i in range(len(finder))]
+    assert lines == sorted(lines) and lines[-1] == last
+    text = "".join(t for t, _ in layout.line(lines[5])[2])
+    assert "命" in text
+    # The first match at or below a line, wrapping to the first one past the end.
+    assert finder.first_from(lines[5], layout, layout.extend) <= 5
+    assert finder.first_from(layout.total_lines + 10, layout, layout.extend) == 0
+    finder.current = len(finder) - 1
+    finder.step(1)
+    assert finder.current == 0
+    finder.step(-1)
+    assert finder.current == len(finder) - 1
+
+
+def test_finder_grows_with_new_blocks() -> None:
+    doc = parse("alpha needle\n\nbeta")
+    finder = Finder("NEEDLE")
+    finder.search(doc)
+    assert finder.hits == [(0, 6)]
+    more = parse("needle and needle")
+    doc.extend(more.blocks, more.links, complete=True)
+    finder.add_blocks(doc, 2)
+    assert finder.hits == [(0, 6), (2, 0), (2, 11)]
+    assert not Finder("   ")
+
+
+def test_mark_matches_splits_segments() -> None:
+    plain, bold = Style(), Style(bold=True)
+    match, current = Style(bgcolor="yellow"), Style(bgcolor="red")
+    segments = [Segment("命令", plain), Segment("行 and 命令行", bold)]
+    out = mark_matches(segments, "命令行", match, current, current_k=1)
+    assert "".join(s.text for s in out) == "命令行 and 命令行"
+    marked = [(s.text, s.style.bgcolor.name) for s in out if s.style and s.style.bgcolor]
+    assert marked == [("命令", "yellow"), ("行", "yellow"), ("命令行", "red")]
+    assert mark_matches(segments, "zzz", match, current) == segments

@@ -1,0 +1,147 @@
+"""Wrapping by terminal cells with CJK line breaking and kinsoku (issue 5)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+
+from termreader.render.document import PARAGRAPH, parse
+from termreader.render.wrap import NO_END, NO_START, break_offsets, count_lines, wrap_spans
+
+SPEC_NO_START = "。，、；：？！）」』】》,.;:?!)…"
+SPEC_NO_END = "（「『【《("
+
+
+def _text(line: list[tuple[str, str]]) -> str:
+    return "".join(t for t, _ in line)
+
+
+def _paragraphs(path: Path) -> list[list[tuple[str, str]]]:
+    doc = parse(path.read_text(encoding="utf-8"))
+    return [b.spans for b in doc.blocks if b.kind == PARAGRAPH and b.spans]
+
+
+def test_spec_sets_are_covered() -> None:
+    assert set(SPEC_NO_START) <= set(NO_START)
+    assert set(SPEC_NO_END) <= set(NO_END)
+
+
+@pytest.mark.parametrize(
+    "name", ["the-art-of-command-line.README-zh.md", "the-art-of-command-line.README-ja.md"]
+)
+@pytest.mark.parametrize("width", [17, 30, 41, 80])
+def test_real_cjk_text_obeys_width_and_kinsoku(fixtures: Path, name: str, width: int) -> None:
+    """No line wider than the column; no line starts with closing or ends with opening punctuation."""
+    paragraphs = _paragraphs(fixtures / "markdown" / name)
+    assert len(paragraphs) > 50
+    checked = 0
+    for spans in paragraphs:
+        lines = [_text(line) for line in wrap_spans(spans, width)]
+        # Every character survives wrapping (only hanging spaces at line ends are dropped).
+        assert "".join(lines).replace(" ", "") == _text(spans).replace(" ", "").replace("\n", "")
+        for index, line in enumerate(lines):
+            assert cell_len(line) <= width, (line, width)
+            if index > 0 and line:
+                assert line[0] not in SPEC_NO_START, (lines[index - 1], line)
+            if index < len(lines) - 1 and line:
+                assert line[-1] not in SPEC_NO_END, (line, lines[index + 1])
+            checked += 1
+    assert checked > 200
+
+
+def test_cjk_after_latin_word_fills_the_line() -> None:
+    """A run of Chinese after a Latin word breaks between characters instead of jumping whole."""
+    text = "Using Linux 熟练使用命令行是一种常常被忽视或被认为难以掌握的技能但实际上它会提高你作为工程师的灵活性"
+    lines = [_text(line) for line in wrap_spans([(text, "")], 30)]
+    assert lines[0].startswith("Using Linux 熟练")
+    # Each full line is filled to within one wide character of the width.
+    for line in lines[:-1]:
+        assert cell_len(line) >= 29
+
+
+def test_latin_words_are_not_split() -> None:
+    text = "the quick brown fox jumps over the lazy dog " * 5
+    lines = [_text(line) for line in wrap_spans([(text, "")], 22)]
+    words = set(text.split())
+    for line in lines:
+        for word in line.split():
+            assert word in words
+        assert len(line) <= 22
+
+
+def test_overlong_word_is_split_by_cells() -> None:
+    word = "x" * 25
+    lines = [_text(line) for line in wrap_spans([(word, "")], 10)]
+    assert lines == ["x" * 10, "x" * 10, "x" * 5]
+    wide = "长" * 12  # 24 cells, no break rules apply between identical Han
+    assert all(cell_len(line) <= 7 for line in (_text(x) for x in wrap_spans([(wide, "")], 7)))
+
+
+def test_kinsoku_pulls_the_character_before_a_closing_mark() -> None:
+    lines = [_text(line) for line in wrap_spans([("这是一个测试，后面还有", "")], 10)]
+    assert lines[0] == "这是一个测"
+    assert lines[1].startswith("试，")
+
+
+def test_opening_bracket_moves_to_the_next_line() -> None:
+    lines = [_text(line) for line in wrap_spans([("一二三四「五六」七八", "")], 10)]
+    assert not lines[0].endswith("「")
+    assert lines[1].startswith("「")
+
+
+def test_styles_follow_the_text_across_lines() -> None:
+    spans = [("plain words then ", ""), ("bold words here", "bold"), (" tail", "")]
+    lines = wrap_spans(spans, 12)
+    for line in lines:
+        for text, style in line:
+            if "bold" in text or "words here" in text:
+                assert style in ("bold", "")
+    flat = [(t, s) for line in lines for t, s in line]
+    assert ("bold", "bold") in flat or any(s == "bold" and "bold" in t for t, s in flat)
+
+
+def test_hard_break_starts_a_new_line() -> None:
+    assert [_text(x) for x in wrap_spans([("one\ntwo", "")], 40)] == ["one", "two"]
+    assert break_offsets("one\ntwo", 40) == [0, 4]
+
+
+def test_link_number_sticks_to_cjk_text() -> None:
+    lines = [_text(x) for x in wrap_spans([("简体中文", "link:1"), ("[17]", "linknum:1")], 9)]
+    assert not any(line.startswith("[17]") for line in lines)
+
+
+def test_count_lines_matches_wrap() -> None:
+    text = "中文 English 混排的句子。" * 20
+    for width in (10, 23, 50):
+        assert count_lines(text, width) == len(wrap_spans([(text, "")], width))
+
+
+_ALPHABET = "中文字はカ한 abc,.;:!?()（）「」『』。，、…\u3000-xyz"
+
+
+@given(
+    text=st.text(alphabet=_ALPHABET, min_size=1, max_size=120),
+    width=st.integers(min_value=1, max_value=40),
+)
+@settings(max_examples=300, deadline=None)
+def test_wrap_properties(text: str, width: int) -> None:
+    """Any mix of CJK, Latin and punctuation: lines fit, nothing is lost, counts agree."""
+    lines = [_text(line) for line in wrap_spans([(text, "")], width)]
+    for line in lines:
+        assert cell_len(line) <= max(width, 2)  # a 2-cell character cannot fit 1 cell
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert count_lines(text, width) == len(lines)
+
+
+def test_render_core_does_not_import_textual() -> None:
+    code = (
+        "import sys, termreader.render, termreader.render.layout, termreader.render.wrap;"
+        "sys.exit(any(m.split('.')[0] == 'textual' for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
