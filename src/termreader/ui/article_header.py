@@ -1,0 +1,68 @@
+"""The one-line header above the reading pane: title, source, date and progress."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from termreader.models import Article
+from termreader.ui.article_list import format_date
+
+
+class ArticleHeader(Widget):
+    """Title · source · date on the left, ``section · 42%`` on the right, truncated by cells."""
+
+    DEFAULT_CSS = """
+    ArticleHeader { height: 1; }
+    """
+
+    COMPONENT_CLASSES = {
+        "article-header--title",
+        "article-header--meta",
+        "article-header--progress",
+    }
+
+    title: reactive[str] = reactive("")
+    """The article title ("" when nothing is open)."""
+    meta: reactive[str] = reactive("")
+    """Source and publish date."""
+    section: reactive[str] = reactive("")
+    """The section being read."""
+    percent: reactive[int] = reactive(0)
+    """Reading progress, 0–100."""
+    busy: reactive[str] = reactive("")
+    """A loading message that replaces the progress while something is fetched."""
+
+    def show_article(self, article: Article | None) -> None:
+        """Show ``article``'s title and metadata (or the empty state)."""
+        if article is None:
+            self.title, self.meta, self.section, self.percent = "termreader", "", "", 0
+            return
+        when = article.published or article.fetched
+        self.title = article.title or "(untitled)"
+        self.meta = " · ".join(bit for bit in (article.source, format_date(when)) if bit)
+        self.section = ""
+
+    def render(self) -> Text:
+        width = self.size.width
+        if self.busy:
+            right = Text(
+                f" {self.busy} ", self.get_component_rich_style("article-header--progress")
+            )
+        else:
+            label = f"{self.section} · {self.percent}%" if self.section else f"{self.percent}%"
+            right = Text(f" {label} ", self.get_component_rich_style("article-header--progress"))
+        # The progress stays whole; the section name gives way first, then the left part.
+        right.truncate(max(8, width // 2), overflow="ellipsis")
+        left = Text.assemble(
+            (f" {self.title}", self.get_component_rich_style("article-header--title")),
+            (
+                f"  {self.meta}" if self.meta else "",
+                self.get_component_rich_style("article-header--meta"),
+            ),
+            no_wrap=True,
+        )
+        room = max(0, width - right.cell_len)
+        left.truncate(room, overflow="ellipsis", pad=True)
+        return Text.assemble(left, right, no_wrap=True)

@@ -1,0 +1,164 @@
+"""The library pane: a filter box over the article list, with sorting and next-unread."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Static
+
+from termreader.models import Article
+from termreader.ui.article_list import SORTS, ArticleList, Entry, filter_entries, sort_entries
+
+
+class LibraryPane(Vertical):
+    """Every article of the library, newest first; ``/`` filters, ``s`` sorts, ``n`` next unread.
+
+    | Key | Action |
+    | :- | :- |
+    | `/` | Filter by title, source or tag (Esc clears). |
+    | `s` | Cycle the sort order: date, title, source. |
+    | `n` | Next unread article. |
+    | `enter` | Open the highlighted article. |
+    """
+
+    BINDINGS: list[BindingType] = [
+        Binding("slash", "filter", "Filter", id="filter_library"),
+        Binding("s", "cycle_sort", "Sort", id="sort_library"),
+        Binding("n", "next_unread", "Next unread", id="next_unread"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    sort: reactive[str] = reactive("date", init=False)
+    """The sort order, one of :data:`SORTS`."""
+
+    filter_text: reactive[str] = reactive("", init=False)
+    """The filter text."""
+
+    class Opened(Message):
+        """The user chose an article in the list."""
+
+        def __init__(self, article: Article) -> None:
+            super().__init__()
+            self.article = article
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._all: list[Entry] = []
+        self._sorted: list[Entry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Library", id="library-title", markup=False)
+        yield Input(
+            placeholder="Filter: title, source, tag", id="library-filter", select_on_focus=False
+        )
+        yield ArticleList(id="article-list")
+
+    @property
+    def article_list(self) -> ArticleList:
+        """The article list widget."""
+        return self.query_one(ArticleList)
+
+    @property
+    def filter_input(self) -> Input:
+        """The filter box."""
+        return self.query_one("#library-filter", Input)
+
+    # data ------------------------------------------------------------------------------------
+    def set_articles(self, articles: list[Article], *, keep: str | None = None) -> None:
+        """Replace the articles (metadata) shown; keeps filter, sort and cursor."""
+        self._all = [Entry.of(a) for a in articles]
+        self._sorted = sort_entries(self._all, self.sort)
+        self._apply(keep=keep)
+
+    def update_article(self, article: Article) -> None:
+        """Refresh one article's row (reading state changed)."""
+        for entry in self._all:
+            if entry.article.id == article.id:
+                entry.article = article
+        self.article_list.replace_article(article)
+        self._update_title()
+
+    @property
+    def shown(self) -> list[Article]:
+        """The articles on display, in order (filtered and sorted)."""
+        return [e.article for e in self.article_list.shown]
+
+    def _apply(self, *, keep: str | None = None) -> None:
+        self.article_list.set_entries(filter_entries(self._sorted, self.filter_text), keep=keep)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        shown = len(self.article_list.shown)
+        total = len(self._all)
+        unread = sum(1 for e in self._all if e.article.unread)
+        count = f"{shown} of {total}" if shown != total else f"{total}"
+        order = "" if self.sort == "date" else f" · by {self.sort}"
+        self.query_one("#library-title", Static).update(
+            f"Library · {count} · {unread} unread{order}"
+        )
+
+    def show_filter(self, text: str) -> None:
+        """Open the filter box with ``text`` (used by "offer a library filter with that title")."""
+        self.filter_input.value = text
+        self.filter_text = text
+        self.add_class("-filtering")
+        self.article_list.focus()
+
+    # reactive --------------------------------------------------------------------------------
+    def watch_sort(self) -> None:
+        self._sorted = sort_entries(self._all, self.sort)
+        self._apply()
+
+    def watch_filter_text(self) -> None:
+        self._apply()
+
+    @on(Input.Changed, "#library-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.filter_text = event.value
+
+    @on(Input.Submitted, "#library-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.article_list.focus()
+
+    @on(ArticleList.Selected)
+    def _selected(self, event: ArticleList.Selected) -> None:
+        event.stop()
+        self.post_message(self.Opened(event.article))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Esc only means "clear the filter" while there is one; otherwise the screen handles it.
+        if action == "clear_filter":
+            return bool(self.filter_text) or self.has_class("-filtering")
+        return True
+
+    # actions ---------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.filter_input.focus()
+
+    def action_clear_filter(self) -> None:
+        self.filter_input.value = ""
+        self.filter_text = ""
+        self.remove_class("-filtering")
+        self.article_list.focus()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.notify(f"Sorted by {self.sort}", timeout=2)
+
+    def action_next_unread(self) -> None:
+        article_list = self.article_list
+        shown = article_list.shown
+        count = len(shown)
+        for step in range(1, count + 1):
+            index = (article_list.cursor + step) % count
+            if shown[index].article.unread:
+                article_list.cursor = index
+                return
+        self.notify("No unread articles here", timeout=3)

@@ -1,0 +1,448 @@
+"""The main screen: library, reading and outline panes, and everything that moves between articles."""
+
+from __future__ import annotations
+
+import webbrowser
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Static
+
+from termreader.errors import NotFound, StoreError
+from termreader.history import Location, Navigator
+from termreader.linkpolicy import can_open_external
+from termreader.models import Article, Position
+from termreader.ui.article_header import ArticleHeader
+from termreader.ui.article_list import percent_of
+from termreader.ui.find_bar import FindBar
+from termreader.ui.following import Following, short_url
+from termreader.ui.keys_footer import KeysFooter
+from termreader.ui.library_pane import LibraryPane
+from termreader.ui.outline_pane import OutlinePane
+from termreader.ui.reader import ReaderView
+from termreader.ui.reading_state import ReadingState
+
+if TYPE_CHECKING:
+    from termreader.ui.app import TermreaderApp
+
+UI_TABLE, LAST_KEY = "ui", "last"
+"""Where the article open at quit is remembered (see ``TermreaderApp._first_article``)."""
+
+NARROW_BELOW = 110
+"""In the ``auto`` layout, terminals narrower than this get the reading pane alone."""
+
+SAVE_EVERY = 1.0
+"""Seconds between reading-position writes while scrolling (and on leaving an article)."""
+
+
+class MainScreen(Following, ReadingState, Screen[None]):
+    """The reader's home. Keys are listed in :mod:`termreader.ui.help_screen`."""
+
+    BINDINGS: list[BindingType] = [
+        Binding("L", "toggle_library", "Library", id="toggle_library"),
+        Binding("t", "toggle_outline", "Outline", id="toggle_outline"),
+        Binding("r", "related", "Related", id="related"),
+        Binding("f", "link_hints", "Links", id="link_hints"),
+        Binding("h,backspace", "back", "Back", id="back"),
+        Binding("l,ctrl+right", "forward", "Forward", id="forward", show=False),
+        Binding("J", "next_article", "Next article", id="next_article", show=False),
+        Binding("K", "previous_article", "Prev", id="previous_article", show=False),
+        Binding("slash", "find", "Find", id="find", show=False),
+        Binding("n", "find_next", "Next match", id="find_next", show=False),
+        Binding("N", "find_previous", "Prev match", id="find_previous", show=False),
+        Binding("o", "open_browser", "Browser", id="open_browser", show=False),
+        Binding("m", "toggle_read", "Read/unread", id="toggle_read", show=False),
+        Binding("S", "sync", "Sync", id="sync", show=False),
+        Binding("escape", "escape", "Cancel", show=False),
+        Binding("enter", "follow_number", "Follow link", show=False, priority=True),
+        *[Binding(str(d), f"digit({d})", show=False) for d in range(10)],
+    ]
+
+    AUTO_FOCUS = "#reader"
+
+    narrow: var[bool] = var(False, init=False)
+    """True when the reading pane gets the screen and the side panes are overlays."""
+
+    busy: var[str] = var("", init=False)
+    """A loading message (a fetch is running) shown in the header; Esc cancels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.article: Article | None = None
+        """The article on display (with its body), or None."""
+        self.navigator = Navigator()
+        """Back/forward history across articles and in-article jumps."""
+        self.link_digits = ""
+        """Digits typed so far for "follow link N"."""
+        self._pending: tuple[str, Position] | None = None
+        self._kept_unread: set[str] = set()
+        self._library_shown: bool | None = None
+        self._outline_shown = False
+
+    @property
+    def tr_app(self) -> TermreaderApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def library(self) -> Any:
+        """The open :class:`termreader.store.Library`."""
+        return self.tr_app.library
+
+    # layout ----------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield LibraryPane(id="library")
+            with Vertical(id="reading"):
+                yield ArticleHeader(id="article-header")
+                yield ReaderView(id="reader")
+                yield FindBar(id="find-bar")
+            yield OutlinePane(id="outline")
+        yield Static("", id="status", markup=False)
+        yield KeysFooter()
+
+    @property
+    def reader(self) -> ReaderView:
+        """The reading widget."""
+        # Kept after mount: on quit the children go before the screen, which still saves.
+        reader = getattr(self, "_reader", None)
+        return reader if reader is not None else self.query_one("#reader", ReaderView)
+
+    @property
+    def library_pane(self) -> LibraryPane:
+        """The library pane."""
+        return self.query_one("#library", LibraryPane)
+
+    @property
+    def outline(self) -> OutlinePane:
+        """The outline pane."""
+        return self.query_one("#outline", OutlinePane)
+
+    @property
+    def header(self) -> ArticleHeader:
+        """The header line above the reader."""
+        return self.query_one("#article-header", ArticleHeader)
+
+    def on_mount(self) -> None:
+        self._reader: ReaderView = self.query_one("#reader", ReaderView)
+        self.reader.reading_width = self.tr_app.settings.reading_width
+        self.query_one(FindBar).display = False
+        self.query_one("#status").display = False
+        self.header.show_article(None)
+        self.narrow = self._wants_narrow(self.app.size.width)
+        self._outline_shown = self.tr_app.settings.show_outline and not self.narrow
+        self._apply_layout()
+        self.reload_library()
+        self.set_interval(SAVE_EVERY, self.flush_position)
+        self.reader.focus()
+
+    def on_descendant_focus(self) -> None:
+        self._mark_active_pane()
+
+    def on_descendant_blur(self) -> None:
+        self._mark_active_pane()
+
+    def _mark_active_pane(self) -> None:
+        # A class rather than :focus-within, which can stay stale after focus moves on.
+        focused = self.focused
+        for pane in (self.library_pane, self.outline):
+            pane.set_class(focused is not None and pane in focused.ancestors_with_self, "-active")
+
+    def on_resize(self) -> None:
+        narrow = self._wants_narrow(self.size.width)
+        if narrow != self.narrow:
+            self.narrow = narrow
+
+    def _wants_narrow(self, width: int) -> bool:
+        layout = self.tr_app.settings.layout
+        return layout == "narrow" or (layout == "auto" and width < NARROW_BELOW)
+
+    def watch_narrow(self) -> None:
+        # Back to the defaults of the new layout: overlays start closed.
+        self._library_shown = None
+        self._outline_shown = self.tr_app.settings.show_outline and not self.narrow
+        self._apply_layout()
+        focused = self.focused
+        if focused is None or not all(
+            node.display for node in focused.ancestors_with_self if node is not self
+        ):
+            self.reader.focus()  # the focused pane was hidden by the new layout
+
+    def _apply_layout(self) -> None:
+        self.set_class(self.narrow, "-narrow")
+        library_shown = self._library_shown if self._library_shown is not None else not self.narrow
+        self.library_pane.display = library_shown
+        self.outline.display = self._outline_shown
+        if self._outline_shown:
+            self.outline.ensure_built()
+        self.refresh_bindings()
+
+    def watch_busy(self, busy: str) -> None:
+        self.header.busy = busy
+        status = self.query_one("#status", Static)
+        self._update_status()
+        status.set_class(bool(busy), "-busy")
+
+    def _update_status(self) -> None:
+        status = self.query_one("#status", Static)
+        if self.link_digits:
+            link = self.reader.link(int(self.link_digits))
+            label = f" → {link.title or link.url}" if link is not None else " (no such link)"
+            text = f"Link {self.link_digits}{label}   Enter follows · Esc cancels"
+        elif self.busy:
+            text = f"{self.busy}   Esc cancels"
+        else:
+            text = ""
+        status.update(text)
+        status.display = bool(text)
+
+    # library ---------------------------------------------------------------------------------
+    def reload_library(self, keep: str | None = None) -> None:
+        """Re-read the article list (after an import or a sync)."""
+        try:
+            articles = self.library.list()
+        except StoreError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.tr_app.set_articles(articles)
+        current = self.article.id if self.article else None
+        self.library_pane.set_articles(articles, keep=keep or current)
+
+    @on(LibraryPane.Opened)
+    def _library_open(self, event: LibraryPane.Opened) -> None:
+        event.stop()
+        self.open_article(event.article.id)
+        if self.narrow:
+            self._show_library(False)
+        self.reader.focus()
+
+    # opening articles ------------------------------------------------------------------------
+    def open_article(
+        self,
+        article_id: str,
+        *,
+        position: Position | None = None,
+        anchor: str = "",
+        record: bool = True,
+    ) -> bool:
+        """Show an article from the library; ``position`` or ``anchor`` say where (else where
+        the reader left it). ``record`` adds the visit to the history. Returns success."""
+        leaving = self._leave()
+        try:
+            article = self.library.get(article_id)
+        except (NotFound, StoreError, ValueError, OSError) as error:
+            self._show_broken(article_id, error)
+            return False
+        self.article = article
+        self._kept_unread.discard(article.id)
+        document = self._cached_document(article)
+        start = position if position is not None else (None if anchor else article.position)
+        self.header.show_article(article)
+        self.header.percent = percent_of(article.position.percent) if start else 0
+        self.reader.show_article(
+            article,
+            document=document,
+            position=start if start and (start.anchor or start.offset) else None,
+        )
+        if anchor and not self.reader.goto_anchor(anchor):
+            self.notify(f"No section “{anchor}” in this article", severity="warning", timeout=3)
+        # A view that could not scroll before (a short article) ignores scrolls until its next
+        # layout: place the article again once the frame is laid out.
+        self.call_after_refresh(self._settle, article.id, start, anchor)
+        document_now = self.reader.document
+        if document_now is not None and document_now.complete:
+            self.outline.set_sections(document_now.sections)
+        else:
+            self.outline.set_sections(article.sections)
+        self.library_pane.article_list.current_id = article.id
+        index = self.library_pane.article_list.index_of(article.id)
+        if index is not None:
+            self.library_pane.article_list.cursor = index
+        if record:
+            self.navigator.visit(
+                Location(article.id, self.reader.reading_position()), leaving=leaving
+            )
+        self.refresh_bindings()
+        return True
+
+    def _settle(self, article_id: str, start: Position | None, anchor: str) -> None:
+        reader = self.reader
+        if reader.article is None or reader.article.id != article_id or reader.scroll_y:
+            return
+        if anchor:
+            reader.goto_anchor(anchor)
+        elif start is not None and (start.anchor or start.offset):
+            reader.restore_position(start)
+
+    def _show_broken(self, article_id: str, error: Exception) -> None:
+        self.article = None
+        try:
+            meta = self.library.meta(article_id)
+        except (NotFound, StoreError):
+            meta = None
+        self.header.show_article(meta)
+        self.outline.set_sections([])
+        self.reader.show_message(f"This article cannot be shown: {error}", error=True)
+
+    @on(ReaderView.DocumentReady)
+    def _document_ready(self, event: ReaderView.DocumentReady) -> None:
+        """The reader parsed a whole article: keep its render form, so reopening parses nothing."""
+        event.stop()
+        self._write_cache(event.article.id, event.document)
+        if self.article is not None and self.article.id == event.article.id:
+            # The outline of the whole parse is authoritative (same anchors as the reader's).
+            self.outline.set_sections(event.document.sections)
+            section = self.reader.current_section()
+            if section is not None:
+                self.outline.highlight(section.anchor)
+
+    # reading position ------------------------------------------------------------------------
+    @on(ReaderView.PositionChanged)
+    def _position_changed(self, event: ReaderView.PositionChanged) -> None:
+        if self.article is None:
+            return
+        self.header.percent = percent_of(event.percent)  # 0..100
+        self._pending = (self.article.id, event.position)
+        if event.at_end and self.article.unread and self.article.id not in self._kept_unread:
+            self._set_read(self.article, True)
+
+    @on(ReaderView.SectionChanged)
+    def _section_changed(self, event: ReaderView.SectionChanged) -> None:
+        section = event.section
+        self.header.section = section.title if section is not None else ""
+        self.outline.highlight(section.anchor if section is not None else "")
+
+    # following links -------------------------------------------------------------------------
+    @on(ReaderView.LinkActivated)
+    def _link_activated(self, event: ReaderView.LinkActivated) -> None:
+        event.stop()
+        self.follow_url(event.link.url)
+
+    # actions -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "follow_number":
+            return bool(self.link_digits)
+        if action == "digit":
+            # Link numbers are typed while reading, not while moving in a list or tree.
+            return self.article is not None and self.focused in (None, self.reader)
+        if action in ("related", "link_hints", "open_browser", "toggle_read", "find"):
+            return self.article is not None or None
+        if action == "sync":
+            return self.tr_app.can_sync
+        if action in ("find_next", "find_previous"):
+            return (
+                self.query_one(FindBar).display or self.query_one(FindBar).input.value != "" or None
+            )
+        return True
+
+    def action_toggle_library(self) -> None:
+        """Show or hide the library pane (an overlay on narrow terminals)."""
+        self._show_library(not self.library_pane.display)
+
+    def _show_library(self, show: bool) -> None:
+        self._library_shown = show
+        self._apply_layout()
+        if show:
+            self.library_pane.article_list.focus()
+        elif self.focused is None or self.library_pane in self.focused.ancestors_with_self:
+            self.reader.focus()
+
+    def action_toggle_outline(self) -> None:
+        """Show or hide the outline pane."""
+        self._outline_shown = not self._outline_shown
+        self._apply_layout()
+        if self._outline_shown and self.narrow:
+            self.outline.tree.focus()
+        elif not self._outline_shown and self.focused is self.outline.tree:
+            self.reader.focus()
+
+    @on(OutlinePane.Jump)
+    def _outline_jump(self, event: OutlinePane.Jump) -> None:
+        event.stop()
+        self.jump_to_anchor(event.section.anchor)
+        if self.narrow:
+            self._outline_shown = False
+            self._apply_layout()
+            self.reader.focus()
+
+    def action_link_hints(self) -> None:
+        """Show or hide the link numbers."""
+        self.reader.show_link_hints = not self.reader.show_link_hints
+
+    def action_escape(self) -> None:
+        """Cancel what is in progress: link number, download, find, overlay, link hints."""
+        if self.link_digits:
+            self.link_digits = ""
+            self._update_status()
+            self.refresh_bindings()
+        elif self.busy:
+            self.workers.cancel_group(self, "fetch")
+            self.app.workers.cancel_group(self.app, "sync")
+            self.busy = ""
+        elif self.query_one(FindBar).display:
+            self.query_one(FindBar).action_close()
+        elif self.narrow and self.library_pane.display:
+            self._show_library(False)
+        elif self.narrow and self.outline.display:
+            self.action_toggle_outline()
+        elif self.reader.show_link_hints:
+            self.reader.show_link_hints = False
+
+    def action_find(self) -> None:
+        """Open the find bar."""
+        self.query_one(FindBar).open()
+
+    @on(FindBar.Find)
+    def _find(self, event: FindBar.Find) -> None:
+        event.stop()
+        count = self.reader.find(event.query)
+        self.query_one(FindBar).set_count(count)
+        self.reader.focus()
+
+    @on(FindBar.Closed)
+    def _find_closed(self, event: FindBar.Closed) -> None:
+        event.stop()
+        self.reader.clear_find()
+        self.reader.focus()
+
+    def action_find_next(self) -> None:
+        self.reader.find_next()
+
+    def action_find_previous(self) -> None:
+        self.reader.find_prev()
+
+    def action_open_browser(self) -> None:
+        """Open the article's web page in the system browser (http and https only)."""
+        url = self.article.url if self.article else ""
+        if not url or not can_open_external(url):
+            self.notify("This article has no web address to open", severity="warning", timeout=3)
+            return
+        self.run_worker(lambda: webbrowser.open(url), thread=True, group="browser")
+        self.notify(f"Opening {short_url(url)} in the browser", timeout=3)
+
+    def action_sync(self) -> None:
+        """Refresh subscriptions (when sync is available)."""
+        self.tr_app.start_sync()
+
+    def save_state(self) -> None:
+        """Save the reading position and which article is open (on quit; safe to repeat)."""
+        if self.article is not None:
+            try:
+                # Tomorrow's start opens what was open at quit.
+                self.library.kv_put(UI_TABLE, LAST_KEY, {"id": self.article.id})
+            except (StoreError, OSError) as error:
+                self.log.error(f"saving the open article: {error}")
+        try:
+            self._leave()
+        except (StoreError, OSError, NoMatches) as error:
+            self.log.error(f"saving the position on exit: {error}")
+
+    def on_unmount(self) -> None:
+        # Also reached on exits that bypass action_quit (Ctrl+C, a crash in another widget).
+        self.save_state()

@@ -1,0 +1,68 @@
+"""Snapshot tests of the main layouts (issue 3): 120×40 and 80×24, dark and light, CJK article open.
+
+Regenerate deliberately (after a Textual upgrade or a look change) and review the SVG diffs::
+
+    /work/venv/bin/python -m pytest tests/test_app_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_app import build_library  # noqa: E402  (shared fixture library, fixed dates)
+
+from termreader.config import Settings
+from termreader.ui.app import TermreaderApp
+
+CJK_ID = "cjk000000000002"
+
+
+def _app(tmp_path: Path, theme: str, **settings: object) -> TermreaderApp:
+    library = build_library(tmp_path / "library")
+    return TermreaderApp(library, settings=Settings(theme=theme, **settings))  # type: ignore[arg-type]
+
+
+async def _open_cjk(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.pause()
+    screen = pilot.app.main_screen
+    screen.open_article(CJK_ID)
+    screen.reader.focus()
+    await pilot.press("]", "]")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_main_layout(snap_compare, tmp_path: Path, theme: str, size: tuple[int, int]) -> None:
+    app = _app(tmp_path, theme, show_outline=size[0] >= 120)
+    assert snap_compare(app, terminal_size=size, run_before=_open_cjk)
+
+
+def test_narrow_library_overlay(snap_compare, tmp_path: Path) -> None:
+    app = _app(tmp_path, "textual-dark")
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _open_cjk(pilot)
+        await pilot.press("L")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_related_dialog(snap_compare, tmp_path: Path) -> None:
+    app = _app(tmp_path, "textual-dark")
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        pilot.app.main_screen.reader.focus()
+        await pilot.press("r")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_no_color_and_sixteen_colours(snap_compare, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """NO_COLOR is honoured (monochrome, still readable: cursor and headings by style)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = _app(tmp_path, "textual-dark")
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open_cjk)
