@@ -378,7 +378,7 @@ def build_article(
     if not source:
         source = host_of(canonical)
     if not source and path is not None:
-        source = path.parent.name or "local"
+        source = _folder_source(path)
     base = link_base or canonical
     cleaned_related = [
         Related(
@@ -414,3 +414,15 @@ def build_article(
         related=collapsed,
         tags=seen_tags,
     )
+
+
+def _folder_source(path: Path) -> str:
+    """The source shown for a local file: its folder's name ("termreader samples" for ours)."""
+    from termreader.locations import sample_articles_dir
+
+    try:
+        if path.resolve().parent == sample_articles_dir().resolve():
+            return "termreader samples"
+    except OSError:
+        pass
+    return path.parent.name or "local"
