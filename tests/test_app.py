@@ -12,6 +12,7 @@ from termreader.models import Article, Link, Position, Related
 from termreader.outline import sections_from_markdown
 from termreader.store import Library
 from termreader.ui.app import TermreaderApp
+from termreader.ui.find_bar import FindBar
 from termreader.ui.main_screen import MainScreen
 
 FIELD_URL = "https://example.test/field-notes"
@@ -218,13 +219,20 @@ async def test_find_counts_and_steps_through_matches(library: Library) -> None:
         await pilot.press(*"Needle", "enter")
         await pilot.pause()
         assert screen.reader.match_count == 12
-        assert "12 matches" in str(screen.query_one("#find-count").render())
+        count = screen.query_one("#find-count")
+        assert str(count.render()) == "1 of 12"
         first = screen.reader.current_match_line
         await pilot.press("n")
         await pilot.pause()
         assert screen.reader.current_match_line > first
+        assert screen.reader.current_match_index == 2
+        assert str(count.render()) == "2 of 12"
         await pilot.press("N")
         assert screen.reader.current_match_line == first
+        await pilot.press("N")
+        await pilot.pause()
+        assert str(count.render()) == "12 of 12"  # wraps around to the last match
+        await pilot.press("n")
         await pilot.press("slash", "escape")
         await pilot.pause()
         assert screen.reader.match_count == 0
@@ -237,8 +245,22 @@ async def test_find_cjk_query(library: Library) -> None:
         screen = main(app)
         screen.open_article("cjk000000000002")
         await pilot.pause()
-        count = screen.reader.find("单元格")
-        assert count == 2
+        await pilot.press("slash")
+        await pilot.pause()
+        screen.query_one(FindBar).input.value = "单元格"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.reader.match_count == 2
+        assert str(screen.query_one("#find-count").render()) == "1 of 2"
+        await pilot.press("n")
+        await pilot.pause()
+        assert str(screen.query_one("#find-count").render()) == "2 of 2"
+        assert (
+            "单元格"
+            in screen.reader.render_line(
+                int(screen.reader.current_match_line - screen.reader.scroll_y)
+            ).text
+        )
 
 
 async def test_in_article_link_then_back_restores_scroll(library: Library) -> None:

@@ -241,7 +241,7 @@ async def test_escape_sequences_never_reach_the_screen() -> None:
     app = ReaderApp()
     async with app.run_test(size=(80, 24)) as pilot:
         reader = app.query_one(ReaderView)
-        reader.show_article(_article("ignored"), document=doc)
+        reader.show_article(_article("# Title\n\nplain text here\n"), document=doc)
         await pilot.pause()
         lines = [reader.render_line(y) for y in range(24)]
         text = "".join(strip.text for strip in lines)
@@ -445,3 +445,122 @@ async def test_messages_report_section_and_end(fixtures: Path) -> None:
         await pilot.pause()
         last = [m for m in app.messages if isinstance(m, ReaderView.PositionChanged)][-1]
         assert last.at_end and last.percent == 100.0
+
+
+async def test_jump_right_after_showing_a_longer_article(fixtures: Path) -> None:
+    """A jump right after show_article is not cut short by the previous, shorter article."""
+    body = _zh(fixtures)
+    sections = parse(body).sections
+    app = ReaderApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        reader = app.query_one(ReaderView)
+        reader.show_article(_article("# Short\n\nOne line.", title="Short"))
+        await pilot.pause()
+        assert reader.max_scroll_y == 0
+        anchor = sections[len(sections) // 2].anchor
+        reader.show_article(_article(body), position=Position(anchor=anchor, offset=2))
+        # No frame in between: the position holds at once.
+        assert reader.scroll_y == reader.layout_.anchor_line(anchor) + 2 > 24
+        reader.show_article(_article("# Short\n\nOne line.", title="Short"))
+        await pilot.pause()
+        reader.show_article(_article(body))
+        other = sections[len(sections) * 3 // 4].anchor
+        assert reader.goto_anchor(other)
+        assert reader.scroll_y == reader.layout_.anchor_line(other) < reader.max_scroll_y
+        await pilot.pause()
+        assert reader.current_section().anchor == other
+
+
+async def test_folded_code_lines_show_a_continuation_marker() -> None:
+    body = (
+        "# Code\n\n```python\nresult = compute_something(first_argument, second_argument, "
+        "third_argument, fourth_argument)\nshort = 1\n```\n"
+    )
+    app = ReaderApp()
+    async with app.run_test(size=(50, 12)) as pilot:
+        reader = app.query_one(ReaderView)
+        reader.show_article(_article(body))
+        await pilot.pause()
+        lines = [reader.render_line(y).text.strip() for y in range(reader.size.height)]
+        code = [line for line in lines if "argument" in line or "short" in line]
+        assert code[0].startswith("result = compute_something(")
+        assert all(line.startswith("↪") for line in code[1:-1])
+        assert not code[-1].startswith("↪")  # a new source line has no marker
+        for token in ("first_argument,", "second_argument,", "third_argument,", "fourth_argument)"):
+            assert any(token in line for line in code), token  # no token cut in two
+        strip = next(
+            reader.render_line(y)
+            for y in range(reader.size.height)
+            if "↪" in reader.render_line(y).text
+        )
+        marker = next(seg for seg in strip if seg.text == "↪")
+        dim = reader.get_component_rich_style("reader--code-continuation", partial=True)
+        assert marker.style is not None and marker.style.color == dim.color
+
+
+def _repeated(fixtures: Path, times: int = 3) -> str:
+    """Several hundred blocks of real Chinese: more than the reader wraps at once."""
+    return "\n\n".join([_zh(fixtures)] * times)
+
+
+async def test_width_change_keeps_the_top_line_and_wraps_lazily(fixtures: Path) -> None:
+    """Issue 5: a new width wraps only around the view; the top block stays on top, also while
+    the rest is wrapped in the background and the estimates above it are corrected."""
+    body = _repeated(fixtures)
+    app = ReaderApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = app.query_one(ReaderView)
+        reader.show_article(_article(body))
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if reader.layout_.complete:
+                break
+        document = reader.document
+        assert document is not None and len(document.blocks) > 400
+        target = document.sections[len(document.sections) * 2 // 3]
+        assert reader.goto_anchor(target.anchor, 1)
+        await pilot.pause()
+        top_block = reader.layout_.block_at(round(reader.scroll_y))
+        reader.reading_width = 60
+        layout = reader.layout_
+        assert layout.width == 60
+        assert not layout.complete  # estimated, not wrapped whole
+        assert reader.layout_.block_at(round(reader.scroll_y)) == top_block
+        assert reader.current_section().anchor == target.anchor
+        # The blocks on screen are wrapped for real.
+        y = round(reader.scroll_y)
+        for row in range(reader.scrollable_content_region.height):
+            assert layout.is_exact(layout.block_at(y + row))
+        shown = _screen_text(reader)
+        for _ in range(300):
+            await pilot.pause(0.03)
+            if layout.complete:
+                break
+        assert layout.complete
+        assert reader.layout_.block_at(round(reader.scroll_y)) == top_block
+        assert _screen_text(reader) == shown
+        # Back to the first width: the layout wrapped before is reused as it was.
+        reader.reading_width = 100
+        assert reader.layout_.complete
+
+
+async def test_find_and_bottom_right_after_a_width_change(fixtures: Path) -> None:
+    body = _repeated(fixtures) + "\n\nthe last word is zanzibar\n"
+    app = ReaderApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = app.query_one(ReaderView)
+        reader.show_article(_article(body))
+        await pilot.pause()
+        reader.reading_width = 70
+        assert reader.find("ZANZIBAR") == 1
+        assert reader.current_match_index == 1
+        line = reader.current_match_line
+        assert reader.scroll_y <= line < reader.scroll_y + reader.scrollable_content_region.height
+        assert "zanzibar" in reader.render_line(int(line - reader.scroll_y)).text
+        reader.reading_width = 50
+        reader.action_bottom()
+        assert reader.scroll_y == reader.max_scroll_y
+        assert "Back to top" in _screen_text(reader)
+        reader.reading_width = 64
+        assert reader.scroll_y == reader.max_scroll_y  # at the end stays at the end
+        assert "Back to top" in _screen_text(reader)

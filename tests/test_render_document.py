@@ -247,3 +247,49 @@ def test_hostile_cache_is_cleaned_where_it_leaves_the_core() -> None:
     back = Document.from_bytes(doc.to_bytes())
     assert "\x1b" not in back.sections[0].title and "\x07" not in back.sections[0].title
     assert "\x1b" not in back.links[0].url
+
+
+def test_footnotes_work_across_chunks() -> None:
+    """Issue 5: a reference in an early chunk and its definition at the end of a long body give
+    the same footnotes as a one-piece parse (none lost, none empty, none twice)."""
+    from termreader.render.document import Builder
+
+    filler = "\n\n".join(f"Paragraph {i} " + "filler words " * 8 for i in range(200))
+    body = (
+        "# T\n\nSee this[^note] and that[^two].\n\n"
+        + filler
+        + "\n\nMore[^note].\n\n[^note]: The note text.\n\n[^two]: Second note.\n\n"
+        "[^unused]: never referenced.\n"
+    )
+    builder = Builder(body, chunk_size=2000)
+    chunked = builder.first()
+    assert not chunked.complete
+    builder.rest(chunked)
+    whole = parse(body)
+
+    def notes(doc: Document) -> list[tuple[str, str]]:
+        return [(b.prefix, b.text) for b in doc.blocks if b.prefix.startswith("[^")]
+
+    assert (
+        notes(chunked)
+        == notes(whole)
+        == [("[^note] ", "The note text."), ("[^two] ", "Second note.")]
+    )
+    # The references are footnote marks, not literal text.
+    first = chunked.blocks[1].spans
+    assert ("[^note]", "footnote") in first and ("[^two]", "footnote") in first
+    assert sum(b.kind == "hr" for b in chunked.blocks) == 1
+
+
+def test_cache_form_keeps_body_fingerprint_and_size_hints(fixtures: Path) -> None:
+    from termreader.render.document import Document, fingerprint
+
+    body = (fixtures / "markdown" / "the-art-of-command-line.README-zh.md").read_text("utf-8")
+    doc = parse(body)
+    assert doc.source == fingerprint(body) != fingerprint(body + " ")
+    back = Document.from_bytes(doc.to_bytes())
+    assert back.source == doc.source
+    assert back.size_hints() == doc.size_hints()
+    assert len(back.size_hints()[0]) == len(back.blocks)
+    with pytest.raises(ValueError):
+        Document.from_bytes(b"[3, [], [], {}]")  # an older cache version is refused

@@ -19,21 +19,31 @@ def _zh(fixtures: Path) -> str:
 
 def test_finder_lines_and_order(fixtures: Path) -> None:
     doc = parse(_zh(fixtures))
-    layout = Layout(doc, 60, limit=20)
+    layout = Layout(doc, 60, limit=0)  # every height estimated
     finder = Finder("命令行")
     finder.search(doc)
     assert len(finder) > 20 and finder
-    # Asking for a line far down lays out only up to that block.
-    last = finder.line(len(finder) - 1, layout, layout.extend)
-    assert layout.block_count == finder.hits[-1][0] + 1
+    # Asking for a line far down wraps nothing before it: only the match's own block.
+    finder.line(len(finder) - 1, layout)
+    assert not any(layout.is_exact(i) for i in range(finder.hits[-1][0]))
+    # Match lines follow the layout as its estimates are corrected.
     layout.extend()
-    lines = [finder.line(i, layout, layout.extend) for i in range(len(finder))]
-    assert lines == sorted(lines) and lines[-1] == last
+    lines = [finder.line(i, layout) for i in range(len(finder))]
+    assert lines == sorted(lines)
+    exact = Layout(doc, 60)
+    fresh = Finder("命令行")
+    fresh.search(doc)
+    assert lines == [fresh.line(i, exact) for i in range(len(fresh))]
+    for i, (block, _) in enumerate(finder.hits):
+        assert exact.block_line(block) <= lines[i] < exact.block_line(block) + exact.height(block)
     text = "".join(t for t, _ in layout.line(lines[5])[2])
     assert "命" in text
     # The first match at or below a line, wrapping to the first one past the end.
-    assert finder.first_from(lines[5], layout, layout.extend) <= 5
-    assert finder.first_from(layout.total_lines + 10, layout, layout.extend) == 0
+    assert finder.first_from(lines[5], layout) <= 5
+    assert finder.first_from(layout.total_lines + 10, layout) == 0
+    assert finder.current_number == 0
+    finder.current = 4
+    assert finder.current_number == 5
     finder.current = len(finder) - 1
     finder.step(1)
     assert finder.current == 0

@@ -122,9 +122,9 @@ def test_quote_list_and_code_decoration() -> None:
     code = next(b for b in doc.blocks if b.kind == "code")
     drawn = render_block(code, 30)
     assert len(drawn) > 2  # the long line is folded, not cut
-    assert "".join(_line_text(x).strip() for x in drawn).replace(" ", "") == code.data[1].replace(
-        "\n", ""
-    ).replace(" ", "")
+    assert "".join(_line_text(x).strip().lstrip("↪") for x in drawn).replace(" ", "") == code.data[
+        1
+    ].replace("\n", "").replace(" ", "")
     assert {cell_len(_line_text(x)) for x in drawn} == {30}
 
 
@@ -162,6 +162,90 @@ def test_partial_layout_grows(fixtures: Path) -> None:
     part = Layout(parse(""), 80)  # an empty document: just the footer
     assert part.complete and part.total_lines == FOOTER_LINES
     lazy = Layout(doc.__class__(doc.blocks, doc.links), 80, limit=10)
-    assert lazy.block_count == 10 and not lazy.complete
+    assert lazy.block_count == len(doc.blocks) and not lazy.complete
+    assert all(lazy.is_exact(i) for i in range(10)) and not lazy.is_exact(10)
     lazy.extend_for(10.0)
     assert lazy.complete and lazy.total_lines == full.total_lines
+    assert [lazy.block_top(i) for i in range(len(doc.blocks))] == [
+        full.block_top(i) for i in range(len(doc.blocks))
+    ]
+
+
+def test_estimated_layout_is_corrected_below_the_wrapped_block(fixtures: Path) -> None:
+    """Issue 5: a new width estimates heights; wrapping a block moves only the lines after it."""
+    doc = parse((fixtures / "markdown" / "the-art-of-command-line.README-zh.md").read_text("utf-8"))
+    exact = Layout(doc, 50)
+    fresh = doc.__class__(doc.blocks, doc.links)  # no saved line counts
+    lazy = Layout(fresh, 50, limit=0)
+    assert not lazy.complete and lazy.block_count == len(doc.blocks)
+    # Estimates are in the right ballpark (the scrollbar and percentages stay sensible).
+    assert 0.7 < lazy.total_lines / exact.total_lines < 1.3
+    middle = len(doc.blocks) // 2
+    top = lazy.block_top(middle)
+    lazy.ensure_down(middle, 40)
+    assert lazy.block_top(middle) == top  # the anchored block did not move
+    covered = 0
+    index = middle
+    while covered < 40:
+        assert lazy.is_exact(index)
+        assert lazy.height(index) == exact.height(index)
+        covered += lazy.height(index)
+        index += 1
+    assert not lazy.is_exact(middle - 1)
+    lazy.ensure_up(len(doc.blocks), 30)  # the last screen
+    assert lazy.is_exact(len(doc.blocks) - 1)
+    assert lazy.line(lazy.total_lines - 1)[2] == [(BACK_TO_TOP, "backtop")]
+    # Drawn lines of exact blocks are the exact layout's, shifted by the estimate error.
+    shift = lazy.block_line(middle) - exact.block_line(middle)
+    for y in range(exact.block_line(middle), exact.block_line(middle) + 30):
+        assert lazy.line(y + shift)[2] == exact.line(y)[2]
+    lazy.extend()
+    assert lazy.complete and lazy.total_lines == exact.total_lines
+    assert fresh.heights[50] == [exact.height(i) for i in range(len(doc.blocks))]
+
+
+CODE_DOC = """\
+```python
+def very_long_function_name(argument_one, argument_two, argument_three):
+    return some_module.another_function(argument_one, argument_two) + yet_another_call(x)
+aVeryLongTokenWithoutAnySpacesThatMustBeCutSomewhereBecauseItIsWiderThanTheLine = 1
+    中文代码行很长很长很长很长很长很长 = 函数(参数一, 参数二, 参数三)
+```
+"""
+
+
+@pytest.mark.parametrize("width", [30, 44, 61])
+def test_long_code_lines_fold_at_spaces_with_a_marker(width: int) -> None:
+    """Long code lines fold between tokens, and each continuation line starts with a marker."""
+    code = parse(CODE_DOC).blocks[0]
+    drawn = [_line_text(x) for x in render_block(code, width)]
+    assert len(drawn) == block_height(code, width)
+    assert {cell_len(line) for line in drawn} == {width}  # the code box keeps its width
+    source = code.data[1].split("\n")
+    # Rebuild each source line from its drawn pieces: nothing is lost, only the marker added.
+    rebuilt: list[str] = []
+    for line in drawn:
+        lead, body = line[0], line[1:-1]
+        assert lead in (" ", "↪")
+        if lead == " ":
+            rebuilt.append(body.rstrip())
+        else:
+            rebuilt[-1] += body.rstrip()
+    assert len(rebuilt) == len(source)
+    for got, want in zip(rebuilt, source, strict=True):
+        assert got.replace(" ", "") == want.replace(" ", "")
+    tokens = {t.strip("(),:=") for t in " ".join(source).split()}
+    # A token that fits on a line is never cut: it appears whole on some drawn line.
+    for token in tokens:
+        if token and cell_len(token) <= width - 2:
+            assert any(token in line for line in drawn), token
+    assert any(line.startswith("↪") for line in drawn)
+
+
+def test_code_fold_keeps_short_lines_and_cuts_only_giant_tokens() -> None:
+    from termreader.render.layout import fold_offsets
+
+    assert fold_offsets("short line", 20) == [0]
+    assert fold_offsets("alpha beta gamma", 11) == [0, 11]  # after "alpha beta "
+    assert fold_offsets("x" * 25, 10) == [0, 10, 20]  # no space: cut by cells
+    assert fold_offsets("    indented_token_longer", 10)[1] > 4  # indentation is no break point

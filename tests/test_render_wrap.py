@@ -145,3 +145,24 @@ def test_render_core_does_not_import_textual() -> None:
         "sys.exit(any(m.split('.')[0] == 'textual' for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        ("aaaa ( bbbb", 6, ["aaaa", "( bbbb"]),
+        (
+            "The quick brown fox jumps (over) the lazy dog and then ( something",
+            30,
+            ["The quick brown fox jumps", "(over) the lazy dog and then", "( something"],
+        ),
+        ("call it [ see below ] now", 10, ["call it", "[ see", "below ]", "now"]),
+    ],
+)
+def test_latin_line_never_ends_with_an_opening_bracket(
+    text: str, width: int, expected: list[str]
+) -> None:
+    """Issue 5 kinsoku on the Latin fast path: a spaced "(" goes down with the next word."""
+    lines = ["".join(t for t, _ in line) for line in wrap_spans([(text, "")], width)]
+    assert lines == expected
+    assert count_lines(text, width) == len(expected)

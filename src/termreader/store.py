@@ -358,7 +358,11 @@ class Library:
             return
         try:
             if articles:
-                self.add_many(articles)
+                # Late import: the renderer loads only on a first start (seeding), not on
+                # every open. The samples open without parsing, like any imported article.
+                from termreader.ingest import store_articles
+
+                store_articles(self, articles)
             self.kv_put("meta", "seeded", {"at": now().isoformat(), "count": len(articles)})
         except StoreError as error:
             self.notices.append(f"sample articles not imported: {error}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import re
 from bisect import bisect_right
@@ -20,8 +21,14 @@ if TYPE_CHECKING:
 # markdown-it (and the outline module, which builds a parser at import) load only when something
 # is parsed: opening a cached article imports neither (about 0.1 s saved at start).
 
-DOC_VERSION = 3
+DOC_VERSION = 4
 """Bumped whenever the block form changes; part of the render cache key (see :func:`cache_name`)."""
+
+QUOTE_CELLS = 2
+"""Cells a quote bar takes (``layout.QUOTE_BAR``), for height estimates."""
+
+RAGGED = 3
+"""Cells a wrapped line leaves empty at its end, on average (for height estimates)."""
 
 CHUNK_SIZE = 48_000
 """Target size in characters of one incrementally parsed chunk of source."""
@@ -55,6 +62,12 @@ def _decode_spans(raw: str) -> list[Span]:
         return []
     parts = raw.split(_SEP)
     return list(zip(parts[0::2], parts[1::2], strict=False))
+
+
+def fingerprint(body: str) -> str:
+    """A short digest of an article body: a cached render form is valid only for its body."""
+    data = body.encode("utf-8", "surrogatepass")
+    return f"{len(data)}-{hashlib.blake2b(data, digest_size=12).hexdigest()}"
 
 
 def cache_name() -> str:
@@ -205,6 +218,9 @@ class Document:
         so a cached article is laid out without wrapping anything."""
         self.changed = False
         """True when :attr:`heights` gained a width since the last :meth:`to_bytes`."""
+        self.source = ""
+        """:func:`fingerprint` of the body it was parsed from ("" when unknown)."""
+        self._hints: tuple[list[int], list[int], list[int]] = ([], [], [])
         self.anchors: dict[str, int] = {}
         self.headings: list[int] = []
         self._lines: list[int] = []
@@ -281,6 +297,38 @@ class Document:
                 yield index, at
                 at = low.find(needle, at + max(1, len(needle)))
 
+    def size_hints(self) -> tuple[list[int], list[int], list[int]]:
+        """Per block ``(fixed lines, text cells, margin)``, to estimate heights at any width.
+
+        A block's estimated height at column width ``w`` is ``fixed + cells // (w - margin)``.
+        Computed once (for appended blocks only) and saved with the cache form, so a cached
+        article is laid out at a new width without decoding its text.
+        """
+        fixed, cells, margins = self._hints
+        for block in self.blocks[len(fixed) :]:
+            kind = block.kind
+            count = 0
+            extra = block.gap
+            if kind == CODE:
+                extra += block.data[1].count("\n") + 1
+            elif kind == TABLE:
+                rows = len(block.data[1])
+                extra += (rows + 2 + (1 if rows > 1 else 0)) if rows else 1
+            elif kind == RULE:
+                extra += 1
+            else:
+                text = block.text
+                # Cells without measuring each character: a CJK character is 3 UTF-8 bytes
+                # and 2 cells, ASCII 1 and 1 (accented Latin counts 1.5: fine for an estimate).
+                count = len(text)
+                if not text.isascii():
+                    count += (len(text.encode("utf-8", "replace")) - count) // 2
+                extra += 1 + text.count("\n") + (1 if kind == HEADING and block.level <= 2 else 0)
+            fixed.append(extra)
+            cells.append(count)
+            margins.append(QUOTE_CELLS * block.quote + block.indent + RAGGED)
+        return self._hints
+
     # --- cache form ----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         """Serialize (only a complete document should be cached)."""
@@ -289,6 +337,8 @@ class Document:
             [b.to_list() for b in self.blocks],
             [[link.title, link.url] for link in self.links],
             {str(width): heights for width, heights in self.heights.items()},
+            self.source,
+            list(self.size_hints()),
         ]
         self.changed = False
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -300,9 +350,10 @@ class Document:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            version, blocks, links, heights = json.loads(data)
-            if version != DOC_VERSION:
-                raise ValueError(f"render cache version {version} != {DOC_VERSION}")
+            loaded = json.loads(data)
+            if not isinstance(loaded, list) or loaded[:1] != [DOC_VERSION]:
+                raise ValueError(f"render cache version is not {DOC_VERSION}")
+            _, blocks, links, heights, source, hints = loaded
             make = Block.from_list
             # Cached text is cleaned again where it is shown; links and titles leave this
             # module, so they are cleaned here (defence in depth against an old or hostile cache).
@@ -312,6 +363,13 @@ class Document:
             document.heights = {
                 int(width): list(h) for width, h in heights.items() if len(h) == len(blocks)
             }
+            document.source = str(source)
+            if len(hints) == 3 and all(len(h) == len(blocks) for h in hints):
+                document._hints = (
+                    [int(x) for x in hints[0]],
+                    [int(x) for x in hints[1]],
+                    [int(x) for x in hints[2]],
+                )
             return document
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             raise ValueError(f"bad render cache: {exc}") from None
@@ -441,6 +499,7 @@ class Builder:
         from termreader.outline import Slugger
 
         self._md = _make_parser()
+        self.source = fingerprint(body)
         self._size = max(1, len(body))
         self._parsed = 0
         self._chunks = iter_chunks(body, chunk_size)
@@ -448,8 +507,11 @@ class Builder:
         self._slugger = Slugger()
         self._link_count = 0
         self._references: dict[str, dict[str, str]] = {}
+        self._footnotes: list[str] = []
+        self._footnotes_shown: set[str] = set()
         if len(body) > chunk_size:
             self._references = _prescan_references(self._md, body)
+            self._footnotes = _prescan_footnotes(body)
         self._first_block = True
 
     @property
@@ -472,7 +534,9 @@ class Builder:
         # Per chunk, so the first screen does not wait for a scan of the whole body.
         text = defuse_nesting(text)
         env: dict[str, Any] = {"references": dict(self._references)}
-        tokens = self._md.parse(text, env)
+        if self._footnotes:
+            env["footnotes"] = _footnote_env(self._footnotes, text)
+        tokens = _filter_footnotes(self._md.parse(text, env), self._footnotes_shown)
         conv = _Converter(offset, self._slugger, self._link_count, self._first_block)
         blocks = conv.run(tokens)
         if blocks:
@@ -483,7 +547,9 @@ class Builder:
     def first(self) -> Document:
         """A document holding the first chunk (complete if there was only one)."""
         blocks, links = self.parse_next()
-        return Document(blocks, links, complete=self.done)
+        document = Document(blocks, links, complete=self.done)
+        document.source = self.source
+        return document
 
     def rest(self, document: Document) -> None:
         """Parse every remaining chunk into ``document`` (synchronously)."""
@@ -518,6 +584,66 @@ def _prescan_references(md: MarkdownIt, body: str) -> dict[str, dict[str, str]]:
         title = match.group(3) or match.group(4) or match.group(5) or ""
         refs[key] = {"title": title, "href": href}
     return refs
+
+
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]{1,200})\]:", re.MULTILINE)
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]{1,200})\](?!:)")
+
+
+def _prescan_footnotes(body: str) -> list[str]:
+    """Labels of the footnotes defined in the body and referenced somewhere in it."""
+    defined = dict.fromkeys(_FOOTNOTE_DEF.findall(body))
+    used = set(_FOOTNOTE_REF.findall(body))
+    return [label for label in defined if label in used]
+
+
+def _footnote_env(labels: list[str], text: str) -> dict[str, Any]:
+    """The footnote state a chunk starts with, so footnotes work across chunks.
+
+    Every label of the body is known (a reference before the chunk of its definition still
+    becomes a footnote reference), and the definitions in this chunk are listed as if referenced
+    here (else the footnote plugin drops a definition whose references are in other chunks).
+    """
+    refs = {":" + label: -1 for label in labels}
+    listed: dict[int, dict[str, Any]] = {}
+    wanted = set(labels)
+    for label in dict.fromkeys(_FOOTNOTE_DEF.findall(text)):
+        if label in wanted:
+            listed[len(listed)] = {"label": label, "count": 0}
+    return {"refs": refs, "list": listed}
+
+
+def _filter_footnotes(tokens: list[Any], shown: set[str]) -> list[Any]:
+    """Drop footnote entries with no text (defined in another chunk) or already shown (a chunk
+    lists a definition it holds and the reference it meets), and an emptied footnote block."""
+    start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), -1)
+    if start < 0:
+        return tokens
+    end = next(
+        (i for i in range(start + 1, len(tokens)) if tokens[i].type == "footnote_block_close"),
+        len(tokens) - 1,
+    )
+    kept: list[Any] = []
+    index = start + 1
+    while index < end:
+        if tokens[index].type != "footnote_open":
+            index += 1
+            continue
+        close = index
+        while close < end and tokens[close].type != "footnote_close":
+            close += 1
+        entry = tokens[index : close + 1]
+        meta = tokens[index].meta or {}
+        label = str(meta.get("label") or meta.get("id", 0) + 1)
+        has_text = any(
+            t.type not in ("footnote_open", "footnote_close", "footnote_anchor") for t in entry
+        )
+        if has_text and label not in shown:
+            shown.add(label)
+            kept.extend(entry)
+        index = close + 1
+    body = [tokens[start], *kept, tokens[end]] if kept else []
+    return tokens[:start] + body + tokens[end + 1 :]
 
 
 class _Converter:

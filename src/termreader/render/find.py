@@ -12,15 +12,17 @@ from termreader.render.layout import Layout
 class Finder:
     """The matches of one query, case-insensitive, and which one is current.
 
-    Lines are computed lazily through ``ensure`` (which must lay out the document up to a block
-    count), so a find in a huge article never wraps the whole of it.
+    A match's line is its block's line plus the line of the match inside the block; only the
+    latter is computed (once per match, by wrapping that one block), so a find in a huge
+    article never wraps the rest of it, and the lines follow the layout as its estimates are
+    corrected.
     """
 
     def __init__(self, query: str = "") -> None:
         self.query = query
         self.hits: list[tuple[int, int]] = []
         self.current = -1
-        self._lines: dict[int, int] = {}
+        self._within: dict[int, int] = {}
 
     def __bool__(self) -> bool:
         return bool(self.query.strip())
@@ -31,7 +33,7 @@ class Finder:
     def search(self, document: Document) -> None:
         """Collect every match of :attr:`query` in ``document``."""
         self.hits = list(document.search(self.query)) if self.query.strip() else []
-        self._lines = {}
+        self._within = {}
         self.current = -1
 
     def add_blocks(self, document: Document, start: int) -> None:
@@ -50,19 +52,26 @@ class Finder:
 
     def forget_lines(self) -> None:
         """Drop computed lines (the layout changed width)."""
-        self._lines = {}
+        self._within = {}
 
-    def line(self, index: int, layout: Layout, ensure: Callable[[int], None]) -> int:
-        """Layout line of match ``index``."""
-        line = self._lines.get(index)
-        if line is None:
-            block, offset = self.hits[index]
-            ensure(block + 1)
-            line = layout.match_lines(block, offset, len(self.query))
-            self._lines[index] = line
-        return line
+    @property
+    def current_number(self) -> int:
+        """The current match, 1-based (0 without matches): the "3" of "3 of 57"."""
+        return self.current + 1 if self.hits and self.current >= 0 else 0
 
-    def first_from(self, y: int, layout: Layout, ensure: Callable[[int], None]) -> int:
+    def line(self, index: int, layout: Layout, ensure: Callable[[int], None] | None = None) -> int:
+        """Layout line of match ``index`` (``ensure`` is accepted for compatibility; unused:
+        every block has a line, exact or estimated)."""
+        block, offset = self.hits[index]
+        within = self._within.get(index)
+        if within is None:
+            within = layout.match_lines(block, offset, len(self.query)) - layout.block_line(block)
+            self._within[index] = within
+        return layout.block_line(block) + within
+
+    def first_from(
+        self, y: int, layout: Layout, ensure: Callable[[int], None] | None = None
+    ) -> int:
         """Index of the first match at or below line ``y`` (wrapping to the first)."""
         block = layout.block_at(y) if y < layout.content_lines else layout.block_count
         index = bisect_left(self.hits, (block, 0))
@@ -75,7 +84,9 @@ class Finder:
         if self.hits:
             self.current = (self.current + delta) % len(self.hits)
 
-    def current_on_line(self, y: int, layout: Layout, ensure: Callable[[int], None]) -> int:
+    def current_on_line(
+        self, y: int, layout: Layout, ensure: Callable[[int], None] | None = None
+    ) -> int:
         """Which occurrence on line ``y`` is the current match (-1 if it is not on ``y``)."""
         if not self.hits or self.current < 0 or self.line(self.current, layout, ensure) != y:
             return -1

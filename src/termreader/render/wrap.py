@@ -144,24 +144,39 @@ def _glued(units: list[str]) -> list[str]:
 
 def _break_ascii(text: str, base: int, width: int, starts: list[int]) -> None:
     # Latin text breaks only at spaces: a split on " " is much faster than the unit regex.
+    # A word of opening brackets only ("(" before a spaced-out aside) goes down with the word
+    # after it: no line ends with an opening bracket.
     col = 0
     offset = base
     words = text.split(" ")
     last = len(words) - 1
+    prev_offset = -1  # offset of the previous word when it is opening brackets only
+    prev_width = 0
     for index, word in enumerate(words):
         w = len(word)
         if col and col + w > width and w:
-            starts.append(offset)
-            col = 0
+            if prev_offset > starts[-1] and prev_width + 1 + min(w, width) <= width:
+                starts.append(prev_offset)
+                col = prev_width + 1
+            else:
+                starts.append(offset)
+                col = 0
         if w > width:
             col = _split_long(word, offset, width, starts, col)
         else:
             col += w
+        if w and not word.strip(_ASCII_OPEN):
+            prev_offset, prev_width = offset, w
+        elif w:
+            prev_offset = -1
         if index != last:
             col += 1
             offset += w + 1
         else:
             offset += w
+
+
+_ASCII_OPEN = "([{"
 
 
 def _split_long(word: str, offset: int, width: int, starts: list[int], col: int) -> int:

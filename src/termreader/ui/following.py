@@ -10,6 +10,7 @@ from textual import work
 
 from termreader.errors import FetchError, ImportFailed, LinkRefused, StoreError
 from termreader.history import Location, Navigator
+from termreader.ingest import store_article
 from termreader.models import Article, Position, Related
 from termreader.resolve import Target, resolve_link, resolve_related
 from termreader.ui.related_screen import RelatedScreen
@@ -110,7 +111,7 @@ class Following:
                 url=result.url,
                 content_type=result.content_type_header,
             )
-            stored = self.library.add(article)
+            stored = store_article(self.library, article)
         except asyncio.CancelledError:
             self.notify("Download cancelled", timeout=3)
             raise
@@ -130,7 +131,7 @@ class Following:
         self.busy = "Importing…"
         try:
             article = await asyncio.to_thread(import_path, path)
-            stored = self.library.add(article)
+            stored = store_article(self.library, article)
         except (ImportFailed, StoreError) as error:
             self.notify(str(error), severity="error", timeout=8)
             return

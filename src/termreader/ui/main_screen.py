@@ -252,9 +252,6 @@ class MainScreen(Following, ReadingState, Screen[None]):
         )
         if anchor and not self.reader.goto_anchor(anchor):
             self.notify(f"No section “{anchor}” in this article", severity="warning", timeout=3)
-        # A view that could not scroll before (a short article) ignores scrolls until its next
-        # layout: place the article again once the frame is laid out.
-        self.call_after_refresh(self._settle, article.id, start, anchor)
         document_now = self.reader.document
         if document_now is not None and document_now.complete:
             self.outline.set_sections(document_now.sections)
@@ -270,15 +267,6 @@ class MainScreen(Following, ReadingState, Screen[None]):
             )
         self.refresh_bindings()
         return True
-
-    def _settle(self, article_id: str, start: Position | None, anchor: str) -> None:
-        reader = self.reader
-        if reader.article is None or reader.article.id != article_id or reader.scroll_y:
-            return
-        if anchor:
-            reader.goto_anchor(anchor)
-        elif start is not None and (start.anchor or start.offset):
-            reader.restore_position(start)
 
     def _show_broken(self, article_id: str, error: Exception) -> None:
         self.article = None
@@ -401,9 +389,13 @@ class MainScreen(Following, ReadingState, Screen[None]):
     @on(FindBar.Find)
     def _find(self, event: FindBar.Find) -> None:
         event.stop()
-        count = self.reader.find(event.query)
-        self.query_one(FindBar).set_count(count)
+        self.reader.find(event.query)
+        self._show_find_count()
         self.reader.focus()
+
+    def _show_find_count(self) -> None:
+        reader = self.reader
+        self.query_one(FindBar).set_count(reader.match_count, reader.current_match_index or None)
 
     @on(FindBar.Closed)
     def _find_closed(self, event: FindBar.Closed) -> None:
@@ -413,9 +405,11 @@ class MainScreen(Following, ReadingState, Screen[None]):
 
     def action_find_next(self) -> None:
         self.reader.find_next()
+        self._show_find_count()
 
     def action_find_previous(self) -> None:
         self.reader.find_prev()
+        self._show_find_count()
 
     def action_open_browser(self) -> None:
         """Open the article's web page in the system browser (http and https only)."""

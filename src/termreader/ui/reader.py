@@ -19,16 +19,21 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from termreader.models import Article, Link, Position, Section
-from termreader.render.document import CODE, Builder, Document
+from termreader.render.document import CODE, Builder, Document, fingerprint
 from termreader.render.find import Finder
 from termreader.render.layout import Layout, Line, code_pieces, content_width
 from termreader.render.paint import code_colours, highlight_code, mark_matches
 from termreader.render.wrap import wrap_spans
 from termreader.sanitize import clean, clean_line
 
-_FIRST_LAYOUT_BLOCKS = 400
-"""Blocks laid out before the first paint; the rest follow in slices of ``_LAYOUT_SLICE`` s."""
-_LAYOUT_SLICE = 0.015
+_EXACT_AT_ONCE = 400
+"""A document with at most this many blocks is wrapped whole at once; a bigger one only where it
+is looked at (its other heights estimated), the rest in slices of ``_LAYOUT_SLICE`` s."""
+_LAYOUT_SLICE = 0.008
+_LAYOUT_PAUSE = 0.03
+"""Seconds between background layout slices: most of the time stays with keys and paints."""
+_LAYOUTS_KEPT = 2
+"""Layouts kept per article (by width): toggling a pane back reuses what was wrapped."""
 
 _STRIP_CACHE = 400
 """Drawn lines kept (a few screens' worth)."""
@@ -48,6 +53,7 @@ _COMPONENT_FOR = {
     "bullet": "reader--bullet",
     "rule": "reader--rule",
     "codeblock": "reader--codeblock",
+    "codecont": "reader--code-continuation",
     "table-border": "reader--table-border",
     "backtop": "reader--backtop",
     "match": "reader--match",
@@ -127,6 +133,7 @@ class ReaderView(ScrollView, can_focus=True):
         "reader--hint",
         "reader--code",
         "reader--codeblock",
+        "reader--code-continuation",
         "reader--quote",
         "reader--quote-bar",
         "reader--bullet",
@@ -161,6 +168,7 @@ class ReaderView(ScrollView, can_focus=True):
     ReaderView > .reader--hint { text-style: bold; background: $warning; color: $background; }
     ReaderView > .reader--code { background: $surface-lighten-1; color: $text-warning; }
     ReaderView > .reader--codeblock { background: $surface-lighten-1; }
+    ReaderView > .reader--code-continuation { color: $foreground-darken-3; }
     ReaderView > .reader--quote { text-style: italic; color: $foreground-darken-2; }
     ReaderView > .reader--quote-bar { color: $primary; }
     ReaderView > .reader--bullet { color: $accent; }
@@ -240,8 +248,8 @@ class ReaderView(ScrollView, can_focus=True):
     class DocumentReady(Message):
         """The document is parsed and laid out, and holds something new worth caching.
 
-        Posted after an uncached parse, and after a cached document was laid out at a width it
-        had no saved line counts for. The app stores ``document.to_bytes()`` with
+        Posted once an uncached parse is complete, and after a document was laid out in full at
+        a width it had no saved line counts for. The app stores ``document.to_bytes()`` with
         ``Library.write_cache(article.id, cache_name(), data)`` (off the UI thread if it can).
         """
 
@@ -271,6 +279,9 @@ class ReaderView(ScrollView, can_focus=True):
         self._finder = Finder()
         self._last_section: object = object()
         self._layout_pending = False
+        self._layouts: dict[int, Layout] = {}
+        self._unsaved = False  # the document was parsed here and not handed out for caching yet
+        self._anchoring = False  # the view is being moved to keep its top line (not by the reader)
         self._stick_bottom = False
         self._strips: LRUCache[int, Strip] = LRUCache(_STRIP_CACHE)
 
@@ -304,7 +315,7 @@ class ReaderView(ScrollView, can_focus=True):
         document: Document | None = None,
         position: Position | None = None,
     ) -> None:
-        """Show ``article``; parse its body unless a cached ``document`` is given.
+        """Show ``article``; parse its body unless a cached ``document`` of that body is given.
 
         A big body is parsed chunk by chunk: the first screen appears at once, the rest is
         parsed in a worker thread and appended (:class:`DocumentReady` is posted at the end).
@@ -315,14 +326,23 @@ class ReaderView(ScrollView, can_focus=True):
         self._code_cache.clear()
         self._finder = Finder()
         builder: Builder | None = None
+        if (
+            document is not None
+            and document.source
+            and document.source != fingerprint(article.body)
+        ):
+            document = None  # a render form of another version of the body: never show it
+        self._unsaved = document is None
         if document is None:
             builder = Builder(article.body)
             document = builder.first()
         self._document = document
         self._layout = None
+        self._layouts = {}
         self._pending_position = None
         self._relayout(keep_position=False)
         self._scroll_line(0)
+        self._settle_view()
         if position is not None and (position.anchor or position.offset or position.percent):
             self.restore_position(position)
         if builder is not None and not builder.done:
@@ -337,6 +357,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._article = None
         self._document = None
         self._layout = None
+        self._layouts = {}
         self._finder = Finder()
         self._message = (clean(text), error)
         _, width = self._column()
@@ -366,11 +387,7 @@ class ReaderView(ScrollView, can_focus=True):
                 self._pending_position = Position(anchor=anchor, offset=offset)
                 return True
             return False
-        self._ensure_layout(index + 1)
-        line = self._layout.anchor_line(anchor)
-        if line is None:
-            return False
-        self._scroll_to_laid_out(line + offset)
+        self._place_at(index, offset)
         return True
 
     def next_section(self, top_level: bool = False) -> None:
@@ -379,11 +396,8 @@ class ReaderView(ScrollView, can_focus=True):
             return
         lines = self._layout.heading_lines(top_level)
         pos = bisect_right(lines, round(self.scroll_y))
-        if pos >= len(lines) and not self._layout.complete:
-            self._ensure_layout()
-            lines = self._layout.heading_lines(top_level)
         if pos < len(lines):
-            self._scroll_line(lines[pos])
+            self._place(lines[pos])
 
     def prev_section(self, top_level: bool = False) -> None:
         """Scroll to the previous section heading above the top line (or the top)."""
@@ -391,7 +405,7 @@ class ReaderView(ScrollView, can_focus=True):
             return
         lines = self._layout.heading_lines(top_level)
         pos = bisect_left(lines, round(self.scroll_y)) - 1
-        self._scroll_line(lines[pos] if pos >= 0 else 0)
+        self._place(lines[pos] if pos >= 0 else 0)
 
     def reading_position(self) -> Position:
         """The position as a section anchor plus lines into it, and the percentage (0..100)."""
@@ -414,18 +428,14 @@ class ReaderView(ScrollView, can_focus=True):
         if position.anchor:
             index = self._document.anchors.get(position.anchor)
             if index is not None:
-                self._ensure_layout(index + 1)
-            line = self._layout.anchor_line(position.anchor)
-            if line is not None:
-                self._scroll_to_laid_out(line + position.offset)
+                self._place_at(index, position.offset)
                 return
             if not self._document.complete:
                 self._pending_position = position
                 return
-            self._ensure_layout()
-            self._scroll_line(round(self.max_scroll_y * position.percent / 100))
+            self._place(round(self.max_scroll_y * position.percent / 100))
             return
-        self._scroll_to_laid_out(position.offset)
+        self._place(position.offset)
 
     def find(self, query: str) -> int:
         """Highlight every match of ``query`` (case-insensitive) and jump to the first at/after
@@ -437,9 +447,7 @@ class ReaderView(ScrollView, can_focus=True):
             self._finder.search(self._document)
         if self._finder.hits:
             assert self._layout is not None
-            self._finder.current = self._finder.first_from(
-                round(self.scroll_y), self._layout, self._ensure_layout
-            )
+            self._finder.current = self._finder.first_from(round(self.scroll_y), self._layout)
             self._show_match()
         self._invalidate()
         return len(self._finder)
@@ -467,11 +475,16 @@ class ReaderView(ScrollView, can_focus=True):
         return len(self._finder)
 
     @property
+    def current_match_index(self) -> int:
+        """Which match is current, 1-based (0 without matches): "3" of "3 of 57"."""
+        return self._finder.current_number
+
+    @property
     def current_match_line(self) -> int | None:
         """Layout line of the current match (None without matches)."""
         if not self._finder.hits or self._layout is None:
             return None
-        return self._finder.line(self._finder.current, self._layout, self._ensure_layout)
+        return self._finder.line(self._finder.current, self._layout)
 
     def link(self, number: int) -> Link | None:
         """The link numbered ``number`` (1-based, document order)."""
@@ -502,7 +515,11 @@ class ReaderView(ScrollView, can_focus=True):
         self._scroll_line(0)
 
     def action_bottom(self) -> None:
-        self._ensure_layout()
+        layout = self._layout
+        if layout is not None:
+            # Only the last screen needs exact heights; lines above it may stay estimated.
+            if layout.ensure_up(layout.block_count, self.scrollable_content_region.height + 2):
+                self._sync_size()
         self._scroll_line(self.max_scroll_y, stick_bottom=True)
 
     def action_next_section(self) -> None:
@@ -522,6 +539,11 @@ class ReaderView(ScrollView, can_focus=True):
         # `G` while the rest of the article is still being parsed or laid out keeps following
         # the end as it grows, until another move.
         self._stick_bottom = stick_bottom
+        # scroll_to clamps to the virtual size: make sure it is the current layout's, not the
+        # previous (shorter) article's, or a jump right after show_article would be cut short.
+        layout = self._layout
+        if layout is not None and self.virtual_size.height != layout.total_lines:
+            self.virtual_size = Size(self._pane_width(), layout.total_lines)
         # force: right after show_article the scrollbar is not laid out yet, and Textual would
         # refuse the scroll as "not scrollable".
         self.scroll_to(y=max(0, round(y)), animate=False, immediate=True, force=True)
@@ -538,49 +560,94 @@ class ReaderView(ScrollView, can_focus=True):
     def _relayout(self, *, keep_position: bool = True) -> None:
         if self._document is None:
             return
-        position = self.reading_position() if keep_position and self._layout else None
-        at_end = position is not None and 0 < self.max_scroll_y <= self.scroll_y
+        old = self._layout
         _, width = self._column()
-        if self._layout is None or self._layout.width != width:
-            # Lay out the first screens now and the rest in short slices between frames, so a
-            # huge cached article paints at once; anything that needs the end lays out the rest.
-            self._layout = Layout(self._document, width, limit=_FIRST_LAYOUT_BLOCKS)
-            self._schedule_layout()
-            self._finder.forget_lines()  # match lines depend on the width
-        self._code_cache.clear()
-        self.virtual_size = Size(self._pane_width(), self._layout.total_lines)
+        if old is not None and old.width == width:
+            self._sync_size()
+            self._settle_view()
+            self._invalidate()
+            return
+        # The top line's block and line in it (scaled to the block's new height) stay on top.
+        anchor: tuple[int, float] | None = None
+        at_end = False
+        if keep_position and old is not None:
+            at_end = 0 < self.max_scroll_y <= self.scroll_y
+            y = round(self.scroll_y)
+            block = old.block_at(y)
+            within = max(0, y - old.block_top(block))
+            anchor = (block, within / max(1, old.height(block)))
+        # A small document is wrapped whole; a big one only around the view (the rest is
+        # estimated, then wrapped in short slices between frames), so a new width costs
+        # milliseconds whatever the size.
+        layout = self._layouts.pop(width, None)
+        if layout is None or layout.document is not self._document:
+            small = len(self._document.blocks) <= _EXACT_AT_ONCE
+            layout = Layout(self._document, width, limit=None if small else 0)
+        self._layout = layout
+        self._layouts[width] = layout
+        while len(self._layouts) > _LAYOUTS_KEPT:
+            self._layouts.pop(next(iter(self._layouts)))
+        self._schedule_layout()
+        self._finder.forget_lines()  # match lines depend on the width
+        # The code highlight cache holds whole source lines: it does not depend on the width.
+        self._sync_size()
         if at_end:
             self.action_bottom()  # a reader at the end stays at the end
-        elif position is not None:
-            self.restore_position(position)
+        elif anchor is not None:
+            block, fraction = anchor
+            layout = self._layout
+            layout.ensure_down(block, 1)
+            height = layout.height(block)
+            within = min(height - 1, round(fraction * height))
+            self._place(layout.block_top(block) + max(0, within))
         self._invalidate()
 
-    def _scroll_to_laid_out(self, y: int) -> None:
-        """Scroll to line ``y`` once a screen below it is laid out (so it is not clamped)."""
+    def _sync_size(self) -> None:
+        if self._layout is not None:
+            size = Size(self._pane_width(), self._layout.total_lines)
+            if self.virtual_size != size:
+                self.virtual_size = size
+
+    def _place_at(self, index: int, offset: int = 0) -> None:
+        """Scroll so line ``offset`` after block ``index``'s first content line is on top.
+
+        The blocks from ``index`` down are wrapped for a screen first, so the line is exact."""
         layout = self._layout
         assert layout is not None
-        want = y + self.scrollable_content_region.height + 1
-        while not layout.complete and layout.content_lines < want:
-            layout.extend(layout.block_count + 128)
-        self.virtual_size = Size(self._pane_width(), layout.total_lines)
+        gap = self._document.blocks[index].gap if self._document else 0
+        layout.ensure_down(index, gap + max(0, offset) + self.scrollable_content_region.height + 1)
+        self._sync_size()
         self._invalidate()
-        self._scroll_line(y)
+        self._scroll_line(layout.block_line(index) + offset)
 
-    def _ensure_layout(self, limit: int | None = None) -> None:
-        """Lay out (now) every block, or the first ``limit`` blocks."""
+    def _place(self, y: int) -> None:
+        """Scroll to line ``y`` with the screen below it wrapped exactly (``y``'s block keeps its
+        first line, so ``y`` stays where it was asked for)."""
         layout = self._layout
-        if layout is None or layout.complete or (limit is not None and layout.block_count >= limit):
+        assert layout is not None
+        y = max(0, y)
+        index = layout.block_at(y)
+        self._place_at(index, y - layout.block_line(index))
+
+    def _settle_view(self) -> None:
+        """Wrap the blocks on screen for real (their estimated heights were placeholders).
+
+        Only blocks from the top line's block down change: the top line does not move."""
+        layout = self._layout
+        if layout is None or layout.complete:
             return
-        layout.extend(limit)
-        self.virtual_size = Size(self._pane_width(), layout.total_lines)
-        self._invalidate()
-        self._check_ready()
+        y = round(self.scroll_y)
+        index = layout.block_at(y)
+        lines = y - layout.block_top(index) + self.scrollable_content_region.height + 2
+        if layout.ensure_down(index, lines):
+            self._sync_size()
+            self._invalidate()
 
     def _schedule_layout(self) -> None:
         if self._layout is not None and not self._layout.complete and not self._layout_pending:
             self._layout_pending = True
             # A pause between slices keeps keys and paints flowing while the layout completes.
-            self.set_timer(0.02, self._layout_step)
+            self.set_timer(_LAYOUT_PAUSE, self._layout_step)
 
     def _follow_bottom(self) -> None:
         if self._stick_bottom:
@@ -591,7 +658,10 @@ class ReaderView(ScrollView, can_focus=True):
         doc, layout = self._document, self._layout
         if doc is None or layout is None or self._article is None:
             return
-        if doc.complete and layout.complete and doc.changed:
+        # A body parsed here is worth caching as soon as it is whole; new line counts once the
+        # layout has wrapped everything.
+        if doc.complete and (self._unsaved or (layout.complete and doc.changed)):
+            self._unsaved = False
             doc.changed = False
             self.post_message(self.DocumentReady(self, self._article, doc))
 
@@ -600,8 +670,20 @@ class ReaderView(ScrollView, can_focus=True):
         layout = self._layout
         if layout is None or layout.complete:
             return
+        # Corrected estimates above the view move its lines: keep the top line's block (and
+        # the line in it) on top.
+        y = round(self.scroll_y)
+        block = layout.block_at(y)
+        within = y - layout.block_top(block)
         layout.extend_for(_LAYOUT_SLICE)
-        self.virtual_size = Size(self._pane_width(), layout.total_lines)
+        self._sync_size()
+        moved = layout.block_top(block) + within
+        if moved != y and not self._stick_bottom:
+            self._anchoring = True
+            try:
+                self._scroll_line(moved)
+            finally:
+                self._anchoring = False
         self._invalidate()  # the end-of-article lines moved
         self._follow_bottom()
         self._schedule_layout()
@@ -627,11 +709,10 @@ class ReaderView(ScrollView, can_focus=True):
         if generation != self._generation or self._layout is None:
             return
         document.extend(blocks, links, complete=done)
-        if self._stick_bottom:
-            self._ensure_layout()
         self._schedule_layout()
-        self.virtual_size = Size(self._pane_width(), self._layout.total_lines)
-        self._follow_bottom()
+        self._sync_size()
+        if self._stick_bottom:
+            self.action_bottom()
         if self._pending_position is not None:
             pending = self._pending_position
             if pending.anchor in document.anchors or done:
@@ -661,7 +742,11 @@ class ReaderView(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         # Keep the match a few lines below the top so its context shows.
         if not (self.scroll_y <= line < self.scroll_y + height):
-            self._scroll_line(line - min(3, height // 4))
+            context = min(3, height // 4)
+            self._place(line - context)
+            line = self.current_match_line  # wrapping the context above may move it
+            if line is not None and not (self.scroll_y <= line < self.scroll_y + height):
+                self._scroll_line(line - context)
         self._invalidate()
 
     def _emit_scroll_messages(self) -> None:
@@ -679,11 +764,13 @@ class ReaderView(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value < old_value:
-            self._stick_bottom = False  # the reader scrolled up (wheel, scrollbar): stop following
+        if not self._anchoring:
+            if new_value < old_value:
+                self._stick_bottom = False  # the reader scrolled up (wheel, bar): stop following
+            if round(old_value) != round(new_value):
+                self._pending_position = None  # the reader moved: forget a jump still waiting
         if round(old_value) != round(new_value):
-            self._pending_position = None  # the reader moved: forget a jump still waiting
-        if round(old_value) != round(new_value):
+            self._settle_view()
             self._emit_scroll_messages()
 
     def watch_reading_width(self) -> None:
@@ -823,9 +910,10 @@ class ReaderView(ScrollView, can_focus=True):
             return self._segments(spans)
         number, a, b = pieces[within]
         box = self._style("codeblock")
-        # Quote bars and list margins come first in the spans, the code box last three.
+        # Quote bars and list margins come first in the spans, the code box last three (its
+        # left padding holds the continuation marker of a folded line).
         out = self._segments(spans[:-3])
-        out.append(Segment(" ", box))
+        out.append(Segment(spans[-3][0], self._style(spans[-3][1])))
         if number < len(lines):
             for seg in lines[number][a:b].render(self.app.console):
                 text = clean(seg.text).replace("\t", " ")
@@ -837,7 +925,7 @@ class ReaderView(ScrollView, can_focus=True):
 
     def _highlight(self, segments: list[Segment], line_no: int) -> list[Segment]:
         assert self._layout is not None
-        current_k = self._finder.current_on_line(line_no, self._layout, self._ensure_layout)
+        current_k = self._finder.current_on_line(line_no, self._layout)
         return mark_matches(
             segments,
             self._finder.query,
