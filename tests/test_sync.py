@@ -29,13 +29,15 @@ from netserver import (
     rss,
 )
 
+from termreader import cli as cli_module
 from termreader.cli import main as cli_main
 from termreader.config import Settings
 from termreader.fetch import Fetcher
-from termreader.models import article_id
+from termreader.models import Position, article_id
 from termreader.store import Library
 from termreader.sync import (
     HTTP,
+    PREFETCHED_TAG,
     SAVED_URLS,
     SUBSCRIPTIONS,
     SyncProgress,
@@ -413,7 +415,7 @@ async def test_related_prefetch_respects_limit_and_depth(
     assert sum(netserver.hits[u] for _, u in rel) == 3
     assert sum(v for k, v in netserver.hits.items() if k.startswith("/deep/")) == 0
     prefetched = library.by_url(netserver.url("/r/0"))
-    assert prefetched is not None and "related" in prefetched.tags
+    assert prefetched is not None and "prefetched" in prefetched.tags
 
     library2 = Library.open(library.home.parent / "lib2", seed_samples=False)
     library2.kv_put(SAVED_URLS, url, {"title": "", "added": "", "last_sync": "", "last_error": ""})
@@ -513,3 +515,298 @@ async def test_removed_feed_article_does_not_come_back(
     assert [a["title"] for a in report.articles] == ["E2"]
     assert library.by_url(netserver.url("/e/0")) is None
     assert unsubscribe(library, feed_url) and library.kv_get("feed_entries", feed_url) is None
+
+
+# --- loose ends of issue 4: changed entries, prefetched articles, progress, politeness, add ------
+def atom(title: str, entries: list[dict[str, str]]) -> str:
+    """An Atom feed; each entry: title, link, updated (ISO), content (HTML)."""
+    parts = "".join(
+        f'<entry><title>{e["title"]}</title><link href="{e["link"]}"/><id>{e["link"]}</id>'
+        f"<updated>{e['updated']}</updated>"
+        f'<content type="html">{__import__("html").escape(e["content"])}</content></entry>'
+        for e in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{title}</title><id>urn:x</id><updated>2026-11-01T00:00:00Z</updated>{parts}</feed>"
+    )
+
+
+def _long(text: str) -> str:
+    return "".join(f"<p>{text} paragraph {i}. {WORDS * 3}</p>" for i in range(8))
+
+
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+async def test_changed_feed_entry_is_updated_keeping_reading_state(
+    netserver: NetServer, library: Library, kind: str
+) -> None:
+    """Atom says so with <updated>; RSS only by changed content: either way the stored article
+    is replaced, under the same id, with the reader's position and read mark kept."""
+    entries = [
+        {
+            "title": f"Entry {i}",
+            "link": netserver.url(f"/e/{i}"),
+            "updated": "2026-11-01T00:00:00Z",
+            "content": _long(f"First version of {i}"),
+        }
+        for i in range(2)
+    ]
+
+    def publish(version: int) -> str:
+        if kind == "atom":
+            return netserver.add(
+                "/f", atom("F", entries), content_type="application/atom+xml", etag=f'"{version}"'
+            )
+        return netserver.add(
+            "/f", rss("F", entries), content_type="application/rss+xml", etag=f'"{version}"'
+        )
+
+    add_subscription(library, publish(1))
+    assert (await sync(library, fast())).added == 2
+    first = library.by_url(netserver.url("/e/0"))
+    library.set_unread(first.id, False)
+    library.set_position(first.id, Position("paragraph-3", 7, 40.0))
+    count = len(library)
+
+    entries[0]["content"] = _long("Second version of 0")
+    entries[0]["updated"] = "2026-11-02T09:30:00Z"
+    publish(2)
+    report = await sync(library, fast())
+    assert (report.added, report.updated, report.failed) == (0, 1, [])
+    assert [(a["title"], a["status"]) for a in report.articles] == [("Entry 0", "updated")]
+    again = library.get(first.id)
+    assert "Second version of 0" in again.body and "First version" not in again.body
+    assert again.unread is False and again.position == Position("paragraph-3", 7, 40.0)
+    assert len(library) == count and netserver.hits["/e/0"] == 0  # full content: no page fetch
+
+    publish(3)  # a new ETag, the same entries: nothing to do
+    report = await sync(library, fast())
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 1)
+
+
+async def test_feed_that_redates_every_entry_is_not_refetched(
+    netserver: NetServer, library: Library
+) -> None:
+    """Many feeds are rebuilt with every <updated> set to "now": that alone re-imports nothing
+    (a summary feed would re-download every page on every sync), while a changed text still
+    counts."""
+    entries = []
+    for i in range(8):
+        netserver.add(f"/p/{i}", page(f"Page {i}"))
+        entries.append(
+            {
+                "title": f"Page {i}",
+                "link": netserver.url(f"/p/{i}"),
+                "updated": "2026-11-01T00:00:00Z",
+                "content": f"<p>Summary {i}.</p>",
+            }
+        )
+    feed = netserver.add("/f", atom("F", entries), content_type="application/atom+xml")
+    add_subscription(library, feed)
+    assert (await sync(library, fast(related_depth=0))).added == 8
+    for entry in entries:
+        entry["updated"] = "2026-11-03T00:00:00Z"
+    entries[5]["content"] = "<p>Summary 5, corrected.</p>"
+    netserver.add("/p/5", page("Page 5 corrected"))
+    netserver.add("/f", atom("F", entries), content_type="application/atom+xml")
+    report = await sync(library, fast(related_depth=0))
+    assert (report.added, report.updated) == (0, 1)
+    assert [netserver.hits[f"/p/{i}"] for i in range(8)] == [1, 1, 1, 1, 1, 2, 1, 1]
+    assert library.get(library.by_url(netserver.url("/p/5")).id).title == "Page 5"  # feed title
+    assert "Page 5 corrected" in library.get(library.by_url(netserver.url("/p/5")).id).body
+
+    entries[2]["updated"] = "2026-11-04T00:00:00Z"  # one entry re-dated: the page is checked
+    netserver.add("/p/2", page("Page 2, second edition"))
+    netserver.add("/f", atom("F", entries), content_type="application/atom+xml")
+    report = await sync(library, fast(related_depth=0))
+    assert report.updated == 1 and netserver.hits["/p/2"] == 2
+
+
+async def test_changed_entry_the_reader_removed_stays_removed(
+    netserver: NetServer, library: Library
+) -> None:
+    entries = [
+        {
+            "title": "Gone",
+            "link": netserver.url("/e/0"),
+            "updated": "2026-11-01T00:00:00Z",
+            "content": _long("v1"),
+        }
+    ]
+    feed = netserver.add("/f", atom("F", entries), content_type="application/atom+xml")
+    add_subscription(library, feed)
+    await sync(library, fast())
+    library.remove(library.by_url(netserver.url("/e/0")).id)
+    entries[0].update(updated="2026-11-05T00:00:00Z", content=_long("v2"))
+    netserver.add("/f", atom("F", entries), content_type="application/atom+xml")
+    report = await sync(library, fast())
+    assert (report.added, report.updated) == (0, 0) and len(library) == 0
+
+
+async def test_state_from_before_marks_sets_a_baseline_without_reimporting(
+    netserver: NetServer, library: Library
+) -> None:
+    """A library synced by an earlier version has entry keys but no marks: no mass update."""
+    feed_url = serve_summary_feed(netserver, n=2, related=0)
+    add_subscription(library, feed_url)
+    await sync(library, fast())
+    record = library.kv_get("feed_entries", feed_url)
+    library.kv_put("feed_entries", feed_url, {"keys": record["keys"]})
+    netserver.add("/feed.xml", netserver.routes["/feed.xml"].body, etag='"f2"')
+    report = await sync(library, fast())
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 1)
+    assert set(library.kv_get("feed_entries", feed_url)["marks"]) == set(record["keys"])
+
+
+def test_prefetched_articles_are_hidden_from_list_unless_all(
+    netserver: NetServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Related pages fetched for offline reading do not crowd `list`; `--all` shows them,
+    and they still open by URL."""
+    feed_url = serve_summary_feed(netserver, n=2, related=1)
+    home = str(tmp_path / "lib")
+    assert cli_main(["--library", home, "subscribe", feed_url]) == 0
+    assert cli_main(["--library", home, "sync", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["prefetched"] == 2
+    ours = netserver.url("/")  # the samples seeded into a new library are listed too
+
+    def listed_titles(*flags: str) -> dict[str, dict[str, object]]:
+        assert cli_main(["--library", home, "list", "--json", *flags]) == 0
+        records = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+        return {r["title"]: r for r in records if r["url"].startswith(ours)}
+
+    assert set(listed_titles()) == {"Post 0", "Post 1"}
+    listed = listed_titles("--all")
+    assert set(listed) == {"Post 0", "Post 1", "Related 0-0", "Related 1-0"}
+    assert listed["Related 0-0"]["tags"] == ["prefetched"]
+    assert cli_module.PREFETCHED_TAG == PREFETCHED_TAG  # cli repeats it to avoid importing sync
+    assert cli_main(["--library", home, "show", netserver.url("/related/1-0")]) == 0
+    assert "Related 1-0: paragraph 4" in capsys.readouterr().out
+
+
+async def test_feed_entry_takes_over_a_prefetched_copy(
+    netserver: NetServer, library: Library
+) -> None:
+    """A page first prefetched as related, then published in a followed feed, joins the
+    library proper: one article, no longer tagged prefetched, counted as added."""
+    hub = netserver.add("/hub", page("Hub", related=[("Later", "/later")]))
+    netserver.add("/later", page("Later"))
+    library.kv_put(SAVED_URLS, hub, {"title": "", "added": "", "last_sync": "", "last_error": ""})
+    assert (await sync(library, fast())).prefetched == 1
+    copy = library.by_url(netserver.url("/later"))
+    items = [{"title": "Later", "link": netserver.url("/later")}]
+    add_subscription(
+        library, netserver.add("/f", rss("F", items), content_type="application/rss+xml")
+    )
+    report = await sync(library, fast())
+    assert report.added == 1 and [a["title"] for a in report.articles] == ["Later"]
+    now_in = library.by_url(netserver.url("/later"))
+    assert now_in.id == copy.id and "prefetched" not in now_in.tags
+    assert now_in.source == "F"
+
+
+async def test_progress_counts_related_prefetching(netserver: NetServer, library: Library) -> None:
+    feed_url = serve_summary_feed(netserver, n=3, related=2)
+    add_subscription(library, feed_url)
+    netserver.add("/post/2", page("Post 2", related=[("Missing", "/nowhere")]))
+    events: list[SyncProgress] = []
+    report = await sync(library, fast(), progress=events.append)
+    assert report.prefetched == 4 and len(report.warnings) == 1
+    assert all(0 <= e.done <= e.total for e in events)
+    assert [e.done for e in events] == sorted(e.done for e in events)
+    assert events[-1].done == events[-1].total == 1 + 5  # the feed, then 5 related pages
+    assert max(e.total for e in events[:2]) == 1  # the total grew once links were found
+    assert [e.source for e in events if not e.ok] == [netserver.url("/nowhere")]
+
+
+async def test_per_host_cap(netserver: NetServer, library: Library) -> None:
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+    body = rss("Slow", []).encode()
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.1)
+        with lock:
+            in_flight -= 1
+        req.send_response(200)
+        req.send_header("Content-Type", "application/rss+xml")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    for n in range(8):
+        netserver.route(f"/h{n}.xml")(handler)
+        add_subscription(library, netserver.url(f"/h{n}.xml"))
+    report = await sync(library, fast(sync_per_host=2), concurrency=8)
+    assert report.failed == [] and peak == 2
+    assert Settings().sync_per_host == 0  # off by default: only sync_concurrency applies
+
+
+def test_added_url_is_refreshed_by_sync_without_duplicates(
+    netserver: NetServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`add URL` keys the article by the final URL after redirects; sync refreshes that very
+    article: conditionally, then as an update when the page changes."""
+    netserver.add("/real", page("Added v1"), etag='"a1"')
+    netserver.redirect("/short", "/real")
+    home = str(tmp_path / "lib")
+    assert cli_main(["--library", home, "add", netserver.url("/short"), "--json"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added["url"] == netserver.url("/real")
+    lib = Library.open(home, seed_samples=False)
+    assert list(lib.kv_all(SAVED_URLS)) == [netserver.url("/real")]
+
+    assert cli_main(["--library", home, "sync", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["added"], report["updated"], report["unchanged"]) == (0, 0, 1)
+    assert netserver.not_modified["/real"] == 1 and netserver.hits["/short"] == 1
+
+    netserver.add("/real", page("Added v2"), etag='"a2"')
+    assert cli_main(["--library", home, "sync", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["updated"] == 1 and report["articles"][0]["id"] == added["id"]
+    lib = Library.open(home, seed_samples=False)
+    assert [a.title for a in lib.list() if a.url.startswith(netserver.url("/"))] == ["Added v2"]
+
+
+def test_add_url_error_names_the_url(
+    netserver: NetServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = netserver.url("/missing")
+    assert cli_main(["--library", str(tmp_path / "lib"), "add", missing]) == 1
+    assert capsys.readouterr().err == f"termreader: {missing}: HTTP 404 Not Found\n"
+
+
+async def test_concurrency_above_the_default_pool_is_not_capped(
+    netserver: NetServer, library: Library
+) -> None:
+    """The fetcher's pool grows with --concurrency (a 20-connection pool capped 32 at 20)."""
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+    body = rss("Slow", []).encode()
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.3)
+        with lock:
+            in_flight -= 1
+        req.send_response(200)
+        req.send_header("Content-Type", "application/rss+xml")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    for n in range(26):
+        netserver.route(f"/p{n}.xml")(handler)
+        add_subscription(library, netserver.url(f"/p{n}.xml"))
+    report = await sync(library, fast(), concurrency=26)
+    assert report.failed == [] and peak > 20

@@ -26,6 +26,8 @@ from termreader.sanitize import clean, clean_line
 PROG = "termreader"
 MAX_FETCH_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT = 20.0
+PREFETCHED_TAG = "prefetched"
+"""``termreader.sync.PREFETCHED_TAG``, repeated so ``list`` need not import the sync (and httpx)."""
 
 
 # --- helpers shared with other command modules ---------------------------------------------------
@@ -218,17 +220,24 @@ def cmd_open(args: argparse.Namespace) -> int:
     except NotFound:
         if not (is_url(args.ref) or Path(args.ref).expanduser().exists()):
             raise
-        article = library.add(import_ref(args.ref))
+        from termreader.ingest import store_article
+
+        article = store_article(library, import_ref(args.ref))
     return _run_tui(library, article.id)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     """``add PATH|URL ...``: import each; one failure does not stop the others."""
+    from termreader.ingest import store_article
+
     library = open_library(args)
     failed = 0
     for ref in args.refs:
         try:
-            article = library.add(import_ref(ref))
+            if is_url(ref):
+                article = _save_url(library, ref)
+            else:
+                article = store_article(library, import_ref(ref))
         except TermreaderError as exc:
             error(str(exc))
             failed += 1
@@ -241,10 +250,33 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _save_url(library: Any, url: str) -> Article:
+    """``add URL``: fetch, store, and keep the page as a saved URL that ``sync`` refreshes.
+
+    The article is keyed by the final URL after redirects (see ``termreader.sync.save_url``).
+    """
+    from termreader.config import load
+    from termreader.sync import save_url_sync
+
+    try:
+        return save_url_sync(library, url, settings=load())
+    except TermreaderError as exc:
+        # Fetch errors name the host, not the URL: with several refs, say which one failed.
+        if url not in str(exc):
+            exc.args = (f"{url}: {exc}",)
+        raise
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    """``list [--query TEXT] [--unread]``: newest first."""
+    """``list [--query TEXT] [--unread] [--all]``: newest first.
+
+    Articles prefetched by ``sync`` only because another article lists them as related are
+    hidden unless ``--all``: the reader did not ask for them (they still open by id or URL).
+    """
     library = open_library(args)
     articles = library.list(args.query or None, unread=True if args.unread else None)
+    if not args.all:
+        articles = [a for a in articles if PREFETCHED_TAG not in a.tags]
     out = sys.stdout
     if args.json:
         dumps = json.dumps
@@ -347,6 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = subparsers.add_parser("list", parents=[common], help="list the library, newest first")
     p.add_argument("--query", "-q", metavar="TEXT", help="match title, source and tags")
     p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="include related articles that sync prefetched for offline reading",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_list)
 

@@ -28,6 +28,10 @@ class Settings:
     """Key overrides: action name → comma-separated keys, e.g. ``next_section = "],ctrl+n"``."""
     sync_concurrency: int = 8
     """How many sources ``sync`` refreshes at once."""
+    sync_per_host: int = 0
+    """At most this many of those requests go to one host at once (politeness towards a site
+    whose feed lists many of its own pages); 0, or a value ≥ ``sync_concurrency``, means no
+    separate cap: only ``sync_concurrency`` applies."""
     fetch_timeout: float = 20.0
     """Seconds before a fetch gives up."""
     max_download_mb: float = 10.0

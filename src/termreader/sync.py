@@ -6,8 +6,13 @@ State lives in small tables of the library (:meth:`Library.kv_get` and friends):
 ``saved_urls``:    page URL → ``{title, added, last_sync, last_error, stored}`` (pages saved by
                    URL; once ``stored``, removing the article from the library ends its refreshes)
 ``http``:          URL → ``{etag, last_modified}`` (validators for conditional GETs)
-``feed_entries``:  feed URL → ``{keys}``: the entries of the feed already taken, so an article
-                   the reader removed does not come back when the feed changes
+``feed_entries``:  feed URL → ``{keys, marks}``: the entries of the feed already taken, so an
+                   article the reader removed does not come back when the feed changes, and each
+                   one's :func:`entry_mark`, so an entry the feed changes is imported again
+
+Articles fetched only because another article lists them as related carry the tag
+:data:`PREFETCHED_TAG`: they read offline and are found by URL, but the reader did not ask for
+them, so ``termreader list`` hides them unless given ``--all``.
 
 Fetches overlap on one event loop; feed parsing and page extraction (pure, CPU-bound) run in one
 worker thread so the loop stays responsive; every store read and write happens on the loop's
@@ -19,7 +24,9 @@ passing a ``progress`` callback; the CLI uses :func:`sync_blocking`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import hashlib
 import html
 import re
 import time
@@ -27,12 +34,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from termreader import importers
 from termreader.config import Settings
 from termreader.errors import FetchError, ImportFailed, LinkRefused, TermreaderError
 from termreader.feeds import Entry, Feed, discover_feeds, parse_feed
 from termreader.fetch import Fetcher, FetchResult
+from termreader.ingest import store_article, store_articles
 from termreader.linkpolicy import check_web_link
 from termreader.models import Article, article_id, now
 from termreader.sanitize import clean_line
@@ -49,8 +58,10 @@ MAX_NEW_PER_FEED = 200
 """New entries taken from one feed in one sync (a first sync of a huge feed stays bounded)."""
 BATCH = 50
 """Articles gathered before one :meth:`Library.add_many` (one index write)."""
-RELATED_TAG = "related"
-"""Tag of articles prefetched because another article lists them as related."""
+PREFETCHED_TAG = "prefetched"
+"""Tag of articles prefetched because another article lists them as related. ``termreader list``
+hides them unless given ``--all`` (``cli.PREFETCHED_TAG`` repeats it: the CLI's ``list`` must not
+import this module and httpx with it). Saving, adding or subscribing to one takes the tag off."""
 
 ProgressCallback = Callable[["SyncProgress"], None]
 T = TypeVar("T")
@@ -58,7 +69,8 @@ T = TypeVar("T")
 
 @dataclass(slots=True)
 class SyncProgress:
-    """What a progress display needs after each source: ``done`` of ``total`` finished."""
+    """What a progress display needs after each source or related page: ``done`` of ``total``
+    finished (``total`` grows while related links are found)."""
 
     total: int
     done: int
@@ -237,15 +249,22 @@ def subscribe_sync(library: Library, url: str, *, settings: Settings | None = No
 class _fetcher:
     """Use the caller's fetcher, or open (and close) our own."""
 
-    def __init__(self, fetcher: Fetcher | None, settings: Settings | None) -> None:
+    def __init__(
+        self, fetcher: Fetcher | None, settings: Settings | None, connections: int = 0
+    ) -> None:
         self.given = fetcher
         self.settings = settings
+        self.connections = connections
         self.own: Fetcher | None = None
 
     async def __aenter__(self) -> Fetcher:
         if self.given is not None:
             return self.given
-        self.own = Fetcher(self.settings)
+        if self.connections > 20:
+            # A pool smaller than the sync's concurrency would quietly cap it.
+            self.own = Fetcher(self.settings, max_connections=self.connections)
+        else:
+            self.own = Fetcher(self.settings)
         return self.own
 
     async def __aexit__(self, *exc: object) -> None:
@@ -269,22 +288,31 @@ async def save_url(
     settings: Settings | None = None,
     fetcher: Fetcher | None = None,
 ) -> Article:
-    """Fetch a page, store it, and remember it as a saved URL that ``sync`` refreshes."""
+    """Fetch a page, store it, and remember it as a saved URL that ``sync`` refreshes.
+
+    Used by ``termreader add URL``. The article and the saved URL are keyed by the final URL
+    after redirects (what the importer sees), so the next sync refreshes that very article
+    rather than storing a second copy; saving a prefetched article takes its
+    :data:`PREFETCHED_TAG` off.
+    """
     url = check_web_link(url).split("#", 1)[0]
     async with _fetcher(fetcher, settings) as active:
         result = await active.fetch(url)
-    article = _with_url(import_result(result), url)
+    article = import_result(result)
+    url = clean_line(article.url or result.url).split("#", 1)[0] or url
+    article = _with_url(article, url)
     existing = library.by_url(url)
     if existing is not None:
         article.id = existing.id
-    stored = library.add(article)
+    stored = store_article(library, article)
     stamp = now().isoformat()
+    previous = library.kv_get(SAVED_URLS, url) or {}
     library.kv_put(
         SAVED_URLS,
         url,
         {
             "title": stored.title,
-            "added": stamp,
+            "added": previous.get("added") or stamp,
             "last_sync": stamp,
             "last_error": "",
             "stored": True,
@@ -330,6 +358,26 @@ def needs_full_text(entry: Entry) -> bool:
     return _text_length(entry.content_html) < FULL_TEXT_CHARS
 
 
+def entry_mark(entry: Entry) -> str:
+    """What tells that a feed entry changed since the last sync: ``"DATE HASH"``.
+
+    DATE is the entry's own "updated" time (Atom ``<updated>``, JSON Feed ``date_modified``),
+    else its publication date (RSS ``pubDate``); HASH covers the title and the content. A new
+    hash always means a change; a new date alone does too (a summary-only feed re-dates an
+    entry whose page changed), unless most of the feed was re-dated at once: many feeds are
+    rebuilt with every date set to "now" (see :meth:`_Run.entries`).
+    """
+    stamp = entry.updated or entry.published
+    digest = hashlib.blake2b(digest_size=12)
+    for part in (entry.title, entry.content_html or entry.summary_html):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return f"{stamp.isoformat() if stamp else '-'} {digest.hexdigest()}"
+
+
+def _same_content(old_mark: str, new_mark: str) -> bool:
+    return old_mark.rpartition(" ")[2] == new_mark.rpartition(" ")[2]
+
+
 def entry_document(entry: Entry, feed: Feed) -> bytes:
     """A small HTML document holding an entry's own content, for the HTML importer."""
     body = entry.content_html or entry.summary_html
@@ -362,6 +410,9 @@ class _Run:
         # The semaphore wraps single HTTP requests, not whole sources: a feed waiting for its
         # entries' pages must not hold a slot those pages need (that would deadlock).
         self.slots = asyncio.Semaphore(max(1, concurrency))
+        per_host = int(getattr(settings, "sync_per_host", 0) or 0)
+        self.per_host = per_host if 0 < per_host < concurrency else 0  # 0: no separate cap
+        self.hosts: dict[str, asyncio.Semaphore] = {}
         self.progress = progress
         self.report = SyncReport()
         self.validators = library.kv_all(HTTP)
@@ -385,10 +436,24 @@ class _Run:
     # fetching --------------------------------------------------------------------------------
     async def get(self, url: str, *, conditional: bool = False) -> FetchResult:
         validators = self.validators.get(url, {}) if conditional else {}
-        async with self.slots:
+        # The host's slot first: a request waiting for its host must not hold a global slot.
+        async with self.host_slot(url), self.slots:
             return await self.fetcher.fetch(
                 url, etag=validators.get("etag"), last_modified=validators.get("last_modified")
             )
+
+    def host_slot(self, url: str) -> contextlib.AbstractAsyncContextManager[Any]:
+        """The per-host cap (``Settings.sync_per_host``) for ``url``; a no-op when off."""
+        if not self.per_host:
+            return contextlib.nullcontext()
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            host = ""
+        slot = self.hosts.get(host)
+        if slot is None:
+            slot = self.hosts[host] = asyncio.Semaphore(self.per_host)
+        return slot
 
     async def cpu(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run parsing/extraction in a worker thread: pure functions, no store access.
@@ -435,7 +500,7 @@ class _Run:
             return  # never write validators for articles that did not make it to the store
         if self.pending:
             try:
-                self.library.add_many(self.pending)
+                store_articles(self.library, self.pending)
             except BaseException:
                 self.store_failed = True
                 raise
@@ -452,6 +517,9 @@ class _Run:
     # sources ---------------------------------------------------------------------------------
     def finished(self, source: str, ok: bool, message: str = "") -> None:
         self.done += 1
+        self.tell(source, ok, message)
+
+    def tell(self, source: str = "", ok: bool = True, message: str = "") -> None:
         if self.progress is not None:
             try:
                 self.progress(SyncProgress(self.total, self.done, source, ok, message))
@@ -490,49 +558,116 @@ class _Run:
                 return
             assert result.data is not None
             feed = await self.cpu(parse_feed, result.data, result.url, result.content_type_header)
-            articles = await self.entries(feed, url)
+            added, updated = await self.entries(feed, url)
         except TermreaderError as error:
             self.fail(SUBSCRIPTIONS, url, record, error)
             return
         except Exception as error:  # noqa: BLE001 - one broken source never stops the others
             self.fail(SUBSCRIPTIONS, url, record, _unexpected(error))
             return
-        if not articles:
+        if not added and not updated:
             self.report.unchanged += 1
         self.record_source(SUBSCRIPTIONS, url, record, "", title=feed.title)
         self.remember_validators(url, result)
-        self.queue(articles, "added")
-        self.finished(url, True, f"{len(articles)} new")
+        self.queue(added, "added")
+        self.queue(updated, "updated")
+        message = f"{len(added)} new" + (f", {len(updated)} updated" if updated else "")
+        self.finished(url, True, message)
 
-    async def entries(self, feed: Feed, source: str) -> list[Article]:
-        """The articles for the feed's new entries; remembers which entries were taken."""
-        seen = set(self.seen.get(source, {}).get("keys", []))
+    def stored_copy(self, entry: Entry, key: str) -> tuple[str, bool] | None:
+        """``(id, prefetched)`` of the library's copy of a feed entry, or None."""
+        if entry.link:
+            found = self.library.by_url(entry.link)
+            return None if found is None else (found.id, PREFETCHED_TAG in found.tags)
+        ident = article_id(key)
+        return (ident, False) if ident in self.known_ids() else None
+
+    def same_as_stored(self, article: Article) -> bool:
+        """True when the library holds ``article`` already with this title and body."""
+        try:
+            old = self.library.get(article.id)
+        except TermreaderError:
+            return False
+        return old.body == article.body and old.title == article.title
+
+    async def entries(self, feed: Feed, source: str) -> tuple[list[Article], list[Article]]:
+        """The articles for the feed's new and changed entries: ``(added, updated)``.
+
+        Remembers which entries were taken and each one's :func:`entry_mark`. An entry whose
+        mark changed is imported again under the same id (the store keeps its reading state);
+        an entry the reader removed from the library stays removed, changed or not.
+        """
+        record = self.seen.get(source, {})
+        seen = set(record.get("keys", []))
+        before: dict[str, str] = dict(record.get("marks") or {})
         taken: list[str] = []  # entries of the current feed that are in the library
-        todo: list[tuple[str, Entry]] = []
+        marks: dict[str, str] = {}
+        # (key, entry, mark, id of the library's copy, "added" or "updated")
+        todo: list[tuple[str, Entry, str, str | None, str]] = []
+        compared = 0
+        # (key, entry, mark, id of the library's copy, only the date changed)
+        changed: list[tuple[str, Entry, str, str, bool]] = []
         for entry in feed.entries:
             key = entry.link or f"{feed.url}#{entry.id}"
+            mark = entry_mark(entry)
             if key in seen:
                 taken.append(key)
+                marks[key] = mark
+                old = before.get(key)
+                # No mark yet (state from before marks existed): this sync sets the baseline.
+                if old is None:
+                    continue
+                compared += 1
+                if old == mark or key in self.claimed:
+                    continue
+                copy = self.stored_copy(entry, key)
+                if copy is None:
+                    continue  # removed by the reader: a change does not bring it back
+                changed.append((key, entry, mark, copy[0], _same_content(old, mark)))
                 continue
             if key in self.claimed:
                 continue
-            if entry.link:
-                if self.library.by_url(entry.link) is not None:
-                    taken.append(key)
-                    continue
-            elif article_id(key) in self.known_ids():
+            copy = self.stored_copy(entry, key)
+            if copy is not None and not copy[1]:
                 taken.append(key)
+                marks[key] = mark
                 continue
             if len(todo) >= MAX_NEW_PER_FEED:
                 continue
             self.claimed.add(key)
-            todo.append((key, entry))
-        results = await asyncio.gather(*(self.entry_article(feed, e) for _, e in todo))
-        taken += [key for (key, _), article in zip(todo, results, strict=True) if article]
+            # A prefetched copy is taken over (same id, reading state kept): the reader follows
+            # this feed, so the article joins the library proper and counts as added.
+            todo.append((key, entry, mark, copy[0] if copy else None, "added"))
+        if sum(1 for c in changed if c[4]) > max(3, compared // 2):
+            # Most of the feed re-dated with the same text: a feed rebuilt with fresh dates,
+            # not real updates. Only entries whose text changed are taken again.
+            changed = [c for c in changed if not c[4]]
+        for key, entry, mark, stored_id, _ in changed:
+            if len(todo) >= MAX_NEW_PER_FEED:
+                marks[key] = before[key]  # taken up by the next sync
+                continue
+            self.claimed.add(key)
+            todo.append((key, entry, mark, stored_id, "updated"))
+        results = await asyncio.gather(*(self.entry_article(feed, t[1]) for t in todo))
+        added: list[Article] = []
+        updated: list[Article] = []
+        for (key, _, mark, stored, kind), article in zip(todo, results, strict=True):
+            if article is None:
+                if kind == "updated":
+                    marks[key] = before[key]  # tried again next sync
+                continue
+            if stored is not None:
+                article.id = stored
+            if kind == "added":
+                taken.append(key)
+                marks[key] = mark
+                added.append(article)
+            elif not self.same_as_stored(article):
+                updated.append(article)
         # Only the current feed's entries: the record stays as small as the feed.
-        if set(taken) != seen:
-            self.queue_kv(SEEN, source, {"keys": taken})
-        return [a for a in results if a is not None]
+        if set(taken) != seen or marks != before:
+            self.queue_kv(SEEN, source, {"keys": taken, "marks": marks})
+        return added, updated
 
     async def entry_article(self, feed: Feed, entry: Entry) -> Article | None:
         article: Article | None = None
@@ -596,12 +731,7 @@ class _Run:
         status = "added"
         if existing is not None:
             article.id = existing.id
-            try:
-                old = self.library.get(existing.id)
-                same = old.body == article.body and old.title == article.title
-            except TermreaderError:
-                same = False
-            status = "unchanged" if same else "updated"
+            status = "unchanged" if self.same_as_stored(article) else "updated"
         self.claimed.add(url)
         self.record_source(SAVED_URLS, url, dict(record, stored=True), "", title=article.title)
         self.remember_validators(url, result)
@@ -639,6 +769,10 @@ class _Run:
                     self.claimed.add(url)
                     wanted.append((url, article))
                     taken += 1
+            if wanted:
+                # The progress total grows as related links are found: done ≤ total throughout.
+                self.total += len(wanted)
+                self.tell("related links", True, "prefetching")
             fetched = await asyncio.gather(*(self.related_article(u, a) for u, a in wanted))
             level = [a for a in fetched if a is not None]
             self.queue(level, "prefetched")
@@ -647,14 +781,14 @@ class _Run:
         try:
             result = await self.get(url)
             article = _with_url(await self.cpu(import_result, result, source=parent.source), url)
-        except TermreaderError as error:
-            self.report.warnings.append((url, str(error)))
-            return None
         except Exception as error:  # noqa: BLE001 - a related page never stops the sync
-            self.report.warnings.append((url, str(_unexpected(error))))
+            reason = str(error if isinstance(error, TermreaderError) else _unexpected(error))
+            self.report.warnings.append((url, reason))
+            self.finished(url, False, reason)
             return None
-        if RELATED_TAG not in article.tags:
-            article.tags.append(RELATED_TAG)
+        if PREFETCHED_TAG not in article.tags:
+            article.tags.append(PREFETCHED_TAG)
+        self.finished(url, True, "prefetched")
         return article
 
 
@@ -684,7 +818,8 @@ async def sync(
         library: Where articles and sync state are stored.
         settings: ``sync_concurrency``, ``related_depth``, ``related_limit``, fetch limits.
         fetcher: A shared :class:`Fetcher` (the app's); one is opened and closed otherwise.
-        progress: Called after each source with a :class:`SyncProgress`.
+        progress: Called with a :class:`SyncProgress` after each source and each related page
+            prefetched; ``total`` grows as related links are found (``done`` ≤ ``total``).
         concurrency: Overrides ``settings.sync_concurrency`` (HTTP requests in flight).
 
     Returns:
@@ -693,9 +828,10 @@ async def sync(
     """
     settings = settings or Settings()
     started = time.monotonic()
-    async with _fetcher(fetcher, settings) as active:
+    concurrency = max(1, concurrency or settings.sync_concurrency)
+    async with _fetcher(fetcher, settings, concurrency) as active:
         before = active.requests
-        run = _Run(library, settings, active, concurrency or settings.sync_concurrency, progress)
+        run = _Run(library, settings, active, concurrency, progress)
         subs = library.kv_all(SUBSCRIPTIONS)
         saved = library.kv_all(SAVED_URLS)
         run.total = len(subs) + len(saved)
@@ -706,8 +842,6 @@ async def sync(
         jobs += [run.feed_source(u, r) for u, r in subs.items()]
         try:
             await asyncio.gather(*jobs)
-            if run.fresh and settings.related_depth > 0 and progress is not None:
-                progress(SyncProgress(run.total, run.done, "related links", True, "prefetching"))
             await run.prefetch_related()
         finally:
             run.workers.shutdown(wait=False, cancel_futures=True)
