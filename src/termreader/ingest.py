@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from termreader.models import Article
@@ -61,14 +61,27 @@ def store_article(library: Library, article: Article) -> Article:
     return stored
 
 
-def store_articles(library: Library, articles: Iterable[Article]) -> list[Article]:
+def store_articles(
+    library: Library, articles: Iterable[Article], *, forms: Mapping[str, bytes] | None = None
+) -> list[Article]:
     """Add many articles at once (one index write, ``Library.add_many``) with their render forms.
 
-    Returns the stored articles. Raises what ``Library.add_many`` raises (StoreError).
+    ``forms`` maps a body to its render form when the caller prepared it already (sync does, in
+    its worker threads); other bodies are parsed here. Returns the stored articles. Raises what
+    ``Library.add_many`` raises (StoreError).
     """
+    from termreader.render import cache_name
+
     stored = library.add_many(articles)
     for article in stored:
-        write_render_cache(library, article)
+        form = forms.get(article.body) if forms else None
+        if form is None:
+            write_render_cache(library, article)
+            continue
+        try:
+            library.write_cache(article.id, cache_name(), form)
+        except Exception as error:  # noqa: BLE001 - a cache must never make an import fail
+            log.warning("render cache for %s not written: %s", article.id, error)
     return stored
 
 
