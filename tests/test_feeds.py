@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from netserver import NetServer, netserver_fixture  # noqa: F401 - provides `netserver`
 
@@ -363,3 +363,214 @@ def test_json_feed_minimal_and_hostile_fields() -> None:
     assert is_clean(feed.title) and feed.title.startswith("J")
     assert [e.link for e in feed.entries] == ["https://j.example/a", ""]
     assert feed.entries[0].content_html == "<pre>plain &lt;b&gt;text&lt;/b&gt;</pre>"
+
+
+# --- issue 6 regressions: prolog hardening and bounded work -------------------------------------
+def _laughs(prolog: bytes, levels: int = 5) -> bytes:
+    """A billion-laughs feed (10**levels expansions of "lol") whose DOCTYPE follows ``prolog``.
+
+    Five levels make a 3 MB title: under expat's own amplification guard, which six trip.
+    """
+    entities = b'<!ENTITY l0 "lol">' + b"".join(
+        b'<!ENTITY l%d "%s">' % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, levels + 1)
+    )
+    return (
+        b'<?xml version="1.0"?>' + prolog + b"<!DOCTYPE rss [" + entities + b"]>"
+        b'<rss version="2.0"><channel><title>T &l%d;</title><item><title>x &l%d;</title>'
+        b"<link>https://e.test/1</link></item></channel></rss>" % (levels, levels)
+    )
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        b"<!-- <b> -->",
+        b'<?xml-stylesheet href="<a"?>',
+        b"<!-- a --> <!-- <rss> --> \n <?pi <x ?>",
+        b'<!ENTITY stray "<b>">',
+        b"<!\x01-- <b> -->",
+    ],
+    ids=["comment", "pi", "several", "stray-entity", "control-in-comment-opener"],
+)
+def test_billion_laughs_behind_a_comment_or_pi_is_not_expanded(prolog: bytes) -> None:
+    """Issue 6: a ``<b`` in a comment or PI before the DOCTYPE was taken for the root element,
+    so the DOCTYPE survived and 300 bytes expanded into a 3 MB title. No entity is expanded."""
+    start = time.monotonic()
+    feed = parse_feed(_laughs(prolog), "https://e.test/feed")
+    assert time.monotonic() - start < 1
+    text = feed.title + "".join(e.title + e.summary_html for e in feed.entries)
+    assert "lol" not in text and len(text) < 200
+    assert [e.link for e in feed.entries] == ["https://e.test/1"]
+
+
+def test_control_byte_inside_doctype_keyword_does_not_revive_it() -> None:
+    """Issue 6: control bytes were removed after the DOCTYPE scan, so ``<!\\x01DOCTYPE`` slipped
+    past it and became a live DOCTYPE once the control was gone."""
+    data = _laughs(b"").replace(b"<!DOCTYPE", b"<!\x01DOC\x02TYPE")
+    feed = parse_feed(data, "https://e.test/feed")
+    assert "lol" not in feed.title + feed.entries[0].title
+
+
+@pytest.mark.parametrize(
+    ("data", "kept"),
+    [
+        # ">" and "]>" inside entity values and subset comments do not end the DOCTYPE early.
+        (
+            b"<!DOCTYPE rss [<!ENTITY a \"]>x<rss>\"><!-- ]> --><?p ]> ?><!ENTITY b '>'>]><rss>",
+            b"<rss>",
+        ),
+        (b'<!DOCTYPE rss SYSTEM "file:///etc/passwd[>"><rss>', b"<rss>"),
+        (b"\n\n  <?xml version='1.0'?>\n\n<!-- c --><rss>\n\n</rss>", b"<rss>\n\n</rss>"),
+    ],
+    ids=["tricky-subset", "system-literal", "whitespace-and-comment"],
+)
+def test_strip_doctype_leaves_only_the_document(data: bytes, kept: bytes) -> None:
+    """Issue 6: the prolog scan skips literals, comments and PIs, and keeps the body untouched."""
+    out = strip_doctype(data)
+    assert b"DOCTYPE" not in out and b"ENTITY" not in out and b"<!--" not in out
+    assert out.endswith(kept) and out.count(b"<rss>") == 1
+
+
+def test_xml_declaration_is_kept_for_its_encoding() -> None:
+    """The declaration survives hardening (it carries the charset), on a line of its own."""
+    data = b'<?xml version="1.0" encoding="windows-1252"?><rss version="2.0"><channel>'
+    data += b"<title>Caf\xe9</title><item><title>a</title></item></channel></rss>"
+    assert harden(data).startswith(b'<?xml version="1.0" encoding="windows-1252"?>\n<rss')
+    assert parse_feed(data).title == "Café"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<?xml " + b'encoding="x ' * 4000,
+        b"<?xml " + b'encoding="x ' * 4000 + b"?><rss/>",
+        b'<?xml version="1.0"?>' + b' encoding="x ?>' * 4000,
+        b"\xef\xbb\xbf<?xml " + b'encoding="x ' * 4000,
+        b"\n" * 200_000 + b'<rss version="2.0"><channel><title>T</title></channel></rss>',
+        b"<!--" + b"\n" * 200_000 + b"-->" + b"<?a " + b"\n" * 1000 + b"?>" * 200,
+        b"<?a\n\n\n\n\n\n\n\n?>" * 50_000,
+        b"<?" * 1_000_000,
+        b"<!--" * 500_000,
+        b"<!DOCTYPE a [" + b"<!--" * 500_000,
+    ],
+    ids=[
+        "unclosed-decl",
+        "long-decl",
+        "after-decl",
+        "bom",
+        "blank-lines",
+        "blank-comment",
+        "many-pis",
+        "unclosed-pis",
+        "unclosed-comments",
+        "unclosed-subset-comments",
+    ],
+)
+def test_hostile_prologs_take_no_time(data: bytes) -> None:
+    """Issue 6: feedparser's encoding regex is cubic in the first line (4,000 ``encoding="``
+    took minutes) and its DOCTYPE regexes quadratic in blank prolog lines (40,000 took 7 s)."""
+    start = time.monotonic()
+    try:
+        parse_feed(data, "https://x.test/f")
+    except ImportFailed:
+        pass
+    assert time.monotonic() - start < 1
+
+
+def test_utf16_and_ebcdic_feeds_are_hardened_too() -> None:
+    """Issue 6: ASCII-incompatible encodings are transcoded before the prolog scan."""
+    doc = _laughs(b"<!-- <b> -->").decode()
+    for data in (
+        "\ufeff".encode("utf-16-le") + doc.encode("utf-16-le"),
+        doc.encode("utf-16-be"),
+        doc.encode("cp037"),
+    ):
+        feed = parse_feed(data, "https://e.test/feed")
+        assert feed.title == "T &l5;"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><head>" + '<br href="ja' * 170_000,
+        "<html><head>" + '<link rel="alternate" href="ja' * 150_000,
+        "<html><head>" + "<link " * 350_000,
+        "<html><head><!--" + "<link " * 350_000,
+        "<p>" * 600_000,
+    ],
+    ids=["unterminated-quotes", "unterminated-link", "open-links", "open-comment", "deep"],
+)
+def test_feed_discovery_is_linear_on_hostile_pages(page: str) -> None:
+    """Issue 6: html.parser is quadratic on unterminated quotes (96 KB took 7 s); 2 MB now take
+    well under half a second."""
+    start = time.monotonic()
+    assert discover_feeds(page, "https://example.test/") == []
+    assert time.monotonic() - start < 0.5
+
+
+def test_discovery_reads_the_head_only_and_ignores_commented_links() -> None:
+    """Issue 6 follow-up: links in comments or in the body are not advertised feeds."""
+    link = '<link rel="alternate" type="application/rss+xml" href="/{}.xml">'
+    page = (
+        "<!doctype html><html><head><title>t</title>"
+        + "<!-- "
+        + link.format("commented")
+        + " -->"
+        + link.format("head")
+        + "<script>var s = '"
+        + link.format("script")
+        + "';</script></head><body>"
+        + link.format("body")
+        + "</body></html>"
+    )
+    assert discover_feeds(page, "https://b.example/x") == ["https://b.example/head.xml"]
+    assert discover_feeds(page.encode("utf-8"), "https://b.example/x") == [
+        "https://b.example/head.xml"
+    ]
+    # no <html>/<head>: the parser puts a leading <link> in the head, as browsers do
+    assert discover_feeds(link.format("bare") + "<p>text", "https://b.example/") == [
+        "https://b.example/bare.xml"
+    ]
+
+
+_PROLOG_BITS = st.sampled_from(
+    [
+        b"<!--",
+        b"-->",
+        b"<?",
+        b"?>",
+        b"<b>",
+        b'"',
+        b"'",
+        b"[",
+        b"]",
+        b">",
+        b"<!",
+        b"<!DOCTYPE rss [",
+        b'<!ENTITY a "lol">',
+        b'<!ENTITY b "&a;&a;&a;&a;">',
+        b"]>",
+        b" \n",
+        b"\x01",
+        b"\xef\xbb\xbf",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PROLOG_BITS, max_size=16).map(b"".join))
+@example(b"<!--<b>-->")
+@example(b'<?<b"?>')
+def test_no_prolog_revives_an_entity(prolog: bytes) -> None:
+    """Issue 6, property: whatever comments, PIs, literals and declarations precede it, a
+    DOCTYPE's entities are never expanded in the parsed feed."""
+    data = (
+        b'<?xml version="1.0"?>' + prolog + b'<!DOCTYPE rss [<!ENTITY a "lol">'
+        b'<!ENTITY b "&a;&a;&a;&a;">]><rss version="2.0"><channel><title>T &b; &a;</title>'
+        b"<item><title>x</title></item></channel></rss>"
+    )
+    try:
+        feed = parse_feed(data, "https://e.test/feed")
+    except ImportFailed:
+        return
+    assert "lol" not in feed.title

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from termreader.errors import LinkRefused
 from termreader.linkpolicy import can_open_external, check_local_link, check_web_link
+from termreader.sanitize import is_clean
 
 
 @pytest.mark.parametrize(
@@ -154,3 +155,43 @@ def test_symlink_escaping_the_tree_is_refused(tree: Path) -> None:
 def test_web_articles_never_open_local_files(tree: Path, base: str | None) -> None:
     with pytest.raises(LinkRefused, match="only from local articles"):
         check_local_link(base, "index.md")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x.test/\udc9b2J",
+        "https://x.test/a\ufeffb",
+        "https://x.test/a\u2028b",
+        "https://x.test/a\u00a0b",
+        "https://x.test/a\u3000b",
+        "https://x.test/a\x0bb",
+    ],
+    ids=["lone-surrogate", "bom", "line-separator", "nbsp", "ideographic-space", "vt"],
+)
+def test_unclean_or_spaced_urls_are_refused(url: str) -> None:
+    """Issue 6: a lone surrogate (a C-locale stdout writes U+DC9B as a raw 8-bit CSI) or U+FEFF
+    passed the policy, which must only return what sanitize.is_clean accepts; whitespace inside
+    a URL is refused too. The refusal is one clean line."""
+    with pytest.raises(LinkRefused, match="refused") as info:
+        check_web_link(url)
+    message = str(info.value)
+    assert "\n" not in message and is_clean(message)
+    assert not can_open_external(url)
+
+
+@given(st.text(max_size=200))
+def test_accepted_urls_are_clean_and_unspaced(url: str) -> None:
+    """Issue 6: what the policy returns is shown and stored as is."""
+    try:
+        result = check_web_link(url)
+    except LinkRefused:
+        return
+    assert is_clean(result) and not any(c.isspace() for c in result)
+
+
+def test_plain_space_in_a_link_is_sent_as_percent_20() -> None:
+    """Hand-written pages link to "my page.html"; browsers follow it as my%20page.html."""
+    from termreader.linkpolicy import check_web_link
+
+    assert check_web_link("https://x.test/my page.html") == "https://x.test/my%20page.html"

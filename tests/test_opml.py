@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from termreader.errors import ImportFailed
+from termreader.errors import ImportFailed, TermreaderError
 from termreader.opml import OpmlFeed, export_opml, parse_opml
 
 OPML_2 = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -156,3 +156,52 @@ def test_arbitrary_bytes_raise_only_import_failed(data: bytes) -> None:
             assert "\n" not in str(error)
         else:
             assert all(f.url.startswith(("http://", "https://")) for f in feeds)
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    [b"nope", b"rot13", b"base64", b"utf-16", b"x" * 300, b"\xff\xfe"],
+    ids=["unknown", "rot13", "base64", "utf-16", "long", "non-ascii"],
+)
+def test_unknown_or_unusable_encoding_is_import_failed(encoding: bytes) -> None:
+    """Issue 6: an unknown encoding in the XML declaration raised LookupError (a traceback in
+    ``termreader import-opml``); it is a one-line ImportFailed like any other bad file."""
+    with pytest.raises(ImportFailed, match="^not an OPML file") as info:
+        parse_opml(b'<?xml version="1.0" encoding="' + encoding + b'"?><opml/>')
+    assert "\n" not in str(info.value)
+
+
+_XML_BITS = st.sampled_from(
+    [
+        b'<?xml version="1.0" encoding="',
+        b'"?>',
+        b"<opml>",
+        b"<body>",
+        b'<outline xmlUrl="https://e.test/f" text="t"/>',
+        b"</body></opml>",
+        b"<!DOCTYPE opml [",
+        b'<!ENTITY a "x">',
+        b"]>",
+        b"&a;",
+        b"nope",
+        b"utf-16",
+        b"latin-1",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.from_regex(rb"\A[A-Za-z0-9_.:-]{0,16}\Z"),
+    st.lists(st.one_of(_XML_BITS, st.binary(max_size=20)), max_size=12).map(b"".join),
+)
+def test_arbitrary_xmlish_bytes_raise_only_project_errors(encoding: bytes, tail: bytes) -> None:
+    """Issue 6: parse_opml raises nothing but TermreaderError subclasses (its ImportFailed),
+    whatever the bytes, including declarations naming unknown or unusable encodings."""
+    data = b'<?xml version="1.0" encoding="' + encoding + b'"?>' + tail
+    try:
+        feeds = parse_opml(data)
+    except TermreaderError as error:
+        assert isinstance(error, ImportFailed) and "\n" not in str(error)
+    else:
+        assert all(f.url.startswith(("http://", "https://")) for f in feeds)

@@ -8,11 +8,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+import lxml.etree
 
 from termreader.errors import ImportFailed, LinkRefused
 from termreader.linkpolicy import check_web_link
@@ -65,8 +65,17 @@ class Feed:
 # XML 1.0 forbids C0 controls other than tab/LF/CR; one stray U+0008 makes expat give up and
 # feedparser fall back to its lossy loose parser, so drop them from ASCII-compatible bytes.
 _FORBIDDEN_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_DOCTYPE_START = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_SUBSET_END = re.compile(rb"\]\s*>")
+_DECLARATION_LIMIT = 1024
+"""A processing instruction in the prolog longer than this is dropped: real XML declarations and
+stylesheet PIs are under 200 bytes, and feedparser's encoding regex is cubic in the first line."""
+_PROLOG_WHITESPACE = re.compile(rb"\s+")
+# Inside a declaration (<!DOCTYPE, <!ENTITY...): a quoted literal may hold ">" or "]", the
+# internal subset holds comments and PIs that may too.
+_DECL_TOKEN = re.compile(rb"[\"'\[>]")
+_SUBSET_TOKEN = re.compile(rb"[\"'\]]|<!--|<\?")
+# What ends a run of prolog text: a PI, comment or declaration, or the root element's start tag
+# ("<" then a name start character); "< " or "<1" are text.
+_PROLOG_MARKUP = re.compile(rb"<[?!A-Za-z_:\x80-\xff]")
 
 
 def _is_utf16_or_32(data: bytes) -> bool:
@@ -77,55 +86,136 @@ def _is_utf16_or_32(data: bytes) -> bool:
     return head[:2] in (b"<\x00", b"\x00<") or head == b"\x00\x00\x00<"
 
 
+def _skip_literal(data: bytes, quote_at: int) -> int:
+    """The position after the quoted literal starting at ``quote_at`` (the end when unclosed)."""
+    close = data.find(data[quote_at : quote_at + 1], quote_at + 1)
+    return len(data) if close == -1 else close + 1
+
+
+def _declaration_end(data: bytes, pos: int) -> int:
+    """The position after the ``<!...>`` declaration at ``pos`` (the end of data when unclosed).
+
+    Quoted literals and an internal subset ``[...]`` (with its own comments, PIs and literals)
+    are skipped whole, so a ``>`` or ``]>`` inside an entity value does not end it early. Every
+    step moves forward, so the scan is linear.
+    """
+    pos += 2
+    while True:
+        match = _DECL_TOKEN.search(data, pos)
+        if match is None:
+            return len(data)
+        token = match.group()
+        if token == b">":
+            return match.end()
+        if token == b"[":
+            pos = _subset_end(data, match.end())
+        else:
+            pos = _skip_literal(data, match.start())
+
+
+def _subset_end(data: bytes, pos: int) -> int:
+    """The position after the ``]`` closing an internal subset that starts at ``pos``."""
+    while True:
+        match = _SUBSET_TOKEN.search(data, pos)
+        if match is None:
+            return len(data)
+        token = match.group()
+        if token == b"]":
+            return match.end()
+        if token == b"<!--":
+            close = data.find(b"-->", match.end())
+            pos = len(data) if close == -1 else close + 3
+        elif token == b"<?":
+            close = data.find(b"?>", match.end())
+            pos = len(data) if close == -1 else close + 2
+        else:
+            pos = _skip_literal(data, match.start())
+
+
 def strip_doctype(data: bytes) -> bytes:
-    """Remove every DOCTYPE (with its internal subset) from the document's prolog.
+    """Rewrite the document's prolog (what precedes the root element) into a harmless one.
 
     Entity declarations are where billion-laughs expansion and XXE (``SYSTEM "file:..."``) live;
     without them an entity reference is just an undefined name, which the parsers leave as text.
-    Only the prolog (before the root element) can hold a DOCTYPE, so the scan stops at the first
-    element.
+    The prolog is scanned construct by construct, so a ``<b`` inside a comment or PI is not taken
+    for the root element:
+
+    - every ``<!DOCTYPE ...[...]>`` and any other ``<!...>`` declaration (a stray ``<!ENTITY``)
+      is removed, however its literals and internal subset are laid out;
+    - comments are removed; processing instructions (the XML declaration among them) are kept,
+      each on a line of its own, unless longer than :data:`_DECLARATION_LIMIT`;
+    - leading whitespace is dropped and other whitespace runs fold to one space.
+
+    The last two bound feedparser's own prolog regexes, which are cubic in the first line
+    (``RE_XML_PI_ENCODING``) and quadratic in runs of blank lines before the root element.
+    The scan is linear and stops at the first element; the rest is returned unchanged.
     """
-    out = bytearray()
-    pos = 0
-    while True:
-        match = _DOCTYPE_START.search(data, pos)
-        if match is None:
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    pos = len(bom)
+    out = bytearray(bom)
+    size = len(data)
+    # Once "?>" or "-->" is missing from some point on, it is missing from every later point:
+    # remembering that keeps a run of unclosed openers ("<?<?<?...") linear.
+    unclosed: set[bytes] = set()
+
+    def close_of(opener_end: int, closer: bytes) -> int:
+        if closer in unclosed:
+            return -1
+        found = data.find(closer, opener_end)
+        if found == -1:
+            unclosed.add(closer)
+        return found
+
+    while pos < size:
+        markup = _PROLOG_MARKUP.search(data, pos)
+        lt = markup.start() if markup else size
+        if lt > pos:  # text before the root: not XML, but the loose parser may cope
+            text = _PROLOG_WHITESPACE.sub(b" ", data[pos:lt])
+            out += text.lstrip() if len(out) == len(bom) else text
+            pos = lt
+            continue
+        nxt = data[pos + 1 : pos + 2]
+        if nxt == b"?":
+            close = close_of(pos + 2, b"?>")
+            if close == -1:
+                pos += 2  # unclosed: drop the opener, scan the rest as text
+                continue
+            if close + 2 - pos <= _DECLARATION_LIMIT:
+                out += _PROLOG_WHITESPACE.sub(b" ", data[pos : close + 2]) + b"\n"
+            pos = close + 2
+        elif data.startswith(b"<!--", pos):
+            close = close_of(pos + 4, b"-->")
+            pos = pos + 4 if close == -1 else close + 3
+        elif nxt == b"!":
+            pos = _declaration_end(data, pos)
+        else:  # the root element
             break
-        # A root element before the match means this DOCTYPE text is content, not a declaration.
-        if re.search(rb"<[A-Za-z]", data[pos : match.start()]):
-            break
-        out += data[pos : match.start()]
-        bracket = data.find(b"[", match.end())
-        close = data.find(b">", match.end())
-        if close == -1:
-            pos = len(data)
-            break
-        if bracket != -1 and bracket < close:
-            end = _SUBSET_END.search(data, bracket)
-            pos = end.end() if end else len(data)
-        else:
-            pos = close + 1
-    if pos == 0:
-        return data
     out += data[pos:]
     return bytes(out)
 
 
+def _transcode_to_utf8(data: bytes) -> bytes:
+    """UTF-16 and EBCDIC documents as UTF-8 with a matching declaration, so the byte-level
+    hardening sees the real markup (undecodable units become U+FFFD)."""
+    if data[:4] == b"\x4c\x6f\xa7\x94":  # "<?xm" in EBCDIC, which feedparser honours
+        codec = "cp037"
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16"
+    else:
+        codec = "utf-16-le" if data[:2] == b"<\x00" else "utf-16-be"
+    text = data.decode(codec, "replace")
+    # The declaration is at most a few hundred characters; bound it so this regex stays linear.
+    text = re.sub(r"^<\?xml[^>]{0,1000}\?>", '<?xml version="1.0" encoding="utf-8"?>', text)
+    return text.encode("utf-8", "replace")
+
+
 def harden(data: bytes) -> bytes:
-    """The bytes fed to feedparser: no DOCTYPE, no XML-forbidden control bytes."""
-    if _is_utf16_or_32(data):
+    """The bytes fed to feedparser: no XML-forbidden control bytes, a harmless prolog."""
+    if _is_utf16_or_32(data) or data[:4] == b"\x4c\x6f\xa7\x94":
         # Re-encode to UTF-8 so the same byte-level hardening applies; feedparser re-detects.
-        try:
-            text = data.decode(
-                "utf-16"
-                if data[:2] in (b"\xff\xfe", b"\xfe\xff")
-                else ("utf-16-le" if data[:2] == b"<\x00" else "utf-16-be")
-            )
-        except UnicodeDecodeError:
-            return strip_doctype(data)
-        text = re.sub(r"^<\?xml[^>]*\?>", '<?xml version="1.0" encoding="utf-8"?>', text)
-        data = text.encode("utf-8")
-    return _FORBIDDEN_BYTES.sub(b"", strip_doctype(data))
+        data = _transcode_to_utf8(data)
+    # Controls go first: "<!\x01DOCTYPE" must not turn into a live DOCTYPE after the prolog scan.
+    return strip_doctype(_FORBIDDEN_BYTES.sub(b"", data))
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -343,49 +433,47 @@ _ADVERTISED = {
 }
 
 
-class _LinkFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "base" and self.base is None and values.get("href"):
-            self.base = values["href"]
-        elif tag == "link":
-            rels = values.get("rel", "").lower().split()
-            kind = values.get("type", "").lower().split(";")[0].strip()
-            if "alternate" in rels and kind in _ADVERTISED and values.get("href"):
-                self.found.append(values["href"])
-        elif tag == "body":
-            # <link rel=alternate> lives in <head>; stop early on long pages.
-            raise _Done
-
-
-class _Done(Exception):
-    pass
+MAX_DISCOVERY_BYTES = 2_000_000
+"""How much of a page discovery reads; ``<link>`` tags live in the ``<head>``, near the top."""
 
 
 def discover_feeds(page: str | bytes, base_url: str) -> list[str]:
     """The feed URLs a page advertises with ``<link rel="alternate" type="...">``, in page order.
 
     Relative URLs are resolved against ``<base href>`` or ``base_url``; only http(s) survive.
+    The page goes through libxml2's HTML parser, which is linear even on hostile markup (the
+    stdlib ``html.parser`` is quadratic on unterminated attribute quotes, issue 6), and only the
+    ``<head>`` it builds is searched, as a browser does.
     """
-    if isinstance(page, bytes):
-        page = page.decode("utf-8", "replace")
-    finder = _LinkFinder()
+    if isinstance(page, str):
+        page = page.encode("utf-8", "replace")
+    parser = lxml.etree.HTMLParser(
+        encoding="utf-8", recover=True, no_network=True, remove_comments=True, remove_pis=True
+    )
     try:
-        finder.feed(page[:2_000_000])
-        finder.close()
-    except _Done:
-        pass
-    except Exception:  # noqa: BLE001 - html.parser is lenient; a crash means no links
-        pass
-    base = urljoin(base_url, finder.base) if finder.base else base_url
+        root = lxml.etree.fromstring(page[:MAX_DISCOVERY_BYTES], parser)
+    except (lxml.etree.LxmlError, ValueError):  # empty or hopeless: no links
+        return []
+    head = root.find("head") if root is not None else None
+    if head is None:
+        return []
+    base: str | None = None
+    found: list[str] = []
+    for element in head.iter("base", "link"):
+        href = str(element.get("href") or "").strip()
+        if not href:
+            continue
+        if element.tag == "base":
+            base = href if base is None else base
+            continue
+        rels = str(element.get("rel") or "").lower().split()
+        kind = str(element.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" in rels and kind in _ADVERTISED:
+            found.append(href)
+    base_url = urljoin(base_url, base) if base else base_url
     seen: list[str] = []
-    for href in finder.found:
-        url = _web(html.unescape(href), base)
+    for href in found:
+        url = _web(href, base_url)
         if url and url not in seen:
             seen.append(url)
     return seen

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from termreader.errors import LinkRefused
-from termreader.sanitize import clean_line
+from termreader.sanitize import clean_line, is_clean
 
 WEB_SCHEMES = frozenset({"http", "https"})
 
@@ -15,6 +15,7 @@ WEB_SCHEMES = frozenset({"http", "https"})
 # doing the same keeps "java\tscript:" from slipping past the scheme check.
 _URL_JUNK = re.compile(r"[\t\n\r]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACE = re.compile(r"\s")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
@@ -47,14 +48,19 @@ def check_web_link(url: str) -> str:
 
     Raises:
         LinkRefused: for ``file:``, ``javascript:``, ``data:``, other schemes, relative or
-            host-less URLs, and URLs with control characters or spaces in the host.
+            host-less URLs, URLs that :func:`termreader.sanitize.is_clean` rejects (controls, lone
+            surrogates, U+FEFF, bidi characters) and URLs with whitespace other than a plain space
+            inside (a space is sent as ``%20``, as browsers do).
     """
-    raw = _strip(url)
+    # A plain space inside a link is common in hand-written HTML; browsers send it as %20.
+    raw = _strip(url).replace(" ", "%20")
     scheme = scheme_of(raw)
     if not scheme:
         raise LinkRefused(f"not an absolute web link: {_shown(url)}")
-    if _CONTROL.search(raw):
-        raise LinkRefused(f"link with control characters refused: {_shown(url)}")
+    # What is returned gets shown and stored, so it must be clean as the sanitizer defines it
+    # (lone surrogates, U+FEFF, line separators too, issue 6); whitespace inside is no URL.
+    if _CONTROL.search(raw) or not is_clean(raw) or _SPACE.search(raw):
+        raise LinkRefused(f"link with control characters or spaces refused: {_shown(url)}")
     if scheme not in WEB_SCHEMES:
         raise LinkRefused(f"{scheme}: links are not followed: {_shown(url)}")
     try:
@@ -63,7 +69,7 @@ def check_web_link(url: str) -> str:
     except ValueError as error:
         raise LinkRefused(f"malformed link ({error}): {_shown(url)}") from None
     host = (parts.hostname or "").lower()
-    if not host or any(c in host for c in ' <>"\\^`{|}') or not host.isprintable():
+    if not host or any(c in host for c in ' %<>"\\^`{|}') or not host.isprintable():
         raise LinkRefused(f"link without a valid host: {_shown(url)}")
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"

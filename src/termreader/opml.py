@@ -48,8 +48,13 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
         root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException as error:
         raise ImportFailed(f"OPML refused: {type(error).__name__}") from None
-    except (ParseError, ValueError) as error:
-        raise ImportFailed(f"not an OPML file: {clean_line(str(error))[:120]}") from None
+    except (ParseError, ValueError, LookupError, UnicodeError) as error:
+        # LookupError: an unknown encoding in the XML declaration (issue 6); UnicodeError is a
+        # ValueError, named for the reader.
+        reason = clean_line(str(error))[:120] or type(error).__name__
+        raise ImportFailed(f"not an OPML file: {reason}") from None
+    except RecursionError as error:
+        raise ImportFailed(f"OPML refused: {type(error).__name__}") from None
     if root.tag.lower() != "opml":
         raise ImportFailed(f"not an OPML file: root element is <{clean_line(root.tag)[:40]}>")
     body = next((child for child in root if child.tag.lower() == "body"), None)
