@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from termreader.config import Settings
 from termreader.models import Article, Link, Position, Related
@@ -866,3 +868,54 @@ async def test_help_shows_key_overrides(library: Library) -> None:
         assert isinstance(app.screen, HelpScreen)
         assert ("O (custom)", "show / hide the outline") in app.screen.rows
         assert len(app.screen.rows) == len(KEYS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="[]\\/@=$ab .:#", max_size=16))
+def test_palette_help_shows_exactly_its_text(text: str) -> None:
+    """Issue 6: a source in the palette's help (parsed by Textual as markup) shows literally;
+    textual.markup.escape is not enough ("[@a=/" raised MarkupError)."""
+    from textual.content import Content
+
+    from termreader.ui.commands import literal_markup
+
+    assert Content.from_markup(literal_markup(text)).plain == text
+
+
+def test_palette_label_is_clean_and_literal() -> None:
+    """Issue 6: a raw stored title is cleaned, and the match highlight is built on plain content."""
+    from textual.fuzzy import Matcher
+
+    from termreader.ui.commands import highlight, label_of
+
+    raw = Article(id="r1", title="T [/] \x1b]0;PWNED\x07x [@click=app.quit]q", body="")
+    label = label_of(raw)
+    assert label == "Open: T [/] x [@click=app.quit]q"
+    content = highlight(Matcher("T x"), label)
+    assert content.plain == label
+    assert content.spans, "the fuzzy match is highlighted"
+
+
+async def test_article_list_and_header_clean_raw_records(tmp_path: Path) -> None:
+    """Issue 6: a title and source stored raw are drawn without their controls in the list row
+    and the header."""
+    library = Library.open(tmp_path / "lib", seed_samples=False)
+    raw = _article(
+        "raw1",
+        "Raw \x1b]2;PWNED\x07title \u202eok",
+        "# A\n\nBody.\n",
+        day=3,
+        source="src\x9b2J here",
+    )
+    library.add(raw)
+    app = TermreaderApp(library, settings=Settings(layout="wide"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.2)
+        screen = app.main_screen
+        assert screen is not None
+        rows = [screen.library_pane.article_list._row_text(raw, part, 60).plain for part in (0, 1)]
+        header = screen.header.render().plain
+    assert "Raw title ok" in rows[0] and "src here" in rows[1], rows
+    assert "Raw title ok" in header and "src here" in header, header
+    for text in [*rows, header]:
+        assert "PWNED" not in text and not any(ch in text for ch in "\x1b\x07\x9b\u202e")

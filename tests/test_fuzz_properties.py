@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fuzz"))
 
@@ -179,25 +180,8 @@ def test_only_project_errors_escape() -> None:
         pytest.param("https://x.test\ufffd\ufffd#\x95", id="c1-in-fragment"),
         pytest.param("http://xn-://\u202e.test", id="bidi-in-path"),
         pytest.param("https://x.test/a\u2066b", id="isolate-in-path"),
-        pytest.param(
-            "https://x.test/a\ufeffb",
-            id="bom-in-path",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="OPEN (issue 6), for linkpolicy.check_web_link: U+FEFF passes (found by "
-                "fuzz/run.py); refusing whatever sanitize.is_clean rejects covers it",
-            ),
-        ),
-        pytest.param(
-            "https://x.test/\udc9b2J",
-            id="lone-surrogate",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="OPEN (issue 6), for linkpolicy.check_web_link: a lone surrogate "
-                "(JSON feeds can carry one) passes; a C-locale stdout writes U+DC9B as a raw 0x9b, "
-                "an 8-bit CSI. Refuse it like the other controls (or use sanitize.is_clean)",
-            ),
-        ),
+        pytest.param("https://x.test/a\ufeffb", id="bom-in-path"),
+        pytest.param("https://x.test/\udc9b2J", id="lone-surrogate"),
     ],
 )
 def test_link_policy_never_returns_unclean_urls(url: str) -> None:
@@ -238,13 +222,6 @@ def _within(seconds: float, call: Any) -> Any:
 
 
 @pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="needs SIGALRM")
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for feeds.py: feedparser's "
-    "RE_XML_PI_ENCODING (^<\\?.*encoding=['\"](.*?)['\"].*\\?>) backtracks "
-    "cubically on a first line full of 'encoding=\"'; 48 KB take minutes. "
-    "harden() could end the first line after the XML declaration (or at 1 KB)",
-)
 def test_feed_xml_declaration_redos_is_bounded() -> None:
     """Issue 6, bounded work: found by fuzz/run.py (a mutated feed took 76 s)."""
     from termreader.feeds import parse_feed
@@ -252,13 +229,6 @@ def test_feed_xml_declaration_redos_is_bounded() -> None:
     _within(3.0, lambda: parse_feed(b"<?xml " + b'encoding="x ' * 4000))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for feeds.strip_doctype: a '<b' inside "
-    "a comment, PI or the XML declaration before the DOCTYPE is taken for the "
-    "root element, the DOCTYPE is kept, and its entities are expanded (5 levels: "
-    "a 3 MB title from a 300-byte feed); skip comments and PIs in the prolog scan",
-)
 @pytest.mark.parametrize(
     "prolog",
     [b"<!-- <b> -->", b'<?xml-stylesheet href="<a"?>'],
@@ -278,12 +248,6 @@ def test_feed_doctype_behind_a_comment_is_still_removed(prolog: bytes) -> None:
     assert "EXPANDED" not in feed.title
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for opml.parse_opml: an unknown encoding in the XML declaration "
-    "raises LookupError (a traceback in `termreader import-opml`); catch LookupError with "
-    "ParseError/ValueError",
-)
 def test_opml_with_unknown_encoding_is_a_project_error() -> None:
     """Issue 6: found by fuzz/run.py (10 of 100,000 OPML inputs)."""
     from termreader.opml import parse_opml
@@ -293,13 +257,6 @@ def test_opml_with_unknown_encoding_is_a_project_error() -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="needs SIGALRM")
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for importers/markdown.py and render/document.py: markdown-it-py "
-    "is quadratic on empty nested quote lines followed by lazy lines ('> >\\nK\\n' * n): 40 KB "
-    "take 66 s to import and 23 s to render; a pre-pass like render.document.defuse_nesting "
-    "could break the pattern",
-)
 @pytest.mark.parametrize("stage", ["import", "render"])
 def test_nested_quote_lazy_lines_are_bounded(stage: str) -> None:
     """Issue 6, bounded work: found by fuzz/run.py (its slowest render input, 1.6 s for 11 KB)."""
@@ -313,14 +270,42 @@ def test_nested_quote_lazy_lines_are_bounded(stage: str) -> None:
         _within(5.0, lambda: parse(body))
 
 
+@pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="needs SIGALRM")
+@pytest.mark.parametrize(
+    "unit",
+    ["> # h\nK\n", "> ---\nK\n", "> ```\n> x\nK\n", "> > >\nK\n", "> a\nK\n> >\nK\n"],
+)
+def test_quotes_before_lazy_lines_are_bounded(unit: str) -> None:
+    """Issue 6: every quote whose content does not take the next lazy line, not just "> >",
+    made markdown-it rescan to the end (each of these took over 30 s at 24 KB before)."""
+    from termreader.importers import import_bytes
+    from termreader.render.document import parse
+
+    body = unit * (24_000 // len(unit))
+    article = _within(5.0, lambda: import_bytes(body.encode(), filename="quotes.md"))
+    assert article.body.count("K") == body.count("K")  # bounded, and nothing lost
+    _within(5.0, lambda: parse(body))
+
+
+_QUOTE_LINES = st.sampled_from(
+    ["> >", "> a", "K", "", "> # h", "> ---", "> ```", "```", "> - i", "- i", ">", "  b", "> > c"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_QUOTE_LINES, max_size=40))
+def test_quote_guard_keeps_ordinary_output(lines: list[str]) -> None:
+    """Issue 6: the guarded parser gives markdown-it's own output on ordinary-sized documents."""
+    from markdown_it import MarkdownIt
+
+    from termreader.render.mdguard import guard
+
+    body = "\n".join(lines)
+    assert guard(MarkdownIt("commonmark")).render(body) == MarkdownIt("commonmark").render(body)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="needs SIGALRM")
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for feeds.discover_feeds: the stdlib html.parser is quadratic on "
-    "unterminated attribute quotes ('<br href=\"ja' * n: 96 KB take 7 s, the 2 MB it accepts "
-    "most of an hour); scan only the <head> with a bounded <link> regex, or use lxml",
-)
 def test_feed_discovery_is_bounded_on_unterminated_quotes() -> None:
     """Issue 6, bounded work: found by following up fuzz/run.py's slowest discovery input."""
     from termreader.feeds import discover_feeds

@@ -377,12 +377,6 @@ def test_stored_library_holds_no_payload(
         _assert_article_safe(reopened.get(article.id), markers=markers)
 
 
-@pytest.mark.xfail(
-    reason="issue 6 follow-up for the HTML importer: lxml drops ESC before "
-    "sanitize.clean runs, leaving each sequence's printable tail as text; cleaning "
-    "the decoded page before parsing removes sequences whole",
-    strict=False,
-)
 def test_html_sequences_go_whole(hostile_files: dict[str, Path]) -> None:
     """Cosmetic, not a safety issue (no control survives): the payload text should go too."""
     _assert_article_safe(import_path(hostile_files["html"]))
@@ -493,12 +487,6 @@ async def test_app_output_carries_no_payload(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for the UI or the store: the header, "
-    "library list, outline and related screen show stored titles/sources as is; "
-    "only the reading pane cleans again at render",
-)
 async def test_app_cleans_unsanitized_records_at_render(tmp_path: Path) -> None:
     """Issue 6, defence in depth: a record stored raw (an old cache) is cleaned when shown,
     in the header, library list, outline, link numbers and related list as well as the body."""
@@ -534,12 +522,6 @@ async def test_import_error_notification_is_clean(tmp_path: Path) -> None:
     assert_terminal_safe("".join(_OUTPUT))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for ui/app.py: App.notify passes its "
-    "text to the terminal as is; cleaning in one notify() override covers every "
-    "message built from raw strings",
-)
 async def test_every_notification_is_cleaned(tmp_path: Path) -> None:
     """Issue 6, defence in depth: whatever string reaches notify() is shown clean."""
     from termreader.ui.app import TermreaderApp
@@ -557,13 +539,6 @@ async def test_every_notification_is_cleaned(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for ui/app.py: Textual renders "
-    "notifications as markup, so an untrusted '[/]' (a URL, a file name) crashes "
-    "the app with MarkupError and '[@click=app.quit]' makes a clickable action; "
-    "override App.notify to pass markup=False (and clean the text)",
-)
 async def test_notification_text_is_not_markup(tmp_path: Path) -> None:
     """Issue 6: text in notifications is shown literally: no crash on "[/]", no injected
     "[@click=...]" action, no "[draft]" silently dropped from a file name."""
@@ -586,13 +561,6 @@ async def test_notification_text_is_not_markup(tmp_path: Path) -> None:
         assert message in output, f"{message!r} was not shown literally"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN (issue 6), for ui/commands.py: the palette passes "
-    "titles through Matcher.highlight and sources as help, both parsed as Textual "
-    "markup: a title or source holding '[/]' crashes the app (MarkupError in the "
-    "worker); build the prompt from Content(label)/Text and escape the help",
-)
 async def test_command_palette_shows_titles_literally(tmp_path: Path) -> None:
     """Issue 6: an article titled "[/]" or "[@click=app.quit]" is listed in the command
     palette as the text it is."""

@@ -12,8 +12,10 @@ from urllib.parse import urljoin, urlsplit
 
 from markdown_it import MarkdownIt
 
+from termreader import outline as _outline
 from termreader.models import Article, Link, Related, article_id, now
 from termreader.outline import collapse_related, sections_from_markdown
+from termreader.render.mdguard import guard
 from termreader.sanitize import clean, clean_line
 
 #: Largest document an importer accepts (bytes). Bigger inputs fail with ImportFailed.
@@ -269,8 +271,13 @@ def escape_heading(text: str) -> str:
     return _TRAILING_HASHES.sub(lambda m: "\\#" * len(m.group(1)), text)
 
 
-_md = MarkdownIt("commonmark")
-_md_blocks = MarkdownIt("commonmark").disable("inline")
+# Guarded: markdown-it's block quote rule is quadratic on quotes followed by lazy lines (issue 6).
+_md = guard(MarkdownIt("commonmark"))
+_md_blocks = guard(MarkdownIt("commonmark").disable("inline"))
+# The outline's parsers too (sections_from_markdown runs on every import); outline.py is the
+# better home for this, but the importers are where the untrusted text comes in.
+guard(_outline._blocks)
+guard(_outline._inline)
 
 
 def is_local_base(base: str) -> bool:

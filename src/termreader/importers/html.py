@@ -31,7 +31,7 @@ from termreader.importers.common import (
     resolve_link,
 )
 from termreader.models import Article, Related
-from termreader.sanitize import clean_line
+from termreader.sanitize import clean, clean_line, is_clean
 
 #: Trafilatura's fallback extractors (readability, justext) cost several times the main pass
 #: for a few points of recall; keep them off so a page imports in tens of milliseconds.
@@ -174,10 +174,38 @@ def extract_html(
     )
 
 
+_MARKUP_PART = re.compile(r"<[^<>]*>|[^<]+|<")
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+def _clean_markup(text: str) -> str:
+    """Remove terminal sequences whole from the text and attribute values of an HTML page.
+
+    Done before lxml parses the page: lxml drops a raw ESC but keeps what follows, so a later
+    clean would leave "]0;title" behind (issue 6). Each text run and each quoted attribute
+    value is cleaned on its own, so an unterminated sequence swallows the rest of its run only,
+    never the markup after it.
+    """
+    if is_clean(text):
+        return text
+
+    def part(match: re.Match[str]) -> str:
+        piece = match.group(0)
+        if is_clean(piece):
+            return piece
+        if piece.startswith("<"):
+            return _QUOTED.sub(
+                lambda q: q.group(0)[0] + clean(q.group(0)[1:-1]) + q.group(0)[0], piece
+            )
+        return clean(piece)
+
+    return _MARKUP_PART.sub(part, text)
+
+
 def extract_page(html: str | bytes, url: str = "", *, content_type: str | None = None) -> Page:
     """Extract title, byline, publish time, language, related links and Markdown body."""
     text = decode(html, content_type=content_type)[0] if isinstance(html, bytes) else html
-    text = _INVALID_XML.sub("", _XML_DECLARATION.sub("", text, count=1))
+    text = _INVALID_XML.sub("", _XML_DECLARATION.sub("", _clean_markup(text), count=1))
     if not text.strip():
         raise ImportFailed("empty document, not an article")
     try:

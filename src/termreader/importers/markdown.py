@@ -16,11 +16,13 @@ from termreader.importers.common import (
 )
 from termreader.importers.frontmatter import FrontMatter, split_front_matter
 from termreader.models import Article, Related
+from termreader.render.mdguard import guard
 from termreader.sanitize import clean, clean_line
 
-_md = MarkdownIt("commonmark")
+# Guarded: markdown-it's block quote rule is quadratic on quotes followed by lazy lines (issue 6).
+_md = guard(MarkdownIt("commonmark"))
 # Block structure only: finding headings and lists needs no inline parsing (half the cost).
-_md_blocks = MarkdownIt("commonmark").disable("inline")
+_md_blocks = guard(MarkdownIt("commonmark").disable("inline"))
 
 _PANDOC_LINE = re.compile(r"^%(?:[ \t](.*))?$")
 # Hexo writes front matter without the opening fence: "title: ...\ndate: ...\n---".

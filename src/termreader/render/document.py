@@ -384,10 +384,12 @@ def _make_parser() -> MarkdownIt:
     from mdit_py_plugins.footnote import footnote_plugin
 
     # The preset's nesting limit is kept: it bounds hostile depth and matches the outline parser.
+    from termreader.render.mdguard import guard
+
     md = MarkdownIt("commonmark")
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    return md
+    return guard(md)  # block quotes with lazy lines are quadratic otherwise (issue 6)
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

@@ -8,15 +8,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from termreader.config import Settings, load
 from termreader.errors import ConfigError, TermreaderError
 from termreader.locations import styles_dir
 from termreader.models import Article
+from termreader.sanitize import clean, clean_line
 from termreader.ui.commands import ArticleCommands
 from termreader.ui.help_screen import HelpScreen
 from termreader.ui.main_screen import LAST_KEY, UI_TABLE, MainScreen
@@ -110,7 +113,8 @@ class TermreaderApp(App[int]):
         try:
             self.library = Library.open(self.library_dir)
         except TermreaderError as error:
-            self.exit(1, message=f"termreader: {error}")
+            # A Text: the message names a path, which Rich must not read as markup.
+            self.exit(1, message=Text(clean_line(f"termreader: {error}")))
 
     def _open_first(self) -> None:
         screen = self.main_screen
@@ -171,6 +175,40 @@ class TermreaderApp(App[int]):
             screen.import_and_open(str(Path(ref).expanduser().resolve()))
         else:
             self.notify(f"Not in the library: {ref}", severity="error")
+
+    # notifications -----------------------------------------------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification, always as plain, clean text (issue 6).
+
+        Messages carry untrusted strings (file names, URLs, titles, error texts): they are
+        cleaned of terminal controls here, once for every caller (screens and widgets end up
+        here too), and never read as Textual markup, where "[/]" would crash the app and
+        "[@click=...]" would make an action. ``markup`` is accepted for Textual's signature
+        and ignored.
+        """
+        del markup
+        super().notify(
+            clean(str(message)),
+            title=clean_line(str(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say how to quit (Textual's own hint is markup, which notify no longer reads)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
 
     # shared services ---------------------------------------------------------------------------
     @property

@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from termreader.models import Article
+from termreader.sanitize import clean_line
 from termreader.ui.article_list import format_date
 
 
@@ -45,22 +46,22 @@ class ArticleHeader(Widget):
         self.section = ""
 
     def render(self) -> Text:
+        # Every field is cleaned here, where it is drawn: titles, sources, section names and
+        # the host in a busy message may come from a record stored before cleaning (issue 6).
         width = self.size.width
+        progress_style = self.get_component_rich_style("article-header--progress")
         if self.busy:
-            right = Text(
-                f" {self.busy} ", self.get_component_rich_style("article-header--progress")
-            )
+            right = Text(f" {clean_line(self.busy)} ", progress_style)
         else:
-            label = f"{self.section} · {self.percent}%" if self.section else f"{self.percent}%"
-            right = Text(f" {label} ", self.get_component_rich_style("article-header--progress"))
+            section = clean_line(self.section)
+            label = f"{section} · {self.percent}%" if section else f"{self.percent}%"
+            right = Text(f" {label} ", progress_style)
         # The progress stays whole; the section name gives way first, then the left part.
         right.truncate(max(8, width // 2), overflow="ellipsis")
+        meta = clean_line(self.meta)
         left = Text.assemble(
-            (f" {self.title}", self.get_component_rich_style("article-header--title")),
-            (
-                f"  {self.meta}" if self.meta else "",
-                self.get_component_rich_style("article-header--meta"),
-            ),
+            (f" {clean_line(self.title)}", self.get_component_rich_style("article-header--title")),
+            (f"  {meta}" if meta else "", self.get_component_rich_style("article-header--meta")),
             no_wrap=True,
         )
         room = max(0, width - right.cell_len)

@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from termreader.models import Article
+from termreader.sanitize import clean_line
 
 ROW_HEIGHT = 2
 """Each article takes two lines: the title, then source · date · progress."""
@@ -237,7 +238,9 @@ class ArticleList(ScrollView, can_focus=True):
                 "● " if article.unread else "  ",
                 self.get_component_rich_style("article-list--unread"),
             )
-            title = Text(article.title or "(untitled)", no_wrap=True)
+            # Cleaned where drawn (only visible rows pay): a record stored before cleaning,
+            # or by another tool, must not reach the terminal with its controls (issue 6).
+            title = Text(clean_line(article.title) or "(untitled)", no_wrap=True)
             if article.id == self.current_id:
                 title.stylize(self.get_component_rich_style("article-list--current"))
             elif article.unread:
@@ -251,7 +254,7 @@ class ArticleList(ScrollView, can_focus=True):
                 bits.append("read")
             elif percent:
                 bits.append(f"{percent}%")
-            bits.append(article.source)
+            bits.append(clean_line(article.source))
             text = Text(
                 "   " + " · ".join(b for b in bits if b),
                 self.get_component_rich_style("article-list--meta"),

@@ -5,14 +5,54 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
-from rich.text import Text
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from termreader.sanitize import clean_line
 
 if TYPE_CHECKING:
+    from termreader.models import Article
     from termreader.ui.app import TermreaderApp
 
 MAX_HITS = 50
 """At most this many articles are offered per query (the palette stays quick on big libraries)."""
+
+
+def label_of(article: Article) -> str:
+    """``Open: <title>``, cleaned of terminal controls (a stored title may predate cleaning)."""
+    return f"Open: {clean_line(article.title) or '(untitled)'}"
+
+
+def literal_markup(text: str) -> str:
+    """``text`` as Textual markup that shows exactly ``text``.
+
+    Every ``[`` is escaped. ``textual.markup.escape`` is not enough: it leaves an unclosed
+    ``[@x=/`` alone, which then raises MarkupError, and it adds backslashes that show.
+    """
+    return text.replace("[", "\\[")
+
+
+def help_of(article: Article) -> str | None:
+    """The article's source as palette help text (Textual parses help as markup)."""
+    source = clean_line(article.source)
+    return literal_markup(source) if source else None
+
+
+def highlight(matcher: Matcher, label: str) -> Content:
+    """``label`` as literal content with the fuzzy-matched characters styled.
+
+    ``Matcher.highlight`` parses its candidate as markup, so a title holding ``[/]`` would crash
+    the palette and ``[@click=...]`` would become an action (issue 6); this builds the same
+    highlight on plain content.
+    """
+    content = Content(label)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    if not score:
+        return content
+    for offset in offsets:
+        if not label[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class ArticleCommands(Provider):
@@ -29,16 +69,16 @@ class ArticleCommands(Provider):
             return
         found = 0
         for article in self._app.articles():
-            label = f"Open: {article.title}"
+            label = label_of(article)
             score = matcher.match(label)
             if score <= 0:
                 continue
             yield Hit(
                 score,
-                matcher.highlight(label),
+                highlight(matcher, label),
                 partial(self._app.open_article, article.id),
                 text=label,
-                help=article.source or None,
+                help=help_of(article),
             )
             found += 1
             if found >= MAX_HITS:
@@ -46,10 +86,10 @@ class ArticleCommands(Provider):
 
     async def discover(self) -> Hits:
         for article in self._app.articles()[:10]:
-            label = f"Open: {article.title}"
+            label = label_of(article)
             yield DiscoveryHit(
-                Text(label, no_wrap=True, overflow="ellipsis"),
+                Content(label),
                 partial(self._app.open_article, article.id),
                 text=label,
-                help=article.source or None,
+                help=help_of(article),
             )

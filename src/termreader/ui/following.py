@@ -13,6 +13,7 @@ from termreader.history import Location, Navigator
 from termreader.ingest import store_article
 from termreader.models import Article, Position, Related
 from termreader.resolve import Target, resolve_link, resolve_related
+from termreader.sanitize import clean_line
 from termreader.ui.related_screen import RelatedScreen
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class Following:
         if target.kind == "missing" and not entry.url:
             self.notify(f"{target.message}. Showing a library filter with that title.", timeout=6)
             self._show_library(True)
-            self.library_pane.show_filter(entry.title)
+            self.library_pane.show_filter(clean_line(entry.title))
             return
         self.follow(target)
 
@@ -101,7 +102,7 @@ class Following:
         """Download a web page, import it into the library and open it (Esc cancels)."""
         from termreader.importers import import_bytes
 
-        self.busy = f"Fetching {urlsplit(url).netloc}…"
+        self.busy = f"Fetching {clean_line(urlsplit(url).netloc)}…"
         try:
             result = await self.tr_app.fetcher().fetch(url)
             self.busy = "Reading the page…"
@@ -223,5 +224,9 @@ class Following:
 
 
 def short_url(url: str, limit: int = 60) -> str:
-    """``url`` cut to ``limit`` characters for a one-line message."""
+    """``url``, cleaned of controls, cut to ``limit`` characters for a one-line message.
+
+    Cleaned before the cut: a cut inside an escape sequence would leave part of it behind.
+    """
+    url = clean_line(url)
     return url if len(url) <= limit else url[: limit - 1] + "…"

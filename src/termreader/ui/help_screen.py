@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from termreader.sanitize import clean_line
+
 # (group, binding ids (space-separated) or "", default keys, what it does). The ids let the
 # user's [keys] overrides show here; a test checks every binding id of the app is listed.
 KEYS: list[tuple[str, str, str, str]] = [
@@ -70,7 +72,10 @@ class HelpScreen(ModalScreen[None]):
                     table.add_row("", "")
                 table.add_row(Text(name, style="bold underline"), "")
                 group = name
-            changed = [self.overrides[i] for i in binding_id.split() if i in self.overrides]
+            # Key names come from config.toml: cleaned like any text that reaches the terminal.
+            changed = [
+                clean_line(self.overrides[i]) for i in binding_id.split() if i in self.overrides
+            ]
             shown = f"{' / '.join(changed)} (custom)" if changed else keys
             table.add_row(Text(shown), Text(action))
             self.rows.append((shown, action))

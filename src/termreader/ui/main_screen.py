@@ -18,6 +18,7 @@ from termreader.errors import NotFound, StoreError
 from termreader.history import Location, Navigator
 from termreader.linkpolicy import can_open_external
 from termreader.models import Article, Position
+from termreader.sanitize import clean_line
 from termreader.ui.article_header import ArticleHeader
 from termreader.ui.article_list import percent_of
 from termreader.ui.find_bar import FindBar
@@ -193,10 +194,12 @@ class MainScreen(Following, ReadingState, Screen[None]):
         status = self.query_one("#status", Static)
         if self.link_digits:
             link = self.reader.link(int(self.link_digits))
-            label = f" → {link.title or link.url}" if link is not None else " (no such link)"
+            # Link texts and URLs are untrusted: cleaned for the status line (issue 6).
+            target = (clean_line(link.title) or clean_line(link.url)) if link is not None else ""
+            label = f" → {target}" if link is not None else " (no such link)"
             text = f"Link {self.link_digits}{label}   Enter follows · Esc cancels"
         elif self.busy:
-            text = f"{self.busy}   Esc cancels"
+            text = f"{clean_line(self.busy)}   Esc cancels"
         else:
             text = ""
         status.update(text)

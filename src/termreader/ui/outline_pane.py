@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,6 +12,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from termreader.models import Section
+from termreader.sanitize import clean_line
 
 
 class OutlineTree(Tree[Section]):
@@ -97,7 +99,7 @@ class OutlinePane(Vertical):
                 while len(stack) > 1 and stack[-1][0] >= section.level:
                     stack.pop()
                 parent = stack[-1][1]
-                # Headings are untrusted text: a Text label is never read as markup.
+                # Headings are untrusted text: a clean Text label, never read as markup.
                 node = parent.add(_label(section), data=section, expand=True)
                 node.allow_expand = False
                 if parent is not tree.root:
@@ -143,7 +145,6 @@ class OutlinePane(Vertical):
             self.post_message(self.Jump(event.node.data))
 
 
-def _label(section: Section):  # type: ignore[no-untyped-def]
-    from rich.text import Text
-
-    return Text(section.title or "(untitled)", no_wrap=True, overflow="ellipsis")
+def _label(section: Section) -> Text:
+    """A tree label: plain Text (never markup), cleaned of terminal controls (issue 6)."""
+    return Text(clean_line(section.title) or "(untitled)", no_wrap=True, overflow="ellipsis")

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from termreader.models import Related
 from termreader.resolve import Target
+from termreader.sanitize import clean_line
 
 
 class RelatedScreen(ModalScreen[Related | None]):
@@ -38,7 +39,11 @@ class RelatedScreen(ModalScreen[Related | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="related-dialog"):
             yield Label(
-                Text(f"Related to “{self.article_title}”", no_wrap=True, overflow="ellipsis"),
+                Text(
+                    f"Related to “{clean_line(self.article_title)}”",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
                 id="related-title",
             )
             options = [
@@ -81,7 +86,7 @@ def _prompt(entry: Related, target: Target) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     mark = marker(target)
     text.append(f"{mark} ", style="bold" if mark == "●" else "dim")
-    text.append(entry.title)
+    text.append(clean_line(entry.title) or clean_line(entry.url or "") or "(untitled)")
     if entry.count > 1:
         text.append(f" ×{entry.count}", style="dim")
     return text
