@@ -187,12 +187,16 @@ def test_header_gb2312_but_utf8_bytes_reads_as_utf8() -> None:
     """gb18030 "decodes" UTF-8 bytes as mojibake without error; valid UTF-8 must still win."""
     from termreader.charset import decode
 
-    text, encoding = decode("中文标题：字符集声明错误".encode(), content_type="text/html; charset=gb2312")
+    text, encoding = decode(
+        "中文标题：字符集声明错误".encode(), content_type="text/html; charset=gb2312"
+    )
     assert (text, encoding) == ("中文标题：字符集声明错误", "utf-8")
 
 
 def test_real_gb2312_bytes_still_read_as_gb18030() -> None:
     from termreader.charset import decode
 
-    text, encoding = decode("借呗逾期催收：上门通知".encode("gb2312"), content_type="text/html; charset=gb2312")
+    text, encoding = decode(
+        "借呗逾期催收：上门通知".encode("gb2312"), content_type="text/html; charset=gb2312"
+    )
     assert text == "借呗逾期催收：上门通知" and encoding == "gb18030"

@@ -39,13 +39,25 @@ def test_core_imports_no_textual() -> None:
 def test_wheel_ships_styles_and_samples(tmp_path: Path) -> None:
     """An installed termreader finds its styles and sample library from any directory (issue 2)."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
     wheel = next(tmp_path.glob("termreader-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    shipped_styles = {n for n in names if n.startswith("termreader/styles/") and n.endswith(".tcss")}
+    shipped_styles = {
+        n for n in names if n.startswith("termreader/styles/") and n.endswith(".tcss")
+    }
     shipped_samples = {n for n in names if n.startswith("termreader/sample_articles/")}
     repo_styles = {p.name for p in (ROOT / "styles").glob("*.tcss")}
     repo_samples = {p.name for p in (ROOT / "sample_articles").iterdir() if p.is_file()}

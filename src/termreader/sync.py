@@ -791,7 +791,9 @@ class _Run:
     async def related_article(self, url: str, parent: Article) -> Article | None:
         try:
             result = await self.get(url)
-            article = _with_url(await self.imported(import_result, result, source=parent.source), url)
+            article = _with_url(
+                await self.imported(import_result, result, source=parent.source), url
+            )
         except Exception as error:  # noqa: BLE001 - a related page never stops the sync
             reason = str(error if isinstance(error, TermreaderError) else _unexpected(error))
             self.report.warnings.append((url, reason))
