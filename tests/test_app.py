@@ -919,3 +919,28 @@ async def test_article_list_and_header_clean_raw_records(tmp_path: Path) -> None
     assert "Raw title ok" in header and "src here" in header, header
     for text in [*rows, header]:
         assert "PWNED" not in text and not any(ch in text for ch in "\x1b\x07\x9b\u202e")
+
+
+async def test_link_number_and_enter_in_one_burst(library: Library) -> None:
+    """A number and Enter arriving together (a fast typist, tmux send-keys) still follow."""
+    from textual import events
+
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_field_notes(pilot, app)
+        await pilot.press("1", "enter")
+        await pilot.pause()
+        assert screen.reader.current_section().anchor == "part-7"
+        await pilot.press("g")
+        await pilot.pause()
+        # Both keys queued before either is handled, as a terminal delivers a burst.
+        driver = app._driver
+        assert driver is not None
+        for key, char in (("1", "1"), ("enter", "\r")):
+            event = events.Key(key, char)
+            event.set_sender(app)
+            driver.send_message(event)
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.link_digits == ""
+        assert screen.reader.current_section().anchor == "part-7"

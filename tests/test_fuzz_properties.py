@@ -312,3 +312,15 @@ def test_feed_discovery_is_bounded_on_unterminated_quotes() -> None:
 
     page = "<html><head>" + '<br href="ja' * 8000
     _within(3.0, lambda: discover_feeds(page, "https://example.test/"))
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="needs SIGALRM")
+def test_plain_text_and_outline_of_lazy_quotes_are_bounded() -> None:
+    """Issue 6: ``show --format text`` (plaintext) and the outline parse guard the quote rule."""
+    from termreader.outline import sections_from_markdown
+    from termreader.plaintext import markdown_to_text
+
+    body = "> # h\nK\n" * 3000  # 24 KB; unguarded, each of these takes over 30 s
+    text = _within(5.0, lambda: markdown_to_text(body))
+    assert text.count("K") == body.count("K")
+    assert len(_within(5.0, lambda: sections_from_markdown(body))) == 3000

@@ -174,3 +174,32 @@ def test_yaml_alias_bomb_is_not_expanded() -> None:
     assert time.perf_counter() - started < 2
     assert article.title == "Bomb"
     assert article.tags == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Title\n\n\nIntro [a](http://a.example/) and [b][ref].\n\n## One\n\ntext\n\nTwo\n---\n\n"
+        "[ref]: http://b.example/\n",
+        "\n\nNo title heading [a](http://a.example/)\n\n## One\n\n### Deeper\n",
+        "[![badge](http://img.example/b.png)](http://ci.example/)\n# Title\nbody\n## One\n",
+        "---\ntitle: Front\n---\n# Front\n\n## One\n\n## Related\n\n- [x](http://x.example/)\n",
+        "---\ntitle: [broken\n---\n# T\n\n## One\n[l](http://l.example/)\n",
+    ],
+)
+def test_sections_and_links_match_the_stored_body(text: str) -> None:
+    """The importer's shared block pass gives the outline lines and links of the body stored."""
+    from termreader.importers.common import links_from_markdown
+    from termreader.outline import sections_from_markdown
+
+    article = import_bytes(text.encode(), filename="doc.md")
+    fresh = sections_from_markdown(article.body)
+    assert [(s.title, s.level, s.position) for s in article.sections] == [
+        (s.title, s.level, s.position) for s in fresh
+    ]
+    lines = article.body.split("\n")
+    for section in article.sections:
+        assert section.title.split()[0] in lines[section.position]
+    assert [link.url for link in article.links] == [
+        link.url for link in links_from_markdown(article.body)
+    ]

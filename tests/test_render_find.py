@@ -72,3 +72,39 @@ def test_mark_matches_splits_segments() -> None:
     marked = [(s.text, s.style.bgcolor.name) for s in out if s.style and s.style.bgcolor]
     assert marked == [("命令", "yellow"), ("行", "yellow"), ("命令行", "red")]
     assert mark_matches(segments, "zzz", match, current) == segments
+
+
+def test_search_index_matches_per_block_search_and_grows_with_the_document() -> None:
+    from termreader.render.document import Builder
+
+    body = "\n\n".join(
+        f"## Part {n}\n\nAlpha beta ALPHA. İstanbul alpha 中文字 alphaalpha." for n in range(300)
+    )
+
+    def naive(doc, query):  # type: ignore[no-untyped-def]
+        out = []
+        for index, block in enumerate(doc.blocks):
+            low = block.text.lower()
+            if len(low) != len(block.text):
+                low = block.text.casefold()
+            at = low.find(query.lower())
+            while at != -1:
+                out.append((index, at))
+                at = low.find(query.lower(), at + len(query))
+        return out
+
+    builder = Builder(body, chunk_size=2_000)
+    doc = builder.first()
+    first = list(doc.search("alpha"))
+    assert first == naive(doc, "alpha") and first
+    # Blocks appended after the index was built are searched too, and a query never spans
+    # two blocks.
+    builder.rest(doc)
+    assert list(doc.search("alpha")) == naive(doc, "alpha")
+    assert list(doc.search("中文字")) == naive(doc, "中文字")
+    assert not list(doc.search("alphaalpha.part"))
+    start = len(doc.blocks) - 2
+    assert list(doc.search("alpha", start)) == [h for h in naive(doc, "alpha") if h[0] >= start]
+    finder = Finder("ALPHA")
+    finder.search(doc)
+    assert len(finder) == len(naive(doc, "alpha"))

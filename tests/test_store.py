@@ -629,3 +629,33 @@ def test_stale_temp_files_are_cleaned_on_compaction(lib: Library) -> None:
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
     lib.add_many([make(1)])
     assert not stale.exists() and fresh.exists()  # a fresh one may belong to a live writer
+
+
+def test_cjk_body_file_is_utf8_and_old_escaped_files_still_read(lib: Library) -> None:
+    body = "汉字的正文。" * 2000
+    stored = lib.add(make(1, body=body))
+    path = lib.articles_dir / f"{stored.id}.json.gz"
+    raw = gzip.decompress(path.read_bytes())
+    # UTF-8 (3 bytes a character), not \uXXXX escapes (6 bytes a character).
+    assert "汉字的正文".encode() in raw
+    assert len(raw) < len(body) * 4
+    assert lib.get(stored.id).body == body
+    # A file written the old way (ASCII escapes) reads the same.
+    data = json.loads(raw)
+    path.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=True).encode("ascii")))
+    assert lib.get(stored.id).body == body
+
+
+def test_body_with_lone_surrogate_round_trips(lib: Library) -> None:
+    stored = lib.add(make(2, title="bad \udcff name", body="text \udcff and 中文\n"))
+    assert "\udcff" in lib.get(stored.id).body
+
+
+def test_resolve_id_reads_no_body_file(lib: Library) -> None:
+    stored = lib.add(make(3))
+    (lib.articles_dir / f"{stored.id}.json.gz").unlink()
+    assert lib.resolve_id(stored.id) == stored.id
+    assert lib.resolve_id(stored.url) == stored.id
+    assert lib.resolve_id(stored.id[:6]) == stored.id
+    with pytest.raises(NotFound):
+        lib.resolve_id("https://example.com/nowhere")

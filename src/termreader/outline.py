@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from termreader.models import Related, Section
+from termreader.render.mdguard import guard
 
 _SLUG_DROP = re.compile(r"[^\w\- ]+", re.UNICODE)
 
@@ -39,23 +41,36 @@ class Slugger:
 
 
 # Block structure only: inline parsing of a 2 MB document costs about half the time, and only the
-# headings' inline content matters for the outline.
-_blocks = MarkdownIt("commonmark").disable("inline")
-_inline = MarkdownIt("commonmark")
+# headings' inline content matters for the outline. Guarded: markdown-it's block quote rule is
+# quadratic on quotes followed by lazy lines (issue 6), and every import runs this parser.
+_blocks = guard(MarkdownIt("commonmark").disable("inline"))
+_inline = guard(MarkdownIt("commonmark"))
 
 
-def sections_from_markdown(body: str) -> list[Section]:
-    """The headings of a Markdown body, in order, with unique anchors and source lines."""
+def sections_from_markdown(
+    body: str, tokens: Sequence[Token] | None = None, *, line_shift: int = 0
+) -> list[Section]:
+    """The headings of a Markdown body, in order, with unique anchors and source lines.
+
+    Args:
+        body: The Markdown text.
+        tokens: Block tokens of ``body`` already parsed by a commonmark parser with inline
+            parsing disabled (the importer shares one block pass with the links); parsed here
+            when omitted.
+        line_shift: Lines to subtract from the tokens' source lines (``tokens`` were parsed
+            from a text with that many more lines before ``body``'s first).
+    """
     slugger = Slugger()
     sections: list[Section] = []
-    tokens = _blocks.parse(body)
+    if tokens is None:
+        tokens = _blocks.parse(body)
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
         inline = _inline.parseInline(tokens[index + 1].content)[0]
         title = _plain_inline(inline)
         level = int(token.tag[1:])
-        line = token.map[0] if token.map else 0
+        line = token.map[0] - line_shift if token.map else 0
         sections.append(Section(level=level, title=title, anchor=slugger(title), position=line))
     return sections
 
@@ -83,7 +98,9 @@ def collapse_related(entries: Iterable[Related]) -> list[Related]:
             continue
         key = title
         existing = index.get(key)
-        if existing is not None and (existing.url == entry.url or not entry.url or not existing.url):
+        if existing is not None and (
+            existing.url == entry.url or not entry.url or not existing.url
+        ):
             existing.count += entry.count
             if not existing.url and entry.url:
                 existing.url = entry.url

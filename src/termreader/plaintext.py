@@ -6,7 +6,11 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-_parser = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+from termreader.render.mdguard import guard
+
+# Guarded: markdown-it's block quote rule is quadratic on quotes followed by lazy lines (issue 6),
+# and ``show`` runs this on any stored body.
+_parser = guard(MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough"))
 
 
 def _inline(token: Any) -> str:

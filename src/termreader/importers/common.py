@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
-from termreader import outline as _outline
 from termreader.models import Article, Link, Related, article_id, now
 from termreader.outline import collapse_related, sections_from_markdown
 from termreader.render.mdguard import guard
@@ -274,10 +275,6 @@ def escape_heading(text: str) -> str:
 # Guarded: markdown-it's block quote rule is quadratic on quotes followed by lazy lines (issue 6).
 _md = guard(MarkdownIt("commonmark"))
 _md_blocks = guard(MarkdownIt("commonmark").disable("inline"))
-# The outline's parsers too (sections_from_markdown runs on every import); outline.py is the
-# better home for this, but the importers are where the untrusted text comes in.
-guard(_outline._blocks)
-guard(_outline._inline)
 
 
 def is_local_base(base: str) -> bool:
@@ -309,12 +306,27 @@ def resolve_link(href: str, base: str) -> str:
         return href
 
 
-def links_from_markdown(body: str, base: str = "") -> list[Link]:
-    """The inline links of a Markdown ``body`` in order, with absolute URLs (capped)."""
+def links_from_markdown(
+    body: str,
+    base: str = "",
+    tokens: Sequence[Token] | None = None,
+    env: dict[str, object] | None = None,
+) -> list[Link]:
+    """The inline links of a Markdown ``body`` in order, with absolute URLs (capped).
+
+    Args:
+        body: The Markdown text.
+        base: What relative links resolve against (a URL or a file path).
+        tokens: Block tokens of ``body`` from a block-only parse, shared with the outline by
+            :func:`build_article`; parsed here when omitted.
+        env: The environment of that parse (it holds the reference definitions).
+    """
     links: list[Link] = []
-    env: dict[str, object] = {}
+    if tokens is None or env is None:
+        env = {}
+        tokens = _md_blocks.parse(body, env)
     # Block pass first; inline parsing (the costly part) only where a link can be.
-    for block in _md_blocks.parse(body, env):
+    for block in tokens:
         if block.type != "inline" or ("[" not in block.content and "<" not in block.content):
             continue
         parsed = _md.parseInline(block.content, env)
@@ -355,6 +367,22 @@ def host_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+@dataclass
+class BlockPass:
+    """A block-only markdown-it parse of a body that an importer already made.
+
+    Attributes:
+        tokens: The block tokens (inline parsing disabled), without any removed title heading.
+        env: The parse environment (reference definitions).
+        shift: How many lines the body given to :func:`build_article` lacks before the first
+            token, compared with the parsed text (source lines of headings move up by it).
+    """
+
+    tokens: list[Token]
+    env: dict[str, object]
+    shift: int
+
+
 def build_article(
     *,
     body: str,
@@ -368,13 +396,18 @@ def build_article(
     related: Iterable[Related] = (),
     tags: Iterable[str] = (),
     link_base: str = "",
+    blocks: BlockPass | None = None,
 ) -> Article:
     """Assemble a sanitized :class:`Article`: sections, links and related derived here.
 
     ``url`` is the canonical URL when known (front matter or fetch URL); otherwise ``path``
-    (absolute) stands in for it, as the id and as ``Article.url``.
+    (absolute) stands in for it, as the id and as ``Article.url``. ``blocks`` is the importer's
+    own block pass over ``body`` (see :class:`BlockPass`), reused when cleaning changed nothing.
     """
-    body = clean(body).strip("\n") + "\n" if body.strip() else ""
+    cleaned = clean(body)
+    if cleaned != body or not body.strip():
+        blocks = None
+    body = cleaned.strip("\n") + "\n" if body.strip() else ""
     canonical = clean_line(url)
     identity = canonical
     if not canonical and path is not None:
@@ -406,6 +439,11 @@ def build_article(
             seen_tags.append(tag)
         if len(seen_tags) >= 100:
             break
+    # One block pass shared by the outline and the links (each used to parse the body again),
+    # or none here when the importer's own pass can stand in for it.
+    if blocks is None:
+        env: dict[str, object] = {}
+        blocks = BlockPass(_md_blocks.parse(body, env), env, 0)
     return Article(
         id=article_id(identity or body[:1000] or title),
         title=clean_line(title)[:MAX_TITLE] or "Untitled",
@@ -416,8 +454,8 @@ def build_article(
         language=language,
         body=body,
         kind=kind,
-        sections=sections_from_markdown(body),
-        links=links_from_markdown(body, base),
+        sections=sections_from_markdown(body, blocks.tokens, line_shift=blocks.shift),
+        links=links_from_markdown(body, base, blocks.tokens, blocks.env),
         related=collapsed,
         tags=seen_tags,
     )

@@ -9,6 +9,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from termreader.importers.common import (
+    BlockPass,
     build_article,
     guess_language,
     is_related_label,
@@ -65,13 +66,15 @@ def import_markdown(
     if published_raw is None and pandoc_date:
         published_raw = pandoc_date
 
-    heading_title, body, tail_related = _title_and_related(body, title)
+    heading_title, body, tail_related, blocks = _title_and_related(body, title)
     if not title:
         title = heading_title
     if not title and path is not None:
         title = path.stem
     if not title:
         title = _first_line(body) or "Untitled"
+    if broken:
+        blocks = None  # the block pass did not see the front matter block
     body = broken + body
 
     related = [Related(title=t, url=u) for t, u in meta.related] + tail_related
@@ -92,6 +95,7 @@ def import_markdown(
         related=related,
         tags=meta.tags,
         link_base=link_base,
+        blocks=blocks,
     )
 
 
@@ -160,11 +164,15 @@ def _inline(token: Token, env: dict[str, object]) -> Token:
     return parsed[0] if parsed else token
 
 
-def _title_and_related(body: str, title: str) -> tuple[str, str, list[Related]]:
+def _title_and_related(body: str, title: str) -> tuple[str, str, list[Related], BlockPass | None]:
     """Find the title heading and a trailing related section in one block-level pass.
 
-    Returns ``(heading title or "", body without them, related entries)``. Inline parsing,
-    the expensive part of markdown-it, runs only on the few tokens looked at.
+    Returns ``(heading title or "", body without them, related entries, block pass)``. Inline
+    parsing, the expensive part of markdown-it, runs only on the few tokens looked at. The
+    block pass (see :class:`~termreader.importers.common.BlockPass`) is handed on to
+    ``build_article`` when the returned body has the same block structure as the parsed one
+    (nothing cut, or only a title heading on the very first line), saving a second parse of
+    the whole document; otherwise it is None.
     """
     env: dict[str, object] = {}
     tokens = _md_blocks.parse(body, env)
@@ -179,7 +187,16 @@ def _title_and_related(body: str, title: str) -> tuple[str, str, list[Related]]:
         kept = lines[: span[0]] + lines[span[1] : end]
     else:
         kept = lines[:end]
-    return heading, "\n".join(kept).strip("\n"), related
+    joined = "\n".join(kept)
+    result = joined.strip("\n")
+    blocks: BlockPass | None = None
+    # Removing lines elsewhere could join the blocks around them (a badge paragraph and the
+    # paragraph after the title), and a cut related list may hold reference definitions.
+    if cut is None and (span is None or (span[0] == 0 and tokens and tokens[0].map == list(span))):
+        skip = 3 if span is not None else 0  # heading_open, inline, heading_close
+        shift = (span[1] if span is not None else 0) + len(joined) - len(joined.lstrip("\n"))
+        blocks = BlockPass(tokens[skip:], env, shift)
+    return heading, result, related, blocks
 
 
 def _leading_title(

@@ -225,6 +225,12 @@ class Document:
         self.headings: list[int] = []
         self._lines: list[int] = []
         self._top_level: tuple[int, int] | None = None
+        # Find's index, built on the first search and extended as blocks are appended: every
+        # block's lowered text joined by NULs (which no query holds, so no match spans two
+        # blocks), and where each block starts in it.
+        self._low_parts: list[str] = []
+        self._low_starts: list[int] = []
+        self._low_text = ""
         self._index_from(0)
 
     def _index_from(self, start: int) -> None:
@@ -280,22 +286,39 @@ class Document:
         """Index of the block that contains (or last starts before) source ``line``."""
         return max(0, bisect_right(self._lines, line) - 1)
 
-    def search(self, query: str) -> Iterator[tuple[int, int]]:
-        """Case-insensitive plain-text matches as ``(block index, character offset)``."""
+    def search(self, query: str, start: int = 0) -> Iterator[tuple[int, int]]:
+        """Case-insensitive plain-text matches as ``(block index, character offset)``.
+
+        Args:
+            query: The text to find.
+            start: The first block searched (the blocks before it are skipped).
+        """
         needle = query.lower()
-        if not needle:
+        if not needle or "\x00" in needle or start >= len(self.blocks):
             return
-        for index, block in enumerate(self.blocks):
-            hay = block.text
-            if not hay:
-                continue
-            low = hay.lower()
-            if len(low) != len(hay):  # a rare case change that alters length: offsets approximate
-                low = hay.casefold()
-            at = low.find(needle)
-            while at != -1:
-                yield index, at
-                at = low.find(needle, at + max(1, len(needle)))
+        text, starts = self._search_index()
+        step = max(1, len(needle))
+        at = text.find(needle, starts[start])
+        while at != -1:
+            index = bisect_right(starts, at) - 1
+            yield index, at - starts[index]
+            at = text.find(needle, at + step)
+
+    def _search_index(self) -> tuple[str, list[int]]:
+        """The lowered text of every block and the block starts in it (see ``__init__``)."""
+        parts, starts = self._low_parts, self._low_starts
+        if len(starts) < len(self.blocks):
+            position = starts[-1] + len(parts[-1]) + 1 if starts else 0
+            for block in self.blocks[len(starts) :]:
+                hay = block.text
+                low = hay.lower()
+                if len(low) != len(hay):  # a case change that alters length: offsets approximate
+                    low = hay.casefold()
+                starts.append(position)
+                parts.append(low)
+                position += len(low) + 1
+            self._low_text = "\x00".join(parts)
+        return self._low_text, starts
 
     def size_hints(self) -> tuple[list[int], list[int], list[int]]:
         """Per block ``(fixed lines, text cells, margin)``, to estimate heights at any width.

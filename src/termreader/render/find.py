@@ -38,15 +38,9 @@ class Finder:
 
     def add_blocks(self, document: Document, start: int) -> None:
         """Add the matches of blocks ``start:`` (appended by an incremental parse)."""
-        needle = self.query.lower()
-        if not needle:
+        if not self.query:
             return
-        for index in range(start, len(document.blocks)):
-            low = document.blocks[index].text.lower()
-            at = low.find(needle)
-            while at != -1:
-                self.hits.append((index, at))
-                at = low.find(needle, at + len(needle))
+        self.hits.extend(document.search(self.query, start))
         if self.current < 0 and self.hits:
             self.current = 0
 

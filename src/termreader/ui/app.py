@@ -164,11 +164,12 @@ class TermreaderApp(App[int]):
         if screen is None:
             return
         try:
-            article = self.library.resolve(ref)
+            # The id from the index alone; open_article reads the body once.
+            article_id: str | None = self.library.resolve_id(ref)
         except NotFound:
-            article = None
-        if article is not None:
-            screen.open_article(article.id)
+            article_id = None
+        if article_id is not None:
+            screen.open_article(article_id)
         elif is_web(ref):
             screen.fetch_and_open(ref)
         elif Path(ref).expanduser().is_file():

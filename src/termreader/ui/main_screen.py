@@ -62,7 +62,10 @@ class MainScreen(Following, ReadingState, Screen[None]):
         Binding("S", "sync", "Sync", id="sync", show=False),
         Binding("escape", "escape", "Cancel", show=False),
         Binding("enter", "follow_number", "Follow link", show=False, priority=True),
-        *[Binding(str(d), f"digit({d})", show=False) for d in range(10)],
+        # Digits are priority bindings like Enter: both then run in the app's key queue in the
+        # order typed. As ordinary bindings a digit waited for the focused widget's queue, so a
+        # burst ("1" Enter from tmux or a fast typist) checked Enter before the digit was counted.
+        *[Binding(str(d), f"digit({d})", show=False, priority=True) for d in range(10)],
     ]
 
     AUTO_FOCUS = "#reader"
