@@ -374,7 +374,8 @@ def _parse_json_feed(data: bytes, url: str) -> Feed:
     ):
         raise ImportFailed("not a feed: JSON without JSON Feed items")
     base = str(doc.get("feed_url") or url)
-    items = doc.get("items") if isinstance(doc.get("items"), list) else []
+    raw_items = doc.get("items")
+    items: list[Any] = raw_items if isinstance(raw_items, list) else []
     entries: list[Entry] = []
     for item in items[:MAX_ENTRIES]:
         if not isinstance(item, dict):

@@ -29,6 +29,7 @@ Local files: importers set ``Article.url`` to the absolute path string (not a ``
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import errno
 import gzip
@@ -534,15 +535,15 @@ class Library:
             if record.get("url") and self._url_map_valid:
                 self._by_url[normalize_url(record["url"])] = key
         elif "r" in entry:
-            old = self._records.pop(str(entry["r"]), None)
-            if old and old.get("url") and self._url_map_valid:
-                self._by_url.pop(normalize_url(old["url"]), None)
+            removed = self._records.pop(str(entry["r"]), None)
+            if removed and removed.get("url") and self._url_map_valid:
+                self._by_url.pop(normalize_url(removed["url"]), None)
         elif "s" in entry:
-            record = self._records.get(str(entry["s"]))
-            if record is not None:
+            target = self._records.get(str(entry["s"]))
+            if target is not None:
                 for field in _STATE_FIELDS:
                     if field in entry:
-                        record[field] = entry[field]
+                        target[field] = entry[field]
         elif "snapshot" in entry:
             # First line of a compacted journal: the lines that only restate the index.
             with contextlib.suppress(TypeError, ValueError):
@@ -902,7 +903,7 @@ class Library:
         except (TypeError, AttributeError, KeyError):
             return self._article(record)
 
-    def ids(self) -> list[str]:
+    def ids(self) -> builtins.list[str]:
         """Every article id (cheap; no Article objects built)."""
         self._refresh()
         return list(self._records)
@@ -966,7 +967,7 @@ class Library:
         key = self._url_map().get(normalize_url(url))
         return self.meta(key) if key is not None else None
 
-    def by_title(self, title: str) -> list[Article]:
+    def by_title(self, title: str) -> builtins.list[Article]:
         """Articles whose title equals ``title`` (whitespace/case folded), newest first."""
         self._refresh()
         want = _fold(title)

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from itertools import accumulate
 from time import perf_counter
+from typing import Any
 
 from termreader.render.document import CODE, HEADING, RULE, TABLE, Block, Document
 from termreader.render.wrap import Span, break_offsets, cell_len, count_lines, wrap_spans
@@ -222,7 +223,9 @@ def _table_lines(block: Block, inner: int) -> list[Line]:
 
     out: list[Line] = [rule("┌", "┬", "┐")]
     for r, row in enumerate(rows):
-        cells = [wrap_spans(row[c], widths[c]) if c < len(row) else [[]] for c in range(ncols)]
+        cells: list[Any] = [
+            wrap_spans(row[c], widths[c]) if c < len(row) else [[]] for c in range(ncols)
+        ]
         height = max(len(c) for c in cells)
         for k in range(height):
             line: Line = [("│", border)]

@@ -13,7 +13,7 @@ def highlight_code(code: str, language: str, *, dark: bool) -> list[Text]:
 
     try:
         syntax = Syntax(code, language, theme="monokai" if dark else "default")
-        return syntax.highlight(code).split("\n", allow_blank=True)
+        return list(syntax.highlight(code).split("\n", allow_blank=True))
     except Exception:  # an unknown lexer or a Pygments error: plain text is still readable
         return [Text(line) for line in code.split("\n")]
 
@@ -41,8 +41,7 @@ def mark_matches(
     marks: list[tuple[int, int, Style]] = []
     at = low.find(needle)
     while at != -1:
-        style = current if len(marks) == current_k else match
-        marks.append((at, at + len(needle), style))
+        marks.append((at, at + len(needle), current if len(marks) == current_k else match))
         at = low.find(needle, at + len(needle))
     if not marks:
         return segments
@@ -59,7 +58,7 @@ def mark_matches(
                 cuts.add(b)
         edges = sorted(cuts)
         for a, b in zip(edges, edges[1:], strict=False):
-            style = seg_style
+            style: Style | None = seg_style
             for ma, mb, mstyle in marks:
                 if ma <= a and b <= mb:
                     style = (seg_style or Style()) + mstyle
