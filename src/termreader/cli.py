@@ -24,8 +24,6 @@ from termreader.models import Article
 from termreader.sanitize import clean, clean_line
 
 PROG = "termreader"
-MAX_FETCH_BYTES = 10 * 1024 * 1024
-FETCH_TIMEOUT = 20.0
 PREFETCHED_TAG = "prefetched"
 """``termreader.sync.PREFETCHED_TAG``, repeated so ``list`` need not import the sync (and httpx)."""
 
@@ -62,49 +60,17 @@ def is_url(ref: str) -> bool:
 
 
 def fetch_url(url: str) -> tuple[bytes, str, str | None]:
-    """Fetch ``url``; returns ``(body, final_url, content_type)``.
-
-    Uses :mod:`termreader.fetch` (the hardened fetcher) when available, else a minimal httpx
-    fetch (20 s timeout, redirects followed, 10 MB cap).
+    """Fetch ``url`` with the hardened fetcher; returns ``(body, final_url, content_type)``.
 
     Raises:
         FetchError: one-line reason.
     """
-    try:
-        from termreader import fetch as hardened
-    except ImportError:
-        hardened = None  # type: ignore[assignment]
-    if hardened is not None and hasattr(hardened, "fetch_sync"):
-        result = hardened.fetch_sync(url)
-        if result.data is None:
-            raise FetchError(f"{url}: the server sent no content (status {result.status})")
-        return result.data, result.url, result.content_type_header or None
-    return _minimal_fetch(url)
+    from termreader.fetch import fetch_sync
 
-
-def _minimal_fetch(url: str) -> tuple[bytes, str, str | None]:
-    import httpx
-
-    try:
-        with httpx.Client(
-            timeout=FETCH_TIMEOUT,
-            follow_redirects=True,
-            max_redirects=10,
-            headers={"User-Agent": f"termreader/{__version__}"},
-        ) as client:
-            with client.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise FetchError(f"{url}: HTTP {response.status_code}")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_FETCH_BYTES:
-                        raise FetchError(f"{url}: larger than {MAX_FETCH_BYTES // 1024 // 1024} MB")
-                    chunks.append(chunk)
-                return b"".join(chunks), str(response.url), response.headers.get("content-type")
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{url}: {exc.__class__.__name__}: {exc}") from exc
+    result = fetch_sync(url)
+    if result.data is None:
+        raise FetchError(f"{url}: the server sent no content (status {result.status})")
+    return result.data, result.url, result.content_type_header or None
 
 
 def import_ref(ref: str) -> Article:

@@ -31,10 +31,24 @@ def render_form(body: str, widths: Sequence[int] = DEFAULT_WIDTHS) -> bytes:
     return document.to_bytes()
 
 
+def render_form_or_none(body: str) -> bytes | None:
+    """:func:`render_form`, or None when it cannot be made (the reader then parses the body)."""
+    try:
+        return render_form(body)
+    except Exception as error:  # noqa: BLE001 - a cache must never make an import fail
+        log.warning("render form not made: %s", error)
+        return None
+
+
 def write_render_cache(
-    library: Library, article: Article, widths: Sequence[int] = DEFAULT_WIDTHS
+    library: Library,
+    article: Article,
+    widths: Sequence[int] = DEFAULT_WIDTHS,
+    *,
+    form: bytes | None = None,
 ) -> bool:
-    """Parse ``article`` and store its render form under the name the reader reads.
+    """Store ``article``'s render form (``form`` when the caller prepared it, else parsed here)
+    under the name the reader reads.
 
     The cache is disposable: any failure is logged and reported as False, never raised (the
     reader then parses the body itself). A form written for an older body is never shown: the
@@ -43,7 +57,7 @@ def write_render_cache(
     from termreader.render import cache_name
 
     try:
-        data = render_form(article.body, widths)
+        data = form if form is not None else render_form(article.body, widths)
         library.write_cache(article.id, cache_name(), data)
     except Exception as error:  # noqa: BLE001 - a cache must never make an import fail
         log.warning("render cache for %s not written: %s", article.id, error)
@@ -70,24 +84,16 @@ def store_articles(
     its worker threads); other bodies are parsed here. Returns the stored articles. Raises what
     ``Library.add_many`` raises (StoreError).
     """
-    from termreader.render import cache_name
-
     stored = library.add_many(articles)
     for article in stored:
-        form = forms.get(article.body) if forms else None
-        if form is None:
-            write_render_cache(library, article)
-            continue
-        try:
-            library.write_cache(article.id, cache_name(), form)
-        except Exception as error:  # noqa: BLE001 - a cache must never make an import fail
-            log.warning("render cache for %s not written: %s", article.id, error)
+        write_render_cache(library, article, form=forms.get(article.body) if forms else None)
     return stored
 
 
 __all__ = [
     "DEFAULT_WIDTHS",
     "render_form",
+    "render_form_or_none",
     "store_article",
     "store_articles",
     "write_render_cache",

@@ -41,7 +41,7 @@ from termreader.config import Settings
 from termreader.errors import FetchError, ImportFailed, LinkRefused, TermreaderError
 from termreader.feeds import Entry, Feed, discover_feeds, parse_feed
 from termreader.fetch import Fetcher, FetchResult
-from termreader.ingest import render_form, store_article, store_articles
+from termreader.ingest import render_form_or_none, store_article, store_articles
 from termreader.linkpolicy import check_web_link
 from termreader.models import Article, article_id, now
 from termreader.sanitize import clean_line
@@ -469,7 +469,7 @@ class _Run:
         """Import in a worker thread, and prepare the article's render form there too, so
         :meth:`flush` only writes it (parsing 400 articles on the loop held fetches up ~1 s)."""
         article = await self.cpu(func, *args, **kwargs)
-        form = await self.cpu(_render_form_or_none, article.body)
+        form = await self.cpu(render_form_or_none, article.body)
         if form is not None:
             self.forms[article.body] = form
         return article
@@ -873,11 +873,3 @@ def sync_blocking(
 ) -> SyncReport:
     """:func:`sync` for synchronous callers (the CLI)."""
     return asyncio.run(sync(library, settings, progress=progress, concurrency=concurrency))
-
-
-def _render_form_or_none(body: str) -> bytes | None:
-    """The render cache of ``body``, or None when it cannot be made (the reader then parses)."""
-    try:
-        return render_form(body)
-    except Exception:  # noqa: BLE001 - a cache must never make a sync fail
-        return None
