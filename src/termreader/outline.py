@@ -43,8 +43,9 @@ class Slugger:
 # Block structure only: inline parsing of a 2 MB document costs about half the time, and only the
 # headings' inline content matters for the outline. Guarded: markdown-it's block quote rule is
 # quadratic on quotes followed by lazy lines (issue 6), and every import runs this parser.
-_blocks = guard(MarkdownIt("commonmark").disable("inline"))
-_inline = guard(MarkdownIt("commonmark"))
+# The importers use these same two parsers, so a block parse can be shared with the outline.
+BLOCK_PARSER = guard(MarkdownIt("commonmark").disable("inline"))
+INLINE_PARSER = guard(MarkdownIt("commonmark"))
 
 
 def sections_from_markdown(
@@ -63,11 +64,11 @@ def sections_from_markdown(
     slugger = Slugger()
     sections: list[Section] = []
     if tokens is None:
-        tokens = _blocks.parse(body)
+        tokens = BLOCK_PARSER.parse(body)
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
-        inline = _inline.parseInline(tokens[index + 1].content)[0]
+        inline = INLINE_PARSER.parseInline(tokens[index + 1].content)[0]
         title = _plain_inline(inline)
         level = int(token.tag[1:])
         line = token.map[0] - line_shift if token.map else 0

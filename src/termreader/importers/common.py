@@ -11,12 +11,15 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from termreader.models import Article, Link, Related, article_id, now
-from termreader.outline import collapse_related, sections_from_markdown
-from termreader.render.mdguard import guard
+from termreader.outline import (
+    BLOCK_PARSER,
+    INLINE_PARSER,
+    collapse_related,
+    sections_from_markdown,
+)
 from termreader.sanitize import clean, clean_line
 
 #: Largest document an importer accepts (bytes). Bigger inputs fail with ImportFailed.
@@ -272,9 +275,9 @@ def escape_heading(text: str) -> str:
     return _TRAILING_HASHES.sub(lambda m: "\\#" * len(m.group(1)), text)
 
 
-# Guarded: markdown-it's block quote rule is quadratic on quotes followed by lazy lines (issue 6).
-_md = guard(MarkdownIt("commonmark"))
-_md_blocks = guard(MarkdownIt("commonmark").disable("inline"))
+# The outline's guarded parsers: block tokens parsed here can be handed to the outline.
+_md = INLINE_PARSER
+_md_blocks = BLOCK_PARSER
 
 
 def is_local_base(base: str) -> bool:

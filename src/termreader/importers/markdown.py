@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from termreader.importers.common import (
@@ -17,13 +16,13 @@ from termreader.importers.common import (
 )
 from termreader.importers.frontmatter import FrontMatter, split_front_matter
 from termreader.models import Article, Related
-from termreader.render.mdguard import guard
+from termreader.outline import BLOCK_PARSER, INLINE_PARSER
 from termreader.sanitize import clean, clean_line
 
-# Guarded: markdown-it's block quote rule is quadratic on quotes followed by lazy lines (issue 6).
-_md = guard(MarkdownIt("commonmark"))
-# Block structure only: finding headings and lists needs no inline parsing (half the cost).
-_md_blocks = guard(MarkdownIt("commonmark").disable("inline"))
+# The outline's guarded parsers (block structure only for headings and lists: half the cost),
+# so this importer's block parse can be handed on to the outline.
+_md = INLINE_PARSER
+_md_blocks = BLOCK_PARSER
 
 _PANDOC_LINE = re.compile(r"^%(?:[ \t](.*))?$")
 # Hexo writes front matter without the opening fence: "title: ...\ndate: ...\n---".
