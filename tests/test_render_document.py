@@ -293,3 +293,69 @@ def test_cache_form_keeps_body_fingerprint_and_size_hints(fixtures: Path) -> Non
     assert len(back.size_hints()[0]) == len(back.blocks)
     with pytest.raises(ValueError):
         Document.from_bytes(b"[3, [], [], {}]")  # an older cache version is refused
+
+
+def _big_markdown(parts: int = 700) -> str:
+    return "\n\n".join(
+        f"## Part {n}\n\nParagraph {n} with [a link](https://example.test/{n}) and *style*."
+        for n in range(parts)
+    )
+
+
+def test_cached_document_decodes_only_what_is_used() -> None:
+    from termreader.render.document import CACHE_CHUNK
+
+    doc = parse(_big_markdown())
+    assert len(doc.blocks) > 4 * CACHE_CHUNK
+    back = Document.from_bytes(doc.to_bytes())
+    # Sections, anchors and links come from the header: no block is decoded for them.
+    assert [s.anchor for s in back.sections] == [s.anchor for s in doc.sections]
+    assert back.anchors == doc.anchors and back.top_level() == doc.top_level()
+    assert [(x.title, x.url) for x in back.links] == [(x.title, x.url) for x in doc.links]
+    assert not back.loaded
+    middle = len(doc.blocks) // 2
+    assert back.blocks[middle].text == doc.blocks[middle].text
+    assert back.blocks[-1].text == doc.blocks[-1].text
+    assert not back.loaded  # one piece each, not all of them
+    while not back.load_step(pieces=1):
+        pass
+    assert back.loaded and type(back.blocks) is list
+    assert [b.text for b in back.blocks] == [b.text for b in doc.blocks]
+    assert back.to_bytes() == doc.to_bytes()
+
+
+def test_cached_document_iteration_and_find_decode_everything() -> None:
+    doc = parse(_big_markdown())
+    back = Document.from_bytes(doc.to_bytes())
+    assert [b.kind for b in back.blocks] == [b.kind for b in doc.blocks]
+    fresh = Document.from_bytes(doc.to_bytes())
+    assert list(fresh.search("paragraph 650 ")) == list(doc.search("paragraph 650 "))
+
+
+def test_damaged_piece_shows_a_note_instead_of_failing() -> None:
+    doc = parse(_big_markdown())
+    data = bytearray(doc.to_bytes())
+    # Garble the last piece (the header still reads: the damage shows only when used).
+    data[-40:-1] = b"x" * 39
+    back = Document.from_bytes(bytes(data))
+    assert back.blocks[0].text == doc.blocks[0].text
+    assert not back.damaged
+    last = back.blocks[-1]
+    assert back.damaged
+    texts = [b.text for b in back.blocks[len(back.blocks) - 200 :]]
+    assert any("damaged" in t for t in texts)
+    assert last.kind == "p"
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda d: d.replace(b"\n", b" ", 1),  # no header line
+        lambda d: b"[5,3" + d[d.index(b",") :],  # a block count the pieces do not cover
+        lambda d: d[: d.index(b"\n")].replace(b"[[0,0,", b"[[1,0,", 1) + d[d.index(b"\n") :],
+    ],
+)
+def test_bad_cache_header_is_refused(mangle) -> None:  # type: ignore[no-untyped-def]
+    data = parse(_big_markdown(40)).to_bytes()
+    with pytest.raises(ValueError):
+        Document.from_bytes(mangle(data))

@@ -21,8 +21,12 @@ if TYPE_CHECKING:
 # markdown-it (and the outline module, which builds a parser at import) load only when something
 # is parsed: opening a cached article imports neither (about 0.1 s saved at start).
 
-DOC_VERSION = 4
+DOC_VERSION = 5
 """Bumped whenever the block form changes; part of the render cache key (see :func:`cache_name`)."""
+
+CACHE_CHUNK = 256
+"""Blocks per separately decoded piece of the cache form: opening a cached article decodes the
+pieces on screen, not the whole document (see :class:`_LazyBlocks`)."""
 
 QUOTE_CELLS = 2
 """Cells a quote bar takes (``layout.QUOTE_BAR``), for height estimates."""
@@ -211,7 +215,9 @@ class Document:
         complete: bool = True,
     ) -> None:
         self.blocks: list[Block] = blocks if blocks is not None else []
-        self.links: list[Link] = links if links is not None else []
+        self._links: list[Link] = links if links is not None else []
+        self._raw_links: list[Any] | None = None  # cache form, cleaned on first use
+        self._damaged = False
         self.complete = complete
         self.heights: dict[int, list[int]] = {}
         """Per column width, the line count of every block (gap included), saved with the cache
@@ -223,6 +229,8 @@ class Document:
         self._hints: tuple[list[int], list[int], list[int]] = ([], [], [])
         self.anchors: dict[str, int] = {}
         self.headings: list[int] = []
+        self._heads: list[tuple[int, bool, str, str]] = []  # level, nested, anchor, raw title
+        self._sections: list[Section] | None = None
         self._lines: list[int] = []
         self._top_level: tuple[int, int] | None = None
         # Find's index, built on the first search and extended as blocks are appended: every
@@ -238,8 +246,14 @@ class Document:
             block = self.blocks[index]
             self._lines.append(block.line)
             if block.kind == HEADING:
-                self.headings.append(index)
-                self.anchors.setdefault(block.anchor, index)
+                self._add_heading(
+                    index, block.level, bool(block.indent or block.quote), block.anchor, block.text
+                )
+
+    def _add_heading(self, index: int, level: int, nested: bool, anchor: str, title: str) -> None:
+        self.headings.append(index)
+        self._heads.append((level, nested, anchor, title))
+        self.anchors.setdefault(anchor, index)
 
     def extend(self, blocks: Sequence[Block], links: Sequence[Link], *, complete: bool) -> None:
         """Append the blocks and links of a further chunk."""
@@ -248,21 +262,68 @@ class Document:
         self.blocks.extend(blocks)
         self.links.extend(links)
         self.complete = complete
+        self._sections = None
         self._index_from(start)
+
+    @property
+    def links(self) -> list[Link]:
+        """The numbered links (link ``n`` is ``links[n - 1]``)."""
+        if self._raw_links is not None:
+            # Links leave this module: cleaned here (defence in depth against an old or
+            # hostile cache), on first use rather than while the article opens.
+            self._links = [Link(clean_line(str(t)), clean_line(str(u))) for t, u in self._raw_links]
+            self._raw_links = None
+        return self._links
+
+    @property
+    def loaded(self) -> bool:
+        """False while blocks of a cached document are still undecoded (see :meth:`load_step`)."""
+        blocks = self.blocks
+        return not isinstance(blocks, _LazyBlocks) or blocks.pending == 0
+
+    @property
+    def damaged(self) -> bool:
+        """True when a piece of the cache form turned out unreadable (its blocks say so)."""
+        blocks = self.blocks
+        return self._damaged or (isinstance(blocks, _LazyBlocks) and blocks.damaged)
+
+    def load_step(self, pieces: int = 4) -> bool:
+        """Decode up to ``pieces`` more pieces of a cached document; True when all are decoded.
+
+        Reading the cache decodes only what is looked at; a caller with idle time (the reader,
+        between frames) decodes the rest ahead, so a whole-document action (find, the end key)
+        never pays for it.
+        """
+        blocks = self.blocks
+        if not isinstance(blocks, _LazyBlocks):
+            return True
+        for _ in range(pieces):
+            if not blocks.load_next():
+                break
+        if blocks.pending:
+            return False
+        self._damaged = blocks.damaged
+        self.blocks = list(blocks)  # plain list: faster item access from now on
+        return True
 
     # --- queries ------------------------------------------------------------------------------
     @property
     def sections(self) -> list[Section]:
         """The outline: one section per heading, with its source line as ``position``."""
-        return [
-            Section(
-                level=b.level,
-                title=clean_line(b.text),
-                anchor=clean_line(b.anchor),
-                position=b.line,
-            )
-            for b in (self.blocks[i] for i in self.headings)
-        ]
+        if self._sections is None:
+            lines = self._lines
+            self._sections = [
+                Section(
+                    level=level,
+                    title=clean_line(title),
+                    anchor=clean_line(anchor),
+                    position=lines[index],
+                )
+                for index, (level, _nested, anchor, title) in zip(
+                    self.headings, self._heads, strict=True
+                )
+            ]
+        return list(self._sections)
 
     def top_level(self) -> int:
         """The heading level of the top-level sections (for ``}`` / ``{``).
@@ -272,10 +333,9 @@ class Document:
         """
         if self._top_level is not None and self._top_level[0] == len(self.headings):
             return self._top_level[1]
-        blocks = self.blocks
-        levels = [
-            blocks[i].level for i in self.headings if not (blocks[i].indent or blocks[i].quote)
-        ] or [blocks[i].level for i in self.headings]
+        levels = [level for level, nested, _, _ in self._heads if not nested] or [
+            level for level, _, _, _ in self._heads
+        ]
         top = min(levels, default=1)
         if levels.count(top) == 1 and any(level > top for level in levels):
             top = min(level for level in levels if level > top)
@@ -354,40 +414,80 @@ class Document:
 
     # --- cache form ----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
-        """Serialize (only a complete document should be cached)."""
-        payload = [
+        """Serialize (only a complete document should be cached).
+
+        The form is one JSON header line (links, line counts, size hints, the heading index)
+        followed by the blocks in pieces of :data:`CACHE_CHUNK`, each its own JSON array, whose
+        byte ranges the header lists: :meth:`from_bytes` decodes a piece only when it is used.
+        """
+        pieces: list[bytes] = []
+        bounds: list[list[int]] = []
+        offset = 0
+        blocks = self.blocks
+        for first in range(0, len(blocks), CACHE_CHUNK):
+            piece = _dumps([b.to_list() for b in blocks[first : first + CACHE_CHUNK]])
+            bounds.append([first, offset, offset + len(piece)])
+            pieces.append(piece)
+            offset += len(piece)
+        header = [
             DOC_VERSION,
-            [b.to_list() for b in self.blocks],
+            len(blocks),
+            bounds,
             [[link.title, link.url] for link in self.links],
             {str(width): heights for width, heights in self.heights.items()},
             self.source,
             list(self.size_hints()),
+            self._lines,
+            [
+                [index, level, int(nested), anchor, title]
+                for index, (level, nested, anchor, title) in zip(
+                    self.headings, self._heads, strict=True
+                )
+            ],
         ]
         self.changed = False
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return _dumps(header) + b"\n" + b"".join(pieces)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Document:
-        """Load a cached document; raises ValueError on a wrong version or garbage."""
-        # Thousands of small objects: the cyclic GC would rescan them all several times.
-        was_enabled = gc.isenabled()
-        gc.disable()
+        """Load a cached document; raises ValueError on a wrong version or garbage.
+
+        Only the header is decoded here; the blocks are decoded piece by piece when first
+        used (a 2 MB article opens in milliseconds). A piece found damaged later shows as a
+        note in place of its blocks and sets :attr:`damaged`.
+        """
         try:
-            loaded = json.loads(data)
-            if not isinstance(loaded, list) or loaded[:1] != [DOC_VERSION]:
+            cut = data.index(b"\n")
+            header = json.loads(data[:cut])
+            if not isinstance(header, list) or header[:1] != [DOC_VERSION]:
                 raise ValueError(f"render cache version is not {DOC_VERSION}")
-            _, blocks, links, heights, source, hints = loaded
-            make = Block.from_list
-            # Cached text is cleaned again where it is shown; links and titles leave this
-            # module, so they are cleaned here (defence in depth against an old or hostile cache).
-            document = cls(
-                [make(b) for b in blocks], [Link(clean_line(t), clean_line(u)) for t, u in links]
-            )
+            _, count, bounds, links, heights, source, hints, lines, heads = header
+            count = int(count)
+            if len(lines) != count:
+                raise ValueError("line index does not match the block count")
+            body = memoryview(data)[cut + 1 :]
+            pieces: list[tuple[int, int, int, int]] = []
+            expected = 0
+            for first, begin, stop in bounds:
+                if first != expected or not 0 <= begin <= stop <= len(body):
+                    raise ValueError("bad piece table")
+                expected = min(count, first + CACHE_CHUNK)
+                pieces.append((int(first), expected, int(begin), int(stop)))
+            if expected != count:
+                raise ValueError("pieces do not cover the blocks")
+            document = cls()
+            document.blocks = _LazyBlocks(count, pieces, body)
+            document._raw_links = [(t, u) for t, u in links]
+            document._lines = [int(x) for x in lines]
+            for index, level, nested, anchor, title in heads:
+                if not 0 <= int(index) < count:
+                    raise ValueError("heading index out of range")
+                document._add_heading(int(index), int(level), bool(nested), str(anchor), str(title))
             document.heights = {
-                int(width): list(h) for width, h in heights.items() if len(h) == len(blocks)
+                int(width): [int(x) for x in h] for width, h in heights.items() if len(h) == count
             }
             document.source = str(source)
-            if len(hints) == 3 and all(len(h) == len(blocks) for h in hints):
+            if len(hints) == 3 and all(len(h) == count for h in hints):
                 document._hints = (
                     [int(x) for x in hints[0]],
                     [int(x) for x in hints[1]],
@@ -396,9 +496,85 @@ class Document:
             return document
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             raise ValueError(f"bad render cache: {exc}") from None
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+DAMAGED_NOTE = "(This part of the article's saved layout is damaged; reopen the article.)"
+
+
+class _LazyBlocks(list):  # type: ignore[type-arg]
+    """A cached document's blocks, decoded a piece at a time on first access.
+
+    A list (so :class:`Document` and its users need no other code path) whose undecoded slots
+    hold None until a read touches their piece. Iteration and slicing decode what they cover.
+    """
+
+    def __init__(self, count: int, pieces: list[tuple[int, int, int, int]], data: memoryview):
+        super().__init__([None] * count)
+        self._pieces = pieces  # (first block, end block, byte start, byte end)
+        self._starts = [piece[0] for piece in pieces]
+        self._data = data
+        self._done = bytearray(len(pieces))
+        self.pending = len(pieces)
+        self.damaged = False
+
+    def _load(self, number: int) -> None:
+        if self._done[number]:
+            return
+        first, end, begin, stop = self._pieces[number]
+        # Thousands of small objects at once: the cyclic GC would rescan them several times.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            items = json.loads(self._data[begin:stop].tobytes())
+            if not isinstance(items, list) or len(items) != end - first:
+                raise ValueError("piece size")
+            blocks = [Block.from_list(item) for item in items]
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            self.damaged = True
+            blocks = [
+                Block(PARAGRAPH, 0, spans=[(DAMAGED_NOTE, "")] if i == first else ())
+                for i in range(first, end)
+            ]
         finally:
             if was_enabled:
                 gc.enable()
+        list.__setitem__(self, slice(first, end), blocks)
+        self._done[number] = 1
+        self.pending -= 1
+        if not self.pending:
+            self._data = memoryview(b"")
+
+    def _load_range(self, start: int, stop: int) -> None:
+        if self.pending and start < stop:
+            for number in range(bisect_right(self._starts, start) - 1, len(self._pieces)):
+                if self._pieces[number][0] >= stop:
+                    break
+                self._load(number)
+
+    def load_next(self) -> bool:
+        """Decode the next undecoded piece; False when none is left."""
+        if not self.pending:
+            return False
+        self._load(self._done.index(0))
+        return True
+
+    def __getitem__(self, key: Any) -> Any:
+        if self.pending:
+            if isinstance(key, slice):
+                self._load_range(*key.indices(len(self))[:2])
+            else:
+                index = key + len(self) if key < 0 else key
+                if 0 <= index < len(self):
+                    self._load_range(index, index + 1)
+        return list.__getitem__(self, key)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._load_range(0, len(self))
+        return list.__iter__(self)
 
 
 # --- parsing ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,8 +22,18 @@ from termreader.locations import styles_dir
 from termreader.models import Article
 from termreader.sanitize import clean, clean_line
 from termreader.ui.commands import ArticleCommands
-from termreader.ui.help_screen import HelpScreen
 from termreader.ui.main_screen import LAST_KEY, UI_TABLE, MainScreen
+
+
+def resume_gc() -> None:
+    """Turn the cyclic collector back on if the start-up turned it off (``cli._run_tui``).
+
+    What exists by the first frame lives as long as the app: frozen, the collector never walks
+    it again (reference counting still frees it).
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _css_paths() -> list[Path]:
@@ -75,6 +86,7 @@ class TermreaderApp(App[int]):
 
     # start-up ----------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.call_after_refresh(resume_gc)
         try:
             self.theme = self.settings.theme
         except Exception:  # an unknown theme name must not stop the app
@@ -92,8 +104,9 @@ class TermreaderApp(App[int]):
             return
         for notice in getattr(self.library, "notices", []) or []:
             self.notify(str(notice), severity="warning", timeout=10)
-        self.push_screen(MainScreen())
-        self.call_after_refresh(self._open_first)
+        # The screen opens the first article as soon as its widgets are mounted, so the first
+        # frame painted is already the article (not an empty reader, then the article).
+        self.push_screen(MainScreen(on_ready=self._open_first))
 
     def _apply_keys(self, keys: dict[str, str]) -> None:
         """Apply ``[keys]`` overrides (binding id → comma-separated keys); warn about unknown ids."""
@@ -329,6 +342,8 @@ class TermreaderApp(App[int]):
 
     def action_help(self) -> None:
         """Show every key."""
+        from termreader.ui.help_screen import HelpScreen  # loaded on first use
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(dict(self.settings.keys)))
 

@@ -11,11 +11,10 @@ from textual import work
 from termreader.errors import FetchError, ImportFailed, LinkRefused, StoreError
 from termreader.history import Location, Navigator
 from termreader.models import Article, Position, Related
-from termreader.resolve import Target, resolve_link, resolve_related
 from termreader.sanitize import clean_line
-from termreader.ui.related_screen import RelatedScreen
 
 if TYPE_CHECKING:
+    from termreader.resolve import Target
     from termreader.ui.app import TermreaderApp
     from termreader.ui.library_pane import LibraryPane
     from termreader.ui.reader import ReaderView
@@ -55,12 +54,16 @@ class Following:
 
     def follow_url(self, url: str) -> None:
         """Follow a link of the current article."""
+        from termreader.resolve import resolve_link
+
         self.follow(resolve_link(url, self.library, self.article))
 
     def follow_related(self, entry: Related | None) -> None:
         """Follow an entry of the related list (by URL, else by title)."""
         if entry is None:
             return
+        from termreader.resolve import resolve_related
+
         target = resolve_related(entry, self.library, self.article)
         if target.kind == "missing" and not entry.url:
             self.notify(f"{target.message}. Showing a library filter with that title.", timeout=6)
@@ -176,6 +179,10 @@ class Following:
         if not self.article.related:
             self.notify("This article has no related list", timeout=3)
             return
+        # Loaded on first use: the start of the app does not wait for them.
+        from termreader.resolve import resolve_related
+        from termreader.ui.related_screen import RelatedScreen
+
         entries = [
             (e, resolve_related(e, self.library, self.article)) for e in self.article.related
         ]

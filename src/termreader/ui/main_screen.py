@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import webbrowser
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -16,7 +16,6 @@ from textual.widgets import Static
 
 from termreader.errors import NotFound, StoreError
 from termreader.history import Location, Navigator
-from termreader.linkpolicy import can_open_external
 from termreader.models import Article, Position
 from termreader.sanitize import clean_line
 from termreader.ui.article_header import ArticleHeader
@@ -76,8 +75,9 @@ class MainScreen(Following, ReadingState, Screen[None]):
     busy: var[str] = var("", init=False)
     """A loading message (a fetch is running) shown in the header; Esc cancels."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_ready: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._on_ready = on_ready
         self.article: Article | None = None
         """The article on display (with its body), or None."""
         self.navigator = Navigator()
@@ -88,6 +88,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self._kept_unread: set[str] = set()
         self._library_shown: bool | None = None
         self._outline_shown = False
+        self._find_bar: FindBar | None = None
 
     @property
     def tr_app(self) -> TermreaderApp:
@@ -106,7 +107,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
             with Vertical(id="reading"):
                 yield ArticleHeader(id="article-header")
                 yield ReaderView(id="reader")
-                yield FindBar(id="find-bar")
+                # The find bar is mounted on the first ``/`` (see action_find).
             yield OutlinePane(id="outline")
         yield Static("", id="status", markup=False)
         yield KeysFooter()
@@ -136,7 +137,6 @@ class MainScreen(Following, ReadingState, Screen[None]):
     def on_mount(self) -> None:
         self._reader: ReaderView = self.query_one("#reader", ReaderView)
         self.reader.reading_width = self.tr_app.settings.reading_width
-        self.query_one(FindBar).display = False
         self.query_one("#status").display = False
         self.header.show_article(None)
         self.narrow = self._wants_narrow(self.app.size.width)
@@ -145,6 +145,8 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self.reload_library()
         self.set_interval(SAVE_EVERY, self.flush_position)
         self.reader.focus()
+        if self._on_ready is not None:
+            self._on_ready()
 
     def on_descendant_focus(self) -> None:
         self._mark_active_pane()
@@ -330,9 +332,8 @@ class MainScreen(Following, ReadingState, Screen[None]):
         if action == "sync":
             return self.tr_app.can_sync
         if action in ("find_next", "find_previous"):
-            return (
-                self.query_one(FindBar).display or self.query_one(FindBar).input.value != "" or None
-            )
+            bar = self._find_bar
+            return (bar is not None and (bar.display or bar.input.value != "")) or None
         return True
 
     def action_toggle_library(self) -> None:
@@ -379,8 +380,8 @@ class MainScreen(Following, ReadingState, Screen[None]):
             self.workers.cancel_group(self, "fetch")
             self.app.workers.cancel_group(self.app, "sync")
             self.busy = ""
-        elif self.query_one(FindBar).display:
-            self.query_one(FindBar).action_close()
+        elif self._find_bar is not None and self._find_bar.display:
+            self._find_bar.action_close()
         elif self.narrow and self.library_pane.display:
             self._show_library(False)
         elif self.narrow and self.outline.display:
@@ -388,9 +389,13 @@ class MainScreen(Following, ReadingState, Screen[None]):
         elif self.reader.show_link_hints:
             self.reader.show_link_hints = False
 
-    def action_find(self) -> None:
-        """Open the find bar."""
-        self.query_one(FindBar).open()
+    async def action_find(self) -> None:
+        """Open the find bar (mounted on first use: the first screen does not wait for it)."""
+        bar = self._find_bar
+        if bar is None:
+            bar = self._find_bar = FindBar(id="find-bar")
+            await self.query_one("#reading").mount(bar)
+        bar.open()
 
     @on(FindBar.Find)
     def _find(self, event: FindBar.Find) -> None:
@@ -401,7 +406,8 @@ class MainScreen(Following, ReadingState, Screen[None]):
 
     def _show_find_count(self) -> None:
         reader = self.reader
-        self.query_one(FindBar).set_count(reader.match_count, reader.current_match_index or None)
+        if self._find_bar is not None:
+            self._find_bar.set_count(reader.match_count, reader.current_match_index or None)
 
     @on(FindBar.Closed)
     def _find_closed(self, event: FindBar.Closed) -> None:
@@ -420,6 +426,10 @@ class MainScreen(Following, ReadingState, Screen[None]):
     def action_open_browser(self) -> None:
         """Open the article's web page in the system browser (http and https only)."""
         url = self.article.url if self.article else ""
+        import webbrowser
+
+        from termreader.linkpolicy import can_open_external
+
         if not url or not can_open_external(url):
             self.notify("This article has no web address to open", severity="warning", timeout=3)
             return

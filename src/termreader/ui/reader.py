@@ -6,6 +6,7 @@ import gc
 import time
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
+from functools import partial
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -36,6 +37,9 @@ _LAYOUT_PAUSE = 0.03
 """Seconds between background layout slices: most of the time stays with keys and paints."""
 _LAYOUTS_KEPT = 2
 """Layouts kept per article (by width): toggling a pane back reuses what was wrapped."""
+
+_DECODE_PAUSE = 0.01
+"""Seconds between the steps decoding a cached document (about 5 ms each) after it opens."""
 
 _PARSE_PAUSE = 0.02
 """Seconds the background parser sleeps between chunks (each takes about 20-45 ms to parse)."""
@@ -378,6 +382,11 @@ class ReaderView(ScrollView, can_focus=True):
             self.restore_position(position)
         if builder is not None and not builder.done:
             self._parse_in_background(builder, document, self._generation)
+        if builder is None:
+            # A cached document decodes what the first screen shows; the rest is decoded
+            # between frames, ahead of anything that needs it all (find, the end key), and a
+            # damaged cache is replaced by a parse.
+            self.set_timer(_DECODE_PAUSE, partial(self._decode_step, self._generation))
         self._check_ready()
         self._last_section = object()
         self._emit_scroll_messages()
@@ -720,6 +729,19 @@ class ReaderView(ScrollView, can_focus=True):
         self._follow_bottom()
         self._schedule_layout()
         self._check_ready()
+
+    def _decode_step(self, generation: int) -> None:
+        document = self._document
+        if generation != self._generation or document is None:
+            return
+        if not document.load_step():
+            self.set_timer(_DECODE_PAUSE, partial(self._decode_step, generation))
+            return
+        if document.damaged and self._article is not None:
+            # The cache file was bad (it is rewritten once this parse completes).
+            self.show_article(self._article, position=self.reading_position())
+            return
+        _freeze_big(document)
 
     def _parse_in_background(self, builder: Builder, document: Document, generation: int) -> None:
         def work() -> None:

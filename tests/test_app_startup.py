@@ -1,0 +1,91 @@
+"""What the start-up work left behind still behaves (issue 5): the one-widget footer, the lazily
+decoded render cache (and a damaged one), the collector turned back on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_app import build_library, main, make_app, open_field_notes  # shared fixture library
+
+from termreader.store import Library
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    return build_library(tmp_path / "library")
+
+
+async def test_footer_shows_the_focused_pane_keys_and_clicks_press_them(
+    library: Library,
+) -> None:
+    from termreader.ui.keys_footer import KeysFooter
+
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        footer = screen.query_one(KeysFooter)
+        shown = {description for _, _, description, _ in footer.items}
+        assert {"Top", "Next section", "Outline"} <= shown  # the reader's keys, then the screen's
+        line = str(footer.render())
+        assert line.rstrip().endswith("? Keys · ^p Commands")
+        assert len(line) == 120
+        # A click on "t Outline" presses t.
+        start = line.index("t Outline")
+        assert not screen.outline.display
+        await pilot.click(KeysFooter, offset=(start + 2, 0))
+        await pilot.pause()
+        assert screen.outline.display
+        # The pinned key at the right end opens the key list.
+        await pilot.click(KeysFooter, offset=(118, 0))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_footer_keeps_the_help_key_on_a_narrow_terminal(library: Library) -> None:
+    from termreader.ui.keys_footer import KeysFooter
+
+    app = make_app(library)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        line = str(main(app).query_one(KeysFooter).render())
+        assert len(line) == 60
+        assert line.endswith("? Keys · ^p Commands ")
+        assert "Top" in line  # some of the reader's keys still fit
+
+
+async def test_damaged_render_cache_is_replaced_by_a_parse(library: Library) -> None:
+    from termreader.render import Document, cache_name, parse
+
+    article = library.get("field0000000001")
+    data = parse(article.body).to_bytes()
+    library.write_cache(article.id, cache_name(), data[:-30] + b"x" * 29 + data[-1:])
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_field_notes(pilot, app)
+        await pilot.press("G")
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        texts = [b.text for b in screen.reader.document.blocks]
+        assert not any("damaged" in t for t in texts)
+        assert texts[-1].startswith("Second paragraph of part 12")
+        fixed = library.read_cache(article.id, cache_name())
+        assert fixed is not None and fixed != data[:-30] + b"x" * 29 + data[-1:]
+        reread = Document.from_bytes(fixed)
+        assert reread.load_step(pieces=100) and not reread.damaged
+
+
+async def test_collector_turned_off_for_the_start_is_back_on(library: Library) -> None:
+    import gc
+
+    gc.disable()  # as `termreader` does before loading the interface
+    try:
+        app = make_app(library)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert main(app).article is not None
+            assert gc.isenabled()
+    finally:
+        gc.enable()
