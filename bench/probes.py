@@ -101,18 +101,19 @@ def _match_line(reader: Any) -> int | None:
     return value() if callable(value) else value
 
 
-def _outline_node(outline: Any, anchor: str) -> Any:
-    """The outline tree node of a section (walks the tree when there is no anchor map)."""
-    nodes = getattr(outline, "_section_nodes", None)
-    if isinstance(nodes, dict) and anchor in nodes:
-        return nodes[anchor]
-    stack = [outline.tree.root]
+def _outline_move(outline: Any, anchor: str) -> bool:
+    """Put the outline cursor on a section (line list API, or a Textual Tree's nodes)."""
+    widget = outline.tree
+    if hasattr(widget, "move_cursor_to"):
+        return bool(widget.move_cursor_to(anchor))
+    stack = [widget.root]
     while stack:
         node = stack.pop()
         if node.data is not None and getattr(node.data, "anchor", None) == anchor:
-            return node
+            widget.move_cursor(node, animate=False)
+            return True
         stack.extend(node.children)
-    return None
+    return False
 
 
 def _median_ms(values: list[float | None]) -> dict[str, Any]:
@@ -204,13 +205,11 @@ async def reader_keys(
             jumps = []
             for i in range(repeat):
                 target = sections[(len(sections) * (3 + i)) // (5 + repeat)]
-                node = _outline_node(screen.outline, target.anchor)
-                if node is None:
-                    continue
                 reader.scroll_home(animate=False)
                 tree.focus()
                 await pilot.pause()
-                tree.move_cursor(node, animate=False)
+                if not _outline_move(screen.outline, target.anchor):
+                    continue
                 await pilot.pause()
                 want = reader.layout_.anchor_line(target.anchor)
                 jumps.append(

@@ -85,9 +85,7 @@ async def _app(home: Path, ref: str | None, profiler: cProfile.Profile, what: st
                 reader.scroll_home(animate=False)
                 screen.outline.tree.focus()
                 await pilot.pause()
-                screen.outline.tree.move_cursor(
-                    probes._outline_node(screen.outline, target.anchor), animate=False
-                )
+                probes._outline_move(screen.outline, target.anchor)
                 await pilot.pause()
                 profiler.enable()
                 await clock.key("enter", lambda: reader.scroll_y > 0)

@@ -186,11 +186,13 @@ async def test_outline_enter_jumps_to_section(library: Library) -> None:
     app = make_app(library, show_outline=True)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
-        tree = screen.outline.tree
-        tree.focus()
-        tree.move_cursor(tree.get_node_at_line(5))
+        outline = screen.outline.tree
+        outline.focus()
+        await pilot.pause()
+        outline.cursor = 5
         chosen = screen.outline.highlighted
         assert chosen is not None
+        assert chosen == outline.sections[5]
         await pilot.press("enter")
         await pilot.pause()
         assert screen.reader.current_section().anchor == chosen.anchor
