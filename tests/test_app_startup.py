@@ -65,7 +65,7 @@ async def test_damaged_render_cache_is_replaced_by_a_parse(library: Library) -> 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         await pilot.press("G")
-        await pilot.pause(0.3)
+        await pilot.pause(0.6)  # the rest is decoded, and the body read, after the first frame
         await app.workers.wait_for_complete()
         await pilot.pause()
         texts = [b.text for b in screen.reader.document.blocks]
@@ -89,3 +89,22 @@ async def test_collector_turned_off_for_the_start_is_back_on(library: Library) -
             assert gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_render_cache_of_an_older_body_is_replaced_once_the_body_is_read(
+    library: Library,
+) -> None:
+    from termreader.render import cache_name, parse
+
+    stale = parse("# Field notes\n\nAn older version of the article.\n").to_bytes()
+    library.write_cache("field0000000001", cache_name(), stale)
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_field_notes(pilot, app)
+        await pilot.pause(0.4)  # the body file is read once the first screen is drawn
+        texts = [b.text for b in screen.reader.document.blocks]
+        assert not any("older version" in t for t in texts)
+        assert any(t.startswith("Paragraph of part 12") for t in texts)
+        # The body, related list and links arrived with it.
+        assert screen.article.body.startswith("# Field notes")
+        assert [r.title for r in screen.article.related][:1] == ["终端阅读指南"]

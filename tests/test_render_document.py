@@ -359,3 +359,33 @@ def test_bad_cache_header_is_refused(mangle) -> None:  # type: ignore[no-untyped
     data = parse(_big_markdown(40)).to_bytes()
     with pytest.raises(ValueError):
         Document.from_bytes(mangle(data))
+
+
+def test_damaged_document_is_not_cached_again() -> None:
+    doc = parse(_big_markdown())
+    data = doc.to_bytes()
+    back = Document.from_bytes(data[:-40] + b"x" * 39 + data[-1:])
+    back.load_step(pieces=100)
+    assert back.damaged
+    with pytest.raises(ValueError):
+        back.to_bytes()
+
+
+def test_two_threads_decoding_one_cached_document_agree() -> None:
+    import threading
+
+    doc = parse(_big_markdown(1500))
+    back = Document.from_bytes(doc.to_bytes())
+    seen: list[list[str]] = []
+
+    def read() -> None:
+        seen.append([b.text for b in back.blocks])
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    want = [b.text for b in doc.blocks]
+    assert seen == [want] * 4
+    assert back.load_step() and back.loaded

@@ -659,3 +659,17 @@ def test_resolve_id_reads_no_body_file(lib: Library) -> None:
     assert lib.resolve_id(stored.id[:6]) == stored.id
     with pytest.raises(NotFound):
         lib.resolve_id("https://example.com/nowhere")
+
+
+def test_brief_gives_index_fields_without_the_body_file(lib: Library) -> None:
+    article = lib.add(make(1))
+    lib.set_position(article.id, Position(anchor="article-1", offset=3, percent=40.0))
+    (lib.home / "articles" / f"{article.id}.json.gz").unlink()
+    brief = lib.brief(article.id)
+    assert (brief.title, brief.url, brief.tags) == ("Article 1", article.url, ["demo"])
+    assert brief.position.anchor == "article-1" and brief.position.offset == 3
+    assert brief.body == "" and brief.related == [] and brief.links == []
+    with pytest.raises(StoreError):
+        lib.get(article.id)  # the body file is what is missing
+    with pytest.raises(NotFound):
+        lib.brief("0000000000000000")

@@ -846,6 +846,14 @@ class Library:
         except (StoreError, TypeError, ValueError, KeyError):
             return self._article(record)
 
+    def brief(self, article_id: str) -> Article:
+        """The article's index fields only (no body, sections, links or related), without
+        reading its body file. Raises NotFound."""
+        try:
+            return self._article(self._record(article_id))
+        except (TypeError, ValueError, KeyError) as error:
+            raise StoreError(f"article {article_id}: its index record is damaged") from error
+
     def list(self, query: str | None = None, *, unread: bool | None = None) -> list[Article]:
         """Metadata of the articles, newest first (published, else fetched). ``query`` matches
         title, source and tags case-insensitively (substrings, so CJK works).

@@ -6,6 +6,7 @@ import gc
 import hashlib
 import json
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -424,6 +425,8 @@ class Document:
         bounds: list[list[int]] = []
         offset = 0
         blocks = self.blocks
+        if self.damaged:
+            raise ValueError("a damaged render cache is not saved again")
         for first in range(0, len(blocks), CACHE_CHUNK):
             piece = _dumps([b.to_list() for b in blocks[first : first + CACHE_CHUNK]])
             bounds.append([first, offset, offset + len(piece)])
@@ -518,12 +521,18 @@ class _LazyBlocks(list):  # type: ignore[type-arg]
         self._starts = [piece[0] for piece in pieces]
         self._data = data
         self._done = bytearray(len(pieces))
+        self._lock = threading.Lock()
         self.pending = len(pieces)
         self.damaged = False
 
     def _load(self, number: int) -> None:
         if self._done[number]:
             return
+        with self._lock:  # the reader's thread and a cache writer's may both read a piece
+            if not self._done[number]:
+                self._load_locked(number)
+
+    def _load_locked(self, number: int) -> None:
         first, end, begin, stop = self._pieces[number]
         # Thousands of small objects at once: the cyclic GC would rescan them several times.
         was_enabled = gc.isenabled()

@@ -51,9 +51,11 @@ class Following:
         def refresh_bindings(self) -> None: ...
         def _show_library(self, show: bool) -> None: ...
         def _update_status(self) -> None: ...
+        def complete_article(self) -> None: ...
 
     def follow_url(self, url: str) -> None:
         """Follow a link of the current article."""
+        self.complete_article()
         from termreader.resolve import resolve_link
 
         self.follow(resolve_link(url, self.library, self.article))
@@ -62,6 +64,7 @@ class Following:
         """Follow an entry of the related list (by URL, else by title)."""
         if entry is None:
             return
+        self.complete_article()
         from termreader.resolve import resolve_related
 
         target = resolve_related(entry, self.library, self.article)
@@ -176,6 +179,7 @@ class Following:
         """Open the related-articles dialog."""
         if self.article is None:
             return
+        self.complete_article()
         if not self.article.related:
             self.notify("This article has no related list", timeout=3)
             return

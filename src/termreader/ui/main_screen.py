@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -36,6 +37,10 @@ UI_TABLE, LAST_KEY = "ui", "last"
 
 NARROW_BELOW = 110
 """In the ``auto`` layout, terminals narrower than this get the reading pane alone."""
+
+COMPLETE_AFTER = 0.15
+"""Seconds from opening an article from its render cache to reading its body file (the first
+screen is drawn by then; actions that need the body read it at once)."""
 
 SAVE_EVERY = 1.0
 """Seconds between reading-position writes while scrolling (and on leaving an article)."""
@@ -89,6 +94,8 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self._library_shown: bool | None = None
         self._outline_shown = False
         self._find_bar: FindBar | None = None
+        self._completing = 0  # bumped per article opened: a late body read for another is dropped
+        self._incomplete: tuple[Article, int] | None = None
 
     @property
     def tr_app(self) -> TermreaderApp:
@@ -242,14 +249,29 @@ class MainScreen(Following, ReadingState, Screen[None]):
         """Show an article from the library; ``position`` or ``anchor`` say where (else where
         the reader left it). ``record`` adds the visit to the history. Returns success."""
         leaving = self._leave()
+        self._completing += 1
+        document = None
         try:
-            article = self.library.get(article_id)
+            # With a cached render form the index record is enough for the first screen; the
+            # body file (megabytes to gunzip and decode) is read once that screen is painted.
+            brief = getattr(self.library, "brief", None)
+            article = brief(article_id) if brief is not None else None
+            if article is not None:
+                document = self._cached_document(article)
+            if document is None:
+                article = self.library.get(article_id)
         except (NotFound, StoreError, ValueError, OSError) as error:
             self._show_broken(article_id, error)
             return False
+        assert article is not None
+        if document is not None:
+            # Once the first screen is drawn, or at once when an action needs the body.
+            self._incomplete = (article, self._completing)
+            self.set_timer(
+                COMPLETE_AFTER, partial(self._complete_article, article, self._completing)
+            )
         self.article = article
         self._kept_unread.discard(article.id)
-        document = self._cached_document(article)
         start = position if position is not None else (None if anchor else article.position)
         self.header.show_article(article)
         self.header.percent = percent_of(article.position.percent) if start else 0
@@ -257,12 +279,14 @@ class MainScreen(Following, ReadingState, Screen[None]):
             article,
             document=document,
             position=start if start and (start.anchor or start.offset) else None,
+            body_pending=document is not None,
         )
         if anchor and not self.reader.goto_anchor(anchor):
             self.notify(f"No section “{anchor}” in this article", severity="warning", timeout=3)
         document_now = self.reader.document
         if document_now is not None and document_now.complete:
-            self.outline.set_sections(document_now.sections)
+            doc = document_now
+            self.outline.set_sections(lambda: doc.sections, len(doc.headings))
         else:
             self.outline.set_sections(article.sections)
         self.library_pane.article_list.current_id = article.id
@@ -275,6 +299,30 @@ class MainScreen(Following, ReadingState, Screen[None]):
             )
         self.refresh_bindings()
         return True
+
+    def complete_article(self) -> None:
+        """Make sure the article shown has its body, links and related list (an article opened
+        from its render cache gets them a moment after its first screen)."""
+        if self._incomplete is not None:
+            self._complete_article(*self._incomplete)
+
+    def _complete_article(self, article: Article, generation: int) -> None:
+        """Read the body file of an article opened from its render cache (see open_article)."""
+        if generation != self._completing or self.article is not article:
+            return
+        self._incomplete = None
+        try:
+            full = self.library.get(article.id)
+        except (NotFound, StoreError, ValueError, OSError) as error:
+            self._show_broken(article.id, error)
+            return
+        # The same object stays on display (its reading state may have moved meanwhile).
+        article.body = full.body
+        article.sections = full.sections
+        article.links = full.links
+        article.related = full.related
+        self.reader.check_body()
+        self.refresh_bindings()
 
     def _show_broken(self, article_id: str, error: Exception) -> None:
         self.article = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from rich.cells import set_cell_size
@@ -417,7 +418,7 @@ class OutlinePane(Vertical):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._sections: list[Section] = []
+        self._sections: list[Section] | Callable[[], list[Section]] = []
         self._built = True
         self._list = OutlineList(id="outline-tree")
         self.current_anchor: str = ""
@@ -432,12 +433,19 @@ class OutlinePane(Vertical):
         """The focusable list widget (named ``tree`` for the screens that focus it)."""
         return self._list
 
-    def set_sections(self, sections: list[Section]) -> None:
-        """Show the outline of a new article (built when the pane is shown)."""
+    def set_sections(
+        self, sections: list[Section] | Callable[[], list[Section]], count: int | None = None
+    ) -> None:
+        """Show the outline of a new article (built when the pane is shown).
+
+        ``sections`` may be a function giving them, with their ``count``: a hidden pane then
+        never builds 2,000 section objects for an article opened and left.
+        """
         self._sections = sections
         self._built = False
         self.current_anchor = ""
-        count = len(sections)
+        if count is None:
+            count = len(sections) if not callable(sections) else len(sections())
         title = f"Outline · {count}" if count else "Outline · no sections"
         self.query_one("#outline-title", Static).update(title)
         if self.display:
@@ -448,6 +456,8 @@ class OutlinePane(Vertical):
         if self._built:
             return
         self._built = True
+        if callable(self._sections):
+            self._sections = self._sections()
         self.tree.set_sections(self._sections)
         self.tree.show_current(self.current_anchor)
 

@@ -38,6 +38,9 @@ _LAYOUT_PAUSE = 0.03
 _LAYOUTS_KEPT = 2
 """Layouts kept per article (by width): toggling a pane back reuses what was wrapped."""
 
+_DECODE_FIRST = 0.15
+"""Seconds from opening a cached article to decoding the rest of it (after its first frame)."""
+
 _DECODE_PAUSE = 0.01
 """Seconds between the steps decoding a cached document (about 5 ms each) after it opens."""
 
@@ -319,6 +322,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._anchoring = False  # the view is being moved to keep its top line (not by the reader)
         self._stick_bottom = False
         self._strips: LRUCache[int, Strip] = LRUCache(_STRIP_CACHE)
+        self._body_pending = False
 
     # --- public API ---------------------------------------------------------------------------
     @property
@@ -349,8 +353,12 @@ class ReaderView(ScrollView, can_focus=True):
         *,
         document: Document | None = None,
         position: Position | None = None,
+        body_pending: bool = False,
     ) -> None:
         """Show ``article``; parse its body unless a cached ``document`` of that body is given.
+
+        ``body_pending``: the article has no body yet (its render cache is shown first); the
+        caller fills it in and calls :meth:`check_body`.
 
         A big body is parsed chunk by chunk: the first screen appears at once, the rest is
         parsed in a worker thread and appended (:class:`DocumentReady` is posted at the end).
@@ -361,8 +369,10 @@ class ReaderView(ScrollView, can_focus=True):
         self._code_cache.clear()
         self._finder = Finder()
         builder: Builder | None = None
+        self._body_pending = document is not None and body_pending
         if (
             document is not None
+            and not self._body_pending
             and document.source
             and document.source != fingerprint(article.body)
         ):
@@ -386,11 +396,22 @@ class ReaderView(ScrollView, can_focus=True):
             # A cached document decodes what the first screen shows; the rest is decoded
             # between frames, ahead of anything that needs it all (find, the end key), and a
             # damaged cache is replaced by a parse.
-            self.set_timer(_DECODE_PAUSE, partial(self._decode_step, self._generation))
+            # The first step waits for the first screen to be drawn.
+            self.set_timer(_DECODE_FIRST, partial(self._decode_step, self._generation))
         self._check_ready()
         self._last_section = object()
         self._emit_scroll_messages()
         _freeze_big(document)
+
+    def check_body(self) -> None:
+        """The article's body has arrived (``show_article(..., body_pending=True)``): if the
+        cached form shown was made from another version of it, parse the body instead."""
+        article, document = self._article, self._document
+        if not self._body_pending or article is None or document is None:
+            return
+        self._body_pending = False
+        if document.source and document.source != fingerprint(article.body):
+            self.show_article(article, position=self.reading_position())
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         """Replace the content with a one-line state (loading, error); never a traceback."""
@@ -701,6 +722,8 @@ class ReaderView(ScrollView, can_focus=True):
             return
         # A body parsed here is worth caching as soon as it is whole; new line counts once the
         # layout has wrapped everything.
+        if doc.damaged:
+            return  # being replaced by a parse (see _decode_step)
         if doc.complete and (self._unsaved or (layout.complete and doc.changed)):
             self._unsaved = False
             doc.changed = False
@@ -738,6 +761,9 @@ class ReaderView(ScrollView, can_focus=True):
             self.set_timer(_DECODE_PAUSE, partial(self._decode_step, generation))
             return
         if document.damaged and self._article is not None:
+            if self._body_pending:  # the body to parse is not read yet: look again soon
+                self.set_timer(_DECODE_PAUSE, partial(self._decode_step, generation))
+                return
             # The cache file was bad (it is rewritten once this parse completes).
             self.show_article(self._article, position=self.reading_position())
             return
@@ -906,6 +932,11 @@ class ReaderView(ScrollView, can_focus=True):
         return style
 
     def render_line(self, y: int) -> Strip:
+        layout = self._layout
+        if layout is not None and self._message is None and layout.width != self._column()[1]:
+            # The pane's width changed and its resize event is not handled yet (the first
+            # frame, a scrollbar that came or went): lay out at the new width before drawing.
+            self._relayout()
         line_no = round(self.scroll_y) + y
         # Scrolling repaints every row: keep drawn lines, so a scroll draws only the new ones.
         strip = self._strips.get(line_no)
@@ -930,8 +961,7 @@ class ReaderView(ScrollView, can_focus=True):
         layout = self._layout
         if layout is None or line_no >= layout.total_lines:
             return Strip.blank(width, base)
-        if layout.width != column:
-            # The pane changed width without a resize event (a scrollbar came or went).
+        if layout.width != column:  # cannot happen after render_line's check; kept safe
             self.call_later(self._relayout)
         index, within, spans = layout.line(line_no)
         if within < 0 or not spans:

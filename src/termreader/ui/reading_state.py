@@ -55,7 +55,10 @@ class ReadingState:
     def _write_cache(self, article_id: str, document: Any) -> None:
         from termreader.render import cache_name
 
-        data = document.to_bytes()
+        try:
+            data = document.to_bytes()
+        except ValueError:  # a damaged cache form being replaced: nothing to keep
+            return
         # The store is used from the UI thread only.
         self.app.call_from_thread(self._store_cache, article_id, cache_name(), data)
 
