@@ -37,6 +37,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -45,7 +46,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import filelock
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
@@ -70,6 +70,8 @@ STALE_TEMP_SECONDS = 600
 # Index records carry what the list needs; sections, links and related live in the body file.
 _LEAN_DROP = ("body", "sections", "links", "related")
 _STATE_FIELDS = ("unread", "position", "finished")
+_MAKE_LOCK = threading.Lock()
+
 _ID_RE = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
 _NAME_RE = re.compile(r"[^0-9A-Za-z._-]+")
 
@@ -289,9 +291,7 @@ class Library:
         self.cache_dir = self.home / "cache"
         self.notices = []
         self._storage = AtomicJSONStorage(self.index_path)
-        self._lock = filelock.FileLock(
-            str(self.home / LOCK_NAME), timeout=LOCK_TIMEOUT, poll_interval=0.002
-        )
+        self._lock: Any = None  # a filelock.FileLock, made on the first write (see _locked)
         # In-memory view: index + replayed journal, invalidated by the files' stat.
         self._records: dict[str, dict[str, Any]] = {}
         self._tables: dict[str, dict[str, dict[str, Any]]] = {}
@@ -381,6 +381,14 @@ class Library:
     # --- locking and loading ------------------------------------------------------------------
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
+        # Imported here: opening the library to read it (the app's start) never needs it.
+        import filelock
+
+        with _MAKE_LOCK:
+            if self._lock is None:
+                self._lock = filelock.FileLock(
+                    str(self.home / LOCK_NAME), timeout=LOCK_TIMEOUT, poll_interval=0.002
+                )
         try:
             self._lock.acquire()
         except filelock.Timeout as error:

@@ -35,13 +35,26 @@ _NE = re.escape(NO_END)
 # the line end). A link or footnote number ``[12]`` / ``[^3]`` sticks to the text before it.
 # An opening bracket followed by a space still glues to what follows; closing marks after a
 # space still glue to what precedes.
-_UNIT = re.compile(
+_UNIT_PATTERN = (
     rf"(?:(?:[{_NE}][ \t]*)*(?:[{_CJK}]|(?:[^\s{_CJK}{_NE}]|[{_NE}][ \t]*(?=[^\s{_CJK}]))+)"
     rf"(?:[ \t]*[{_NS}]|\[\^?[0-9]{{1,6}}\])*|.)[ \t]*"
 )
-_HAS_WIDE = re.compile(rf"[{_CJK}]")
-_HAS_NO_END = re.compile(rf"[{_NE}]")
-_NO_END_AT_UNIT_END = re.compile(rf"[{_NE}]\x00")
+
+
+class _Patterns:
+    """The wrapping patterns, compiled on first use: compiling them takes about 10 ms, which an
+    all-ASCII first screen (the common case) never needs."""
+
+    def __init__(self) -> None:
+        self.unit = re.compile(_UNIT_PATTERN)
+        self.has_wide = re.compile(rf"[{_CJK}]")
+        self.has_no_end = re.compile(rf"[{_NE}]")
+        self.no_end_at_unit_end = re.compile(rf"[{_NE}]\x00")
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    return _Patterns()
 
 
 @lru_cache(maxsize=8192)
@@ -86,9 +99,12 @@ def _break_part(text: str, base: int, width: int, starts: list[int]) -> None:
         return
     if len(text) * 2 <= width or (len(text) <= width and _rich_cell_len(text) <= width):
         return
-    units = _UNIT.findall(text)
+    patterns = _patterns()
+    units = patterns.unit.findall(text)
     bares = [u.rstrip(" \t") for u in units]
-    if _HAS_NO_END.search(text) and _NO_END_AT_UNIT_END.search("\x00".join(bares) + "\x00"):
+    if patterns.has_no_end.search(text) and patterns.no_end_at_unit_end.search(
+        "\x00".join(bares) + "\x00"
+    ):
         units = _glued(units)
         bares = [u.rstrip(" \t") for u in units]
     bare_w = list(map(_cached_cell_len, bares))
@@ -261,4 +277,4 @@ def wrap_spans(spans: Sequence[Span], width: int) -> list[list[Span]]:
 
 def has_wide(text: str) -> bool:
     """True when ``text`` holds CJK characters (used to pick the slow wrapping path)."""
-    return _HAS_WIDE.search(text) is not None
+    return not text.isascii() and _patterns().has_wide.search(text) is not None
