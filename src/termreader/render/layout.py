@@ -406,7 +406,7 @@ class Layout:
         if self._inexact == 0:
             self._save_heights()
 
-    def extend_for(self, seconds: float, batch: int = 64) -> bool:
+    def extend_for(self, seconds: float, batch: int = 16) -> bool:
         """Make more blocks exact (in order) for about ``seconds``; True when all are exact."""
         deadline = perf_counter() + seconds
         while not self.complete:
@@ -414,6 +414,11 @@ class Layout:
             if perf_counter() >= deadline:
                 break
         return self.complete
+
+    @property
+    def exact_until(self) -> int:
+        """Every block before this index has its exact height (:meth:`extend` goes on here)."""
+        return self._cursor
 
     @property
     def complete(self) -> bool:

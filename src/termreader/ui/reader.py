@@ -6,8 +6,9 @@ import gc
 import time
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
+from collections.abc import Sequence
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from termreader.models import Article, Link, Position, Section
-from termreader.render.document import CODE, Builder, Document, fingerprint
+from termreader.render.document import CHUNK_SIZE, CODE, Block, Builder, Document, fingerprint
 from termreader.render.find import Finder
 from termreader.render.layout import Layout, Line, code_pieces, content_width
 from termreader.render.paint import code_colours, highlight_code, mark_matches
@@ -35,8 +36,21 @@ is looked at (its other heights estimated), the rest in slices of ``_LAYOUT_SLIC
 _LAYOUT_SLICE = 0.008
 _LAYOUT_PAUSE = 0.03
 """Seconds between background layout slices: most of the time stays with keys and paints."""
+_QUIET_AFTER_MOVE = 0.1
+"""Seconds after a scroll during which background layout slices wait (keys come first)."""
 _LAYOUTS_KEPT = 2
 """Layouts kept per article (by width): toggling a pane back reuses what was wrapped."""
+
+_CHILD_PARSE_FROM = 8 * CHUNK_SIZE
+"""Bodies longer than this (about 400 KB) are parsed in a child process after the first chunk
+(see render.background); a shorter one is parsed here sooner than a child would start."""
+
+_WARMED: set[str] = set()
+"""Code languages whose highlighter was loaded ahead (see ReaderView._warm_highlighter)."""
+
+_WARM_AT_MOST = 8
+"""Languages loaded ahead per batch of blocks (a document naming hundreds loads the rest when
+they are drawn)."""
 
 _DECODE_FIRST = 0.15
 """Seconds from opening a cached article to decoding the rest of it (after its first frame)."""
@@ -323,6 +337,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._stick_bottom = False
         self._strips: LRUCache[int, Strip] = LRUCache(_STRIP_CACHE)
         self._body_pending = False
+        self._moved_at = 0.0  # time.monotonic() of the reader's last scroll
+        self._child: Any = None  # a render.background.ChildParser parsing the rest
 
     # --- public API ---------------------------------------------------------------------------
     @property
@@ -378,7 +394,13 @@ class ReaderView(ScrollView, can_focus=True):
         ):
             document = None  # a render form of another version of the body: never show it
         self._unsaved = document is None
+        self._stop_child()
         if document is None:
+            if len(article.body) > _CHILD_PARSE_FROM:
+                # Started first, it loads while the first chunk is parsed here.
+                from termreader.render.background import parse_rest
+
+                self._child = parse_rest(article.body)
             builder = Builder(article.body)
             document = builder.first()
         self._document = document
@@ -391,13 +413,17 @@ class ReaderView(ScrollView, can_focus=True):
         if position is not None and (position.anchor or position.offset or position.percent):
             self.restore_position(position)
         if builder is not None and not builder.done:
-            self._parse_in_background(builder, document, self._generation)
+            self._parse_in_background(builder, document, self._generation, self._child)
+        else:
+            self._stop_child()
         if builder is None:
             # A cached document decodes what the first screen shows; the rest is decoded
             # between frames, ahead of anything that needs it all (find, the end key), and a
             # damaged cache is replaced by a parse.
             # The first step waits for the first screen to be drawn.
             self.set_timer(_DECODE_FIRST, partial(self._decode_step, self._generation))
+        else:
+            self._warm_highlighter(document.blocks)
         self._check_ready()
         self._last_section = object()
         self._emit_scroll_messages()
@@ -416,6 +442,7 @@ class ReaderView(ScrollView, can_focus=True):
     def show_message(self, text: str, *, error: bool = False) -> None:
         """Replace the content with a one-line state (loading, error); never a traceback."""
         self._generation += 1
+        self._stop_child()
         self._article = None
         self._document = None
         self._layout = None
@@ -643,7 +670,8 @@ class ReaderView(ScrollView, can_focus=True):
         # milliseconds whatever the size.
         layout = self._layouts.pop(width, None)
         if layout is None or layout.document is not self._document:
-            small = len(self._document.blocks) <= _EXACT_AT_ONCE
+            # (A growing document is not small: its first chunk alone may be hundreds of blocks.)
+            small = self._document.complete and len(self._document.blocks) <= _EXACT_AT_ONCE
             layout = Layout(self._document, width, limit=None if small else 0)
         self._layout = layout
         self._layouts[width] = layout
@@ -734,11 +762,16 @@ class ReaderView(ScrollView, can_focus=True):
         layout = self._layout
         if layout is None or layout.complete:
             return
+        if time.monotonic() - self._moved_at < _QUIET_AFTER_MOVE:
+            # The reader is scrolling: the next key and frame come first.
+            self._schedule_layout()
+            return
         # Corrected estimates above the view move its lines: keep the top line's block (and
         # the line in it) on top.
         y = round(self.scroll_y)
         block = layout.block_at(y)
         within = y - layout.block_top(block)
+        first_changed = layout.exact_until
         layout.extend_for(_LAYOUT_SLICE)
         self._sync_size()
         moved = layout.block_top(block) + within
@@ -748,7 +781,9 @@ class ReaderView(ScrollView, can_focus=True):
                 self._scroll_line(moved)
             finally:
                 self._anchoring = False
-        self._invalidate()  # the end-of-article lines moved
+            self._invalidate()
+        else:
+            self._invalidate_from(first_changed)  # blocks below the view: nothing to draw
         self._follow_bottom()
         self._schedule_layout()
         self._check_ready()
@@ -767,21 +802,59 @@ class ReaderView(ScrollView, can_focus=True):
             # The cache file was bad (it is rewritten once this parse completes).
             self.show_article(self._article, position=self.reading_position())
             return
+        self._warm_highlighter(document.blocks)
         _freeze_big(document)
 
-    def _parse_in_background(self, builder: Builder, document: Document, generation: int) -> None:
+    def _warm_highlighter(self, blocks: Sequence[Block]) -> None:
+        """Load the syntax highlighter for the code languages in ``blocks`` in a thread.
+
+        The first code block of a language drawn costs about 45 ms (Pygments and its lexer
+        load): a scroll would stall on it. Loaded ahead, drawing one takes a millisecond or two.
+        """
+        languages = {b.data[0] for b in blocks if b.kind == CODE and b.data[0]} - _WARMED
+        if not languages:
+            return
+        _WARMED.update(languages)
+        self._start_warming(sorted(languages)[:_WARM_AT_MOST])
+
+    def _start_warming(self, languages: list[str]) -> None:
+        if time.monotonic() - self._moved_at < _QUIET_AFTER_MOVE or self._layout is None:
+            # Loading holds the GIL for tens of ms: not while the reader is scrolling.
+            self.set_timer(_QUIET_AFTER_MOVE, partial(self._start_warming, languages))
+            return
+
         def work() -> None:
-            while not builder.done:
-                if generation != self._generation:
-                    return
-                blocks, links = builder.parse_next()
-                self.app.call_from_thread(
-                    self._append, generation, document, blocks, links, builder.done
-                )
-                # Hand the GIL to the UI thread between chunks: a key waiting behind a chunk's
-                # parse is then answered at once instead of sharing 5 ms turns with the parser
-                # (sys.setswitchinterval would change every thread in the process).
-                time.sleep(_PARSE_PAUSE)
+            for language in languages:
+                highlight_code("x\n", language, dark=True)
+
+        self.run_worker(work, thread=True, group="warm-highlighter", exit_on_error=False)
+
+    def _stop_child(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.close()  # also ends a worker waiting on it
+
+    def _parse_in_background(
+        self, builder: Builder, document: Document, generation: int, child: Any
+    ) -> None:
+        """Parse the rest of the body: in a child process when one started (this process then
+        only decodes its results, so keys are not kept waiting on the GIL), else here."""
+        from termreader.render.background import iter_rest
+
+        def work() -> None:
+            try:
+                # In-process chunks hand the GIL to the UI thread between them: a key waiting
+                # behind a chunk's parse is then answered at once instead of sharing 5 ms turns
+                # with the parser (sys.setswitchinterval would change every thread's).
+                for blocks, links, done in iter_rest(builder, child, pause=_PARSE_PAUSE):
+                    if generation != self._generation:
+                        return
+                    self.app.call_from_thread(
+                        self._append, generation, document, blocks, links, done
+                    )
+            finally:
+                if child is not None:
+                    child.close()
 
         self.run_worker(
             work, thread=True, exclusive=True, group="reader-parse", name="parse article"
@@ -792,7 +865,9 @@ class ReaderView(ScrollView, can_focus=True):
     ) -> None:
         if generation != self._generation or self._layout is None:
             return
+        first_new = len(document.blocks)
         document.extend(blocks, links, complete=done)
+        self._warm_highlighter(blocks)
         self._schedule_layout()
         self._sync_size()
         if self._stick_bottom:
@@ -805,7 +880,9 @@ class ReaderView(ScrollView, can_focus=True):
         if self._finder:
             # New blocks may hold more matches: search them and append (order is kept).
             self._finder.add_blocks(document, len(document.blocks) - len(blocks))
-        self._invalidate()
+        # Lines on screen are drawn again only if they changed: while the reader is near the
+        # top of a long article, a chunk appended far below costs no repaint.
+        self._invalidate_from(first_new)
         self._check_ready()
         # The growing document is long-lived: keep full collections (40-60 ms each, on either
         # thread, several during a 2 MB parse) from walking it again and again.
@@ -854,6 +931,7 @@ class ReaderView(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if not self._anchoring:
+            self._moved_at = time.monotonic()
             if new_value < old_value:
                 self._stick_bottom = False  # the reader scrolled up (wheel, bar): stop following
             if round(old_value) != round(new_value):
@@ -869,6 +947,10 @@ class ReaderView(ScrollView, can_focus=True):
         self._styles.clear()
         self._invalidate()
 
+    def on_unmount(self) -> None:
+        self._generation += 1
+        self._stop_child()
+
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
 
@@ -877,6 +959,15 @@ class ReaderView(ScrollView, can_focus=True):
         self._styles = {}
         self._code_cache = OrderedDict()
         self._strips = LRUCache(_STRIP_CACHE)
+
+    def _invalidate_from(self, index: int) -> None:
+        """Repaint if block ``index`` or a later one (or the end of the article) is on screen."""
+        layout = self._layout
+        if layout is None:
+            return
+        bottom = round(self.scroll_y) + self.scrollable_content_region.height
+        if index >= layout.block_count or layout.block_top(index) <= bottom:
+            self._invalidate()
 
     def _invalidate(self) -> None:
         """Forget drawn lines and repaint (content, find state, hints or layout changed)."""
