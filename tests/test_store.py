@@ -673,3 +673,14 @@ def test_brief_gives_index_fields_without_the_body_file(lib: Library) -> None:
         lib.get(article.id)  # the body file is what is missing
     with pytest.raises(NotFound):
         lib.brief("0000000000000000")
+
+
+def test_index_knows_each_body_fingerprint(lib: Library) -> None:
+    from termreader.models import body_fingerprint
+
+    article = lib.add(make(1))
+    assert lib.body_fingerprint(article.id) == body_fingerprint(article.body)
+    lib.add(make(1, body="# Article 1\n\nA new version.\n"))
+    assert reopen(lib).body_fingerprint(article.id) == body_fingerprint(
+        "# Article 1\n\nA new version.\n"
+    )

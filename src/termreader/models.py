@@ -119,6 +119,13 @@ class Article:
         )
 
 
+def body_fingerprint(body: str) -> str:
+    """A short digest of an article body (length and BLAKE2b): a render form cached for one
+    version of a body is never shown for another. The store keeps it in the index."""
+    data = body.encode("utf-8", "surrogatepass")
+    return f"{len(data)}-{hashlib.blake2b(data, digest_size=12).hexdigest()}"
+
+
 def now() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)

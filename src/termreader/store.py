@@ -52,7 +52,7 @@ from tinydb.table import Table
 
 from termreader import locations
 from termreader.errors import NotFound, StoreError
-from termreader.models import Article, Position, now
+from termreader.models import Article, Position, body_fingerprint, now
 
 INDEX_NAME = "library.json"
 JOURNAL_NAME = "state.jsonl"
@@ -68,6 +68,9 @@ LOCK_TIMEOUT = 30.0
 STALE_TEMP_SECONDS = 600
 
 # Index records carry what the list needs; sections, links and related live in the body file.
+BODY_FINGERPRINT = "body_fp"
+"""Index field: :func:`termreader.models.body_fingerprint` of the body file's body."""
+
 _LEAN_DROP = ("body", "sections", "links", "related")
 _STATE_FIELDS = ("unread", "position", "finished")
 _MAKE_LOCK = threading.Lock()
@@ -223,6 +226,8 @@ def _lean(article: Article) -> dict[str, Any]:
     data = article.to_dict()
     for key in _LEAN_DROP:
         data.pop(key, None)
+    # Lets a reader check a cached render form without reading the body file.
+    data[BODY_FINGERPRINT] = body_fingerprint(article.body)
     return data
 
 
@@ -861,6 +866,12 @@ class Library:
             return self._article(self._record(article_id))
         except (TypeError, ValueError, KeyError) as error:
             raise StoreError(f"article {article_id}: its index record is damaged") from error
+
+    def body_fingerprint(self, article_id: str) -> str:
+        """The fingerprint of the article's body, from the index ("" for a record written
+        before the index kept it). Raises NotFound."""
+        value = self._record(article_id).get(BODY_FINGERPRINT, "")
+        return value if isinstance(value, str) else ""
 
     def list(self, query: str | None = None, *, unread: bool | None = None) -> list[Article]:
         """Metadata of the articles, newest first (published, else fetched). ``query`` matches

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import re
 import threading
@@ -11,7 +10,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from termreader.models import Link, Section
+from termreader.models import Link, Section, body_fingerprint
 from termreader.sanitize import clean, clean_line
 
 if TYPE_CHECKING:
@@ -69,10 +68,8 @@ def _decode_spans(raw: str) -> list[Span]:
     return list(zip(parts[0::2], parts[1::2], strict=False))
 
 
-def fingerprint(body: str) -> str:
-    """A short digest of an article body: a cached render form is valid only for its body."""
-    data = body.encode("utf-8", "surrogatepass")
-    return f"{len(data)}-{hashlib.blake2b(data, digest_size=12).hexdigest()}"
+fingerprint = body_fingerprint
+"""A short digest of an article body: a cached render form is valid only for its body."""
 
 
 def cache_name() -> str:

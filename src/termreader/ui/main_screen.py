@@ -258,6 +258,12 @@ class MainScreen(Following, ReadingState, Screen[None]):
             article = brief(article_id) if brief is not None else None
             if article is not None:
                 document = self._cached_document(article)
+            if document is not None and document.source:
+                # The index knows the body's fingerprint: a form cached for another version of
+                # the body is never shown, not even for the moment before the body is read.
+                known = getattr(self.library, "body_fingerprint", lambda _: "")(article_id)
+                if known and known != document.source:
+                    document = None
             if document is None:
                 article = self.library.get(article_id)
         except (NotFound, StoreError, ValueError, OSError) as error:
