@@ -389,3 +389,15 @@ def test_two_threads_decoding_one_cached_document_agree() -> None:
     want = [b.text for b in doc.blocks]
     assert seen == [want] * 4
     assert back.load_step() and back.loaded
+
+
+def test_cache_with_garbage_counts_is_refused() -> None:
+    import json
+
+    data = parse(_big_markdown(40)).to_bytes()
+    cut = data.index(b"\n")
+    header = json.loads(data[:cut])
+    for bad in ("!!not base64!!", "AAAAAP////8=", 12):  # garbage, a negative count, not text
+        header[7] = bad
+        with pytest.raises(ValueError):
+            Document.from_bytes(json.dumps(header).encode() + data[cut:])

@@ -47,7 +47,6 @@ class _Patterns:
 
     def __init__(self) -> None:
         self.unit = re.compile(_UNIT_PATTERN)
-        self.has_wide = re.compile(rf"[{_CJK}]")
         self.has_no_end = re.compile(rf"[{_NE}]")
         self.no_end_at_unit_end = re.compile(rf"[{_NE}]\x00")
 
@@ -273,8 +272,3 @@ def wrap_spans(spans: Sequence[Span], width: int) -> list[list[Span]]:
             sj += 1
         lines.append(line)
     return lines or [[]]
-
-
-def has_wide(text: str) -> bool:
-    """True when ``text`` holds CJK characters (used to pick the slow wrapping path)."""
-    return not text.isascii() and _patterns().has_wide.search(text) is not None

@@ -8,6 +8,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import AwaitMount
 from textual.widgets import Input, Static
 
 from termreader.models import Article
@@ -49,12 +50,11 @@ class LibraryPane(Vertical):
         super().__init__(id=id, classes=classes)
         self._all: list[Entry] = []
         self._sorted: list[Entry] = []
+        self._filter: Input | None = None  # mounted on first use (the start does not wait)
+        self._filter_mounting: AwaitMount | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Library", id="library-title", markup=False)
-        yield Input(
-            placeholder="Filter: title, source, tag", id="library-filter", select_on_focus=False
-        )
         yield ArticleList(id="article-list")
 
     @property
@@ -64,8 +64,15 @@ class LibraryPane(Vertical):
 
     @property
     def filter_input(self) -> Input:
-        """The filter box."""
-        return self.query_one("#library-filter", Input)
+        """The filter box (mounted above the list the first time it is asked for)."""
+        if self._filter is None:
+            self._filter = Input(
+                placeholder="Filter: title, source, tag",
+                id="library-filter",
+                select_on_focus=False,
+            )
+            self._filter_mounting = self.mount(self._filter, before=self.article_list)
+        return self._filter
 
     # data ------------------------------------------------------------------------------------
     def set_articles(self, articles: list[Article], *, keep: str | None = None) -> None:
@@ -138,12 +145,17 @@ class LibraryPane(Vertical):
         return True
 
     # actions ---------------------------------------------------------------------------------
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         self.add_class("-filtering")
-        self.filter_input.focus()
+        box = self.filter_input
+        if self._filter_mounting is not None:
+            await self._filter_mounting  # focus needs it in the DOM
+            self._filter_mounting = None
+        box.focus()
 
     def action_clear_filter(self) -> None:
-        self.filter_input.value = ""
+        if self._filter is not None:
+            self._filter.value = ""
         self.filter_text = ""
         self.remove_class("-filtering")
         self.article_list.focus()
