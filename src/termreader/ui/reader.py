@@ -38,6 +38,8 @@ _LAYOUT_PAUSE = 0.03
 """Seconds between background layout slices: most of the time stays with keys and paints."""
 _QUIET_AFTER_MOVE = 0.1
 """Seconds after a scroll during which background layout slices wait (keys come first)."""
+_FIRST_FRAME_ALLOWANCE = 0.2
+"""Extra seconds background work waits after an article is opened (its first frame first)."""
 _LAYOUTS_KEPT = 2
 """Layouts kept per article (by width): toggling a pane back reuses what was wrapped."""
 
@@ -407,6 +409,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._layout = None
         self._layouts = {}
         self._pending_position = None
+        # Opening counts as a move: background layout slices wait for the first frame.
+        self._moved_at = time.monotonic() + _FIRST_FRAME_ALLOWANCE
         self._relayout(keep_position=False)
         self._scroll_line(0)
         self._settle_view()
@@ -646,7 +650,7 @@ class ReaderView(ScrollView, can_focus=True):
         width = max(8, min(self.reading_width, pane - 2))
         return max(0, (pane - width) // 2), width
 
-    def _relayout(self, *, keep_position: bool = True) -> None:
+    def _relayout(self, *, keep_position: bool = True, repaint: bool = True) -> None:
         if self._document is None:
             return
         old = self._layout
@@ -690,7 +694,10 @@ class ReaderView(ScrollView, can_focus=True):
             height = layout.height(block)
             within = min(height - 1, round(fraction * height))
             self._place(layout.block_top(block) + max(0, within))
-        self._invalidate()
+        if repaint:
+            self._invalidate()
+        else:
+            self._strips.clear()  # drawing now: only forget lines drawn for the old width
 
     def _sync_size(self) -> None:
         if self._layout is not None:
@@ -1027,7 +1034,7 @@ class ReaderView(ScrollView, can_focus=True):
         if layout is not None and self._message is None and layout.width != self._column()[1]:
             # The pane's width changed and its resize event is not handled yet (the first
             # frame, a scrollbar that came or went): lay out at the new width before drawing.
-            self._relayout()
+            self._relayout(repaint=False)
         line_no = round(self.scroll_y) + y
         # Scrolling repaints every row: keep drawn lines, so a scroll draws only the new ones.
         strip = self._strips.get(line_no)
