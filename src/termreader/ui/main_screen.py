@@ -90,6 +90,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self.link_digits = ""
         """Digits typed so far for "follow link N"."""
         self._pending: tuple[str, Position] | None = None
+        self._pending_since: float | None = None
         self._kept_unread: set[str] = set()
         self._library_shown: bool | None = None
         self._outline_shown = False
@@ -150,7 +151,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self._outline_shown = self.tr_app.settings.show_outline and not self.narrow
         self._apply_layout()
         self.reload_library()
-        self.set_interval(SAVE_EVERY, self.flush_position)
+        self.set_interval(SAVE_EVERY, self.flush_position_when_still)
         self.reader.focus()
         if self._on_ready is not None:
             self._on_ready()
@@ -274,7 +275,8 @@ class MainScreen(Following, ReadingState, Screen[None]):
             # Once the first screen is drawn, or at once when an action needs the body.
             self._incomplete = (article, self._completing)
             self.set_timer(
-                COMPLETE_AFTER, partial(self._complete_article, article, self._completing)
+                COMPLETE_AFTER,
+                partial(self._complete_article, article, self._completing, now=False),
             )
         self.article = article
         self._kept_unread.discard(article.id)
@@ -312,9 +314,15 @@ class MainScreen(Following, ReadingState, Screen[None]):
         if self._incomplete is not None:
             self._complete_article(*self._incomplete)
 
-    def _complete_article(self, article: Article, generation: int) -> None:
+    def _complete_article(self, article: Article, generation: int, *, now: bool = True) -> None:
         """Read the body file of an article opened from its render cache (see open_article)."""
         if generation != self._completing or self.article is not article:
+            return
+        if not now and self.reader.moving:
+            # Reading megabytes would hold a key: after the reader stops (or when needed).
+            self.set_timer(
+                COMPLETE_AFTER, partial(self._complete_article, article, generation, now=False)
+            )
             return
         self._incomplete = None
         try:

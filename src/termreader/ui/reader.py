@@ -48,7 +48,10 @@ _CHILD_PARSE_FROM = 8 * CHUNK_SIZE
 (see render.background); a shorter one is parsed here sooner than a child would start."""
 
 _WARMED: set[str] = set()
-"""Code languages whose highlighter was loaded ahead (see ReaderView._warm_highlighter)."""
+"""Code languages whose highlighter is loading or loaded (see ReaderView._warm_highlighter)."""
+
+_READY: set[str] = set()
+"""Code languages whose highlighter is loaded: their blocks are highlighted when drawn."""
 
 _WARM_AT_MOST = 8
 """Languages loaded ahead per batch of blocks (a document naming hundreds loads the rest when
@@ -340,6 +343,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._strips: LRUCache[int, Strip] = LRUCache(_STRIP_CACHE)
         self._body_pending = False
         self._moved_at = 0.0  # time.monotonic() of the reader's last scroll
+        self._size_stale = False  # the virtual size waits for a quiet moment (see _sync_size)
+        self._opened_at = 0.0  # time.monotonic() when the article was shown
         self._child: Any = None  # a render.background.ChildParser parsing the rest
 
     # --- public API ---------------------------------------------------------------------------
@@ -410,7 +415,8 @@ class ReaderView(ScrollView, can_focus=True):
         self._layouts = {}
         self._pending_position = None
         # Opening counts as a move: background layout slices wait for the first frame.
-        self._moved_at = time.monotonic() + _FIRST_FRAME_ALLOWANCE
+        self._opened_at = time.monotonic()
+        self._moved_at = self._opened_at + _FIRST_FRAME_ALLOWANCE
         self._relayout(keep_position=False)
         self._scroll_line(0)
         self._settle_view()
@@ -432,6 +438,12 @@ class ReaderView(ScrollView, can_focus=True):
         self._last_section = object()
         self._emit_scroll_messages()
         _freeze_big(document)
+
+    @property
+    def moving(self) -> bool:
+        """True while the reader scrolls (a scroll less than ``_QUIET_AFTER_MOVE`` s ago) or an
+        article was just opened: background work waits for it."""
+        return time.monotonic() - self._moved_at < _QUIET_AFTER_MOVE
 
     def check_body(self) -> None:
         """The article's body has arrived (``show_article(..., body_pending=True)``): if the
@@ -699,11 +711,35 @@ class ReaderView(ScrollView, can_focus=True):
         else:
             self._strips.clear()  # drawing now: only forget lines drawn for the old width
 
-    def _sync_size(self) -> None:
-        if self._layout is not None:
-            size = Size(self._pane_width(), self._layout.total_lines)
-            if self.virtual_size != size:
-                self.virtual_size = size
+    def _sync_size(self, *, urgent: bool = True) -> None:
+        """Give the scroll view the layout's line count.
+
+        A new virtual size re-lays the whole screen out (10-25 ms). While scrolling far from
+        the end (``urgent`` False), corrected estimates below the view wait for the next quiet
+        moment: the scrollbar is a few lines off meanwhile, nothing on screen is.
+        """
+        if self._layout is None:
+            return
+        size = Size(self._pane_width(), self._layout.total_lines)
+        if self.virtual_size == size:
+            self._size_stale = False
+            return
+        if not urgent and size.width == self.virtual_size.width:
+            bottom = round(self.scroll_y) + 3 * self.scrollable_content_region.height
+            if bottom < min(size.height, self.virtual_size.height):
+                self._size_stale = True
+                self.set_timer(_QUIET_AFTER_MOVE, self._sync_stale_size)
+                return
+        self._size_stale = False
+        self.virtual_size = size
+
+    def _sync_stale_size(self) -> None:
+        if not self._size_stale:
+            return
+        if self.moving:
+            self.set_timer(_QUIET_AFTER_MOVE, self._sync_stale_size)
+            return
+        self._sync_size()
 
     def _place_at(self, index: int, offset: int = 0) -> None:
         """Scroll so line ``offset`` after block ``index``'s first content line is on top.
@@ -737,7 +773,7 @@ class ReaderView(ScrollView, can_focus=True):
         index = layout.block_at(y)
         lines = y - layout.block_top(index) + self.scrollable_content_region.height + 2
         if layout.ensure_down(index, lines):
-            self._sync_size()
+            self._sync_size(urgent=False)
             self._invalidate()
 
     def _schedule_layout(self) -> None:
@@ -799,7 +835,14 @@ class ReaderView(ScrollView, can_focus=True):
         document = self._document
         if generation != self._generation or document is None:
             return
-        if not document.load_step():
+        if time.monotonic() - self._moved_at < _QUIET_AFTER_MOVE:
+            # The reader is scrolling: what it shows decodes on its own (a piece on first use).
+            self.set_timer(_QUIET_AFTER_MOVE, partial(self._decode_step, generation))
+            return
+        if not document.load_step(pieces=2):
+            # Decoded blocks live as long as the article: out of the collector's reach, or
+            # every full collection walks them again (10 ms pauses while paging).
+            gc.freeze()
             self.set_timer(_DECODE_PAUSE, partial(self._decode_step, generation))
             return
         if document.damaged and self._article is not None:
@@ -818,23 +861,38 @@ class ReaderView(ScrollView, can_focus=True):
         The first code block of a language drawn costs about 45 ms (Pygments and its lexer
         load): a scroll would stall on it. Loaded ahead, drawing one takes a millisecond or two.
         """
-        languages = {b.data[0] for b in blocks if b.kind == CODE and b.data[0]} - _WARMED
-        if not languages:
-            return
-        _WARMED.update(languages)
-        self._start_warming(sorted(languages)[:_WARM_AT_MOST])
+        self._warm_languages(
+            sorted({b.data[0] for b in blocks if b.kind == CODE and b.data[0]})[:_WARM_AT_MOST]
+        )
+
+    def _warm_languages(self, languages: list[str]) -> None:
+        wanted = [language for language in languages if language not in _WARMED]
+        if wanted:
+            _WARMED.update(wanted)
+            self._start_warming(wanted)
 
     def _start_warming(self, languages: list[str]) -> None:
-        if time.monotonic() - self._moved_at < _QUIET_AFTER_MOVE or self._layout is None:
-            # Loading holds the GIL for tens of ms: not while the reader is scrolling.
-            self.set_timer(_QUIET_AFTER_MOVE, partial(self._start_warming, languages))
+        wait = self._opened_at + _FIRST_FRAME_ALLOWANCE - time.monotonic()
+        if wait > 0 or self._layout is None:
+            # Not before the article's first frame. After it, even while the reader pages on:
+            # the thread shares the GIL in 5 ms turns, where drawing the first block of a
+            # language here would stall a key for ~45 ms.
+            self.set_timer(max(wait, 0.05), partial(self._start_warming, languages))
             return
 
         def work() -> None:
-            for language in languages:
-                highlight_code("x\n", language, dark=True)
+            try:
+                for language in languages:
+                    highlight_code("x\n", language, dark=True)
+            finally:
+                _READY.update(languages)
+                self.app.call_from_thread(self._highlighter_ready)
 
         self.run_worker(work, thread=True, group="warm-highlighter", exit_on_error=False)
+
+    def _highlighter_ready(self) -> None:
+        self._code_cache.clear()
+        self._invalidate()  # code drawn plain meanwhile is drawn highlighted
 
     def _stop_child(self) -> None:
         child, self._child = self._child, None
@@ -1091,10 +1149,17 @@ class ReaderView(ScrollView, can_focus=True):
         lines = self._code_cache.get(index)
         if lines is None:
             lang, code = block.data
-            lines = highlight_code(code, lang, dark=getattr(self.app.current_theme, "dark", True))
-            self._code_cache[index] = lines
-            if len(self._code_cache) > 64:
-                self._code_cache.popitem(last=False)
+            if lang and lang not in _READY:
+                # Loading a language's highlighter takes ~45 ms: it loads in a thread while
+                # the block shows plain; the reader repaints it highlighted once loaded.
+                self._warm_languages([lang])
+                lines = [Text(line) for line in code.split("\n")]
+            else:
+                dark = getattr(self.app.current_theme, "dark", True)
+                lines = highlight_code(code, lang, dark=dark)
+                self._code_cache[index] = lines
+                if len(self._code_cache) > 64:
+                    self._code_cache.popitem(last=False)
         assert self._layout is not None
         pieces = code_pieces(block, content_width(block, self._layout.width))
         if within >= len(pieces) or not spans:

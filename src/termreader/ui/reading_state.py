@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,10 @@ from termreader.models import Article, Position
 if TYPE_CHECKING:
     from termreader.ui.library_pane import LibraryPane
     from termreader.ui.reader import ReaderView
+
+
+HOLD_AT_MOST = 5.0
+"""Seconds a reading position may wait for the reader to stop scrolling before it is saved."""
 
 
 class ReadingState:
@@ -29,6 +34,7 @@ class ReadingState:
         reader: ReaderView
         library_pane: LibraryPane
         _pending: tuple[str, Position] | None
+        _pending_since: float | None
         _kept_unread: set[str]
 
         def notify(self, message: str, **kwargs: Any) -> None: ...
@@ -67,6 +73,20 @@ class ReadingState:
             self.library.write_cache(article_id, name, data)
         except (StoreError, OSError):
             pass  # the cache is disposable
+
+    def flush_position_when_still(self) -> None:
+        """The interval's save: held while the reader scrolls (a durable write takes 10-20 ms
+        that a key would wait for), but never more than :data:`HOLD_AT_MOST` seconds."""
+        if self._pending is None:
+            self._pending_since = None
+            return
+        now = time.monotonic()
+        if self._pending_since is None:
+            self._pending_since = now
+        if self.reader.moving and now - self._pending_since < HOLD_AT_MOST:
+            return
+        self._pending_since = None
+        self.flush_position()
 
     def flush_position(self) -> None:
         """Write the pending reading position (called every second and when leaving)."""
