@@ -351,14 +351,16 @@ async def library_filter(library_dir: str, typed: str = "article 9") -> dict[str
     from termreader.ui.app import TermreaderApp
 
     library = Library.open(Path(library_dir), seed_samples=False)
+    everything = len(library.ids())
     app = TermreaderApp(library, settings=Settings())
     async with app.run_test(size=SIZE) as pilot:
         clock = FrameClock(app)
+        # The whole library listed (the app lists the newest first, the rest just after).
         ok = await _settle(
             pilot,
             lambda: (
                 app.main_screen is not None
-                and len(app.main_screen.library_pane.article_list.shown) > 0
+                and len(app.main_screen.library_pane.article_list.shown) >= everything
             ),
         )
         if not ok:

@@ -20,15 +20,19 @@ def library(tmp_path: Path) -> Library:
     return build_library(tmp_path / "library")
 
 
-async def test_position_is_saved_once_the_reader_stops(library: Library) -> None:
+async def test_position_is_saved_once_the_reader_stops(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         library.set_position("field0000000001", Position())
+        monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 60.0)  # a slow machine's pauses
         await pilot.press("j", "j", "j")
         assert screen.reader.moving
         screen.flush_position_when_still()  # the interval's save, while scrolling: held
         assert library.brief("field0000000001").position.offset == 0
+        monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 0.1)
         await pilot.pause(0.3)
         assert not screen.reader.moving
         screen.flush_position_when_still()
@@ -45,6 +49,7 @@ async def test_a_held_position_is_saved_within_the_limit(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         library.set_position("field0000000001", Position())
+        monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 60.0)
         await pilot.press("j", "j")
         assert screen.reader.moving
         screen.flush_position_when_still()
@@ -114,3 +119,27 @@ async def test_paging_keeps_the_view_exact_and_the_size_catches_up() -> None:
             if reader.virtual_size.height == layout.total_lines:
                 break
         assert reader.virtual_size.height == layout.total_lines
+
+
+async def test_a_big_library_lists_its_newest_first_then_the_rest(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from termreader.ui import main_screen
+
+    monkeypatch.setattr(main_screen, "LIST_FIRST", 2)
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main(app)
+        pane = screen.library_pane
+        assert [a.id for a in pane.shown] == ["field0000000001", "cjk000000000002"]
+        title = str(pane.query_one("#library-title").render())
+        assert "Library · 3 · " in title  # the whole library is counted already
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if len(pane.shown) == 3:
+                break
+        assert [a.id for a in pane.shown] == [
+            "field0000000001",
+            "cjk000000000002",
+            "second000000003",
+        ]

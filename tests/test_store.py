@@ -684,3 +684,13 @@ def test_index_knows_each_body_fingerprint(lib: Library) -> None:
     assert reopen(lib).body_fingerprint(article.id) == body_fingerprint(
         "# Article 1\n\nA new version.\n"
     )
+
+
+def test_list_limit_keeps_the_newest(lib: Library) -> None:
+    lib.add_many([make(n) for n in range(30)])
+    whole = [a.id for a in lib.list()]
+    assert [a.id for a in reopen(lib).list(limit=5)] == whole[:5]
+    assert [a.id for a in lib.list(limit=100)] == whole
+    assert lib.counts() == (30, 30)
+    lib.set_unread(whole[0], False)
+    assert lib.counts() == (30, 29)

@@ -33,6 +33,7 @@ import builtins
 import contextlib
 import errno
 import gzip
+import heapq
 import json
 import os
 import re
@@ -303,6 +304,7 @@ class Library:
         self._by_url: dict[str, str] = {}
         self._url_map_valid = False
         self._dates: dict[str, tuple[float, datetime | None, datetime | None]] = {}
+        self._stamps: dict[str, float] = {}  # sort keys alone (see _sort_stamp)
         self._hay: dict[str, str] = {}
         self._index_sig: tuple[int, int, int, int] | None = None
         self._loaded = False
@@ -460,6 +462,7 @@ class Library:
         self._by_url = {}
         self._url_map_valid = False
         self._dates = {}
+        self._stamps = {}
         self._hay = {}
 
     def _url_map(self) -> dict[str, str]:
@@ -478,7 +481,7 @@ class Library:
         cached = self._dates.get(key)
         if cached is None:
             cached = (
-                _sort_key(record),
+                self._sort_stamp(record),
                 _parse_dt(record.get("published")),
                 _parse_dt(record.get("fetched")),
             )
@@ -544,6 +547,7 @@ class Library:
             record.update(state)
             self._records[key] = record
             self._dates.pop(key, None)
+            self._stamps.pop(key, None)
             self._hay.pop(key, None)
             if record.get("url") and self._url_map_valid:
                 self._by_url[normalize_url(record["url"])] = key
@@ -873,9 +877,22 @@ class Library:
         value = self._record(article_id).get(BODY_FINGERPRINT, "")
         return value if isinstance(value, str) else ""
 
-    def list(self, query: str | None = None, *, unread: bool | None = None) -> list[Article]:
+    def counts(self) -> tuple[int, int]:
+        """(articles, unread articles) in the library, without building Article objects."""
+        self._refresh()
+        records = self._records.values()
+        return len(records), sum(1 for r in records if r.get("unread", True))
+
+    def list(
+        self,
+        query: str | None = None,
+        *,
+        unread: bool | None = None,
+        limit: int | None = None,
+    ) -> list[Article]:
         """Metadata of the articles, newest first (published, else fetched). ``query`` matches
-        title, source and tags case-insensitively (substrings, so CJK works).
+        title, source and tags case-insensitively (substrings, so CJK works); ``limit`` keeps
+        the newest that many (the rest is never built: a first screen of a big library).
 
         The articles carry index fields only: no body, sections, links or related.
         """
@@ -901,8 +918,27 @@ class Library:
                 if needle not in hay:
                     continue
             chosen.append(record)
-        chosen.sort(key=lambda r: (-self._dates_of(r)[0], r.get("title", "")))
+
+        def order(record: dict[str, Any]) -> tuple[float, str]:
+            return (-self._sort_stamp(record), record.get("title", ""))
+
+        if limit is not None and limit < len(chosen):
+            chosen = heapq.nsmallest(max(0, limit), chosen, key=order)
+        else:
+            chosen.sort(key=order)
         return [self._fast_meta(r) for r in chosen]
+
+    def _sort_stamp(self, record: dict[str, Any]) -> float:
+        """The record's sort key (:func:`_sort_key`), parsed once per record."""
+        cached = self._dates.get(record["id"])
+        if cached is not None:
+            return cached[0]
+        stamps = self._stamps
+        key = record["id"]
+        value = stamps.get(key)
+        if value is None:
+            value = stamps[key] = _sort_key(record)
+        return value
 
     def _fast_meta(self, record: dict[str, Any]) -> Article:
         """An index-only Article, built without re-parsing dates (the list path at 10k)."""

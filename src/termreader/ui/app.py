@@ -157,10 +157,16 @@ class TermreaderApp(App[int]):
     def _first_article(self) -> Article | None:
         """Where to start: the article open at the last quit, else one being read, else (on a
         fresh library) the one tagged "getting started", else the newest unread, else the newest."""
+        # The listing may hold only the newest articles yet (see MainScreen.reload_library).
         articles = self._articles
         last = self.library.kv_get(UI_TABLE, LAST_KEY) if hasattr(self.library, "kv_get") else None
         if last and last.get("id"):
             hit = next((a for a in articles if a.id == last["id"]), None)
+            if hit is None and hasattr(self.library, "brief"):
+                try:
+                    hit = self.library.brief(str(last["id"]))
+                except TermreaderError:
+                    hit = None
             if hit is not None:
                 return hit
         started = [

@@ -51,6 +51,7 @@ class LibraryPane(Vertical):
         self._all: list[Entry] = []
         self._sorted: list[Entry] = []
         self._filter: Input | None = None  # mounted on first use (the start does not wait)
+        self._counts: tuple[int, int] | None = None  # whole-library counts while listing part
         self._filter_mounting: AwaitMount | None = None
 
     def compose(self) -> ComposeResult:
@@ -75,8 +76,19 @@ class LibraryPane(Vertical):
         return self._filter
 
     # data ------------------------------------------------------------------------------------
-    def set_articles(self, articles: list[Article], *, keep: str | None = None) -> None:
-        """Replace the articles (metadata) shown; keeps filter, sort and cursor."""
+    def set_articles(
+        self,
+        articles: list[Article],
+        *,
+        keep: str | None = None,
+        counts: tuple[int, int] | None = None,
+    ) -> None:
+        """Replace the articles (metadata) shown; keeps filter, sort and cursor.
+
+        ``counts``: (articles, unread) of the whole library when ``articles`` are only the
+        newest of it (the rest is on its way); the title shows these.
+        """
+        self._counts = counts
         self._all = [Entry.of(a) for a in articles]
         self._sorted = sort_entries(self._all, self.sort)
         self._apply(keep=keep)
@@ -102,6 +114,9 @@ class LibraryPane(Vertical):
         shown = len(self.article_list.shown)
         total = len(self._all)
         unread = sum(1 for e in self._all if e.article.unread)
+        if self._counts is not None and not self.filter_text:
+            total, unread = self._counts
+            shown = total
         count = f"{shown} of {total}" if shown != total else f"{total}"
         order = "" if self.sort == "date" else f" · by {self.sort}"
         self.query_one("#library-title", Static).update(
