@@ -401,3 +401,16 @@ def test_cache_with_garbage_counts_is_refused() -> None:
         header[7] = bad
         with pytest.raises(ValueError):
             Document.from_bytes(json.dumps(header).encode() + data[cut:])
+
+
+def test_cached_document_loads_from_a_mapped_file(tmp_path: Path) -> None:
+    import mmap
+
+    doc = parse(_big_markdown())
+    path = tmp_path / "form"
+    path.write_bytes(doc.to_bytes())
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    back = Document.from_bytes(mapped)
+    assert back.load_step(pieces=1000)
+    assert [b.text for b in back.blocks] == [b.text for b in doc.blocks]

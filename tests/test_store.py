@@ -694,3 +694,16 @@ def test_list_limit_keeps_the_newest(lib: Library) -> None:
     assert lib.counts() == (30, 30)
     lib.set_unread(whole[0], False)
     assert lib.counts() == (30, 29)
+
+
+def test_map_cache_reads_a_blob_without_loading_it_whole(lib: Library) -> None:
+    article = lib.add(make(1))
+    assert lib.map_cache(article.id, "render-x") is None  # missing
+    lib.write_cache(article.id, "render-x", b"")
+    assert lib.map_cache(article.id, "render-x") is None  # empty: nothing to map
+    lib.write_cache(article.id, "render-x", b"header\nbody")
+    mapped = lib.map_cache(article.id, "render-x")
+    assert mapped is not None and mapped[:6] == b"header" and mapped.find(b"\n") == 6
+    lib.write_cache(article.id, "render-x", b"new")  # replaced by a rename: the map keeps the old
+    assert mapped[:] == b"header\nbody"
+    assert bytes(lib.map_cache(article.id, "render-x")) == b"new"

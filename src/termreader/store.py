@@ -35,6 +35,7 @@ import errno
 import gzip
 import heapq
 import json
+import mmap
 import os
 import re
 import tempfile
@@ -1092,6 +1093,16 @@ class Library:
         try:
             return self._cache_path(article_id, name).read_bytes()
         except (OSError, StoreError):
+            return None
+
+    def map_cache(self, article_id: str, name: str) -> Any:
+        """A cache blob mapped into memory (read-only, bytes-like), or None: only the parts
+        read are loaded (a 3 MB render form whose first screen uses a few KB of it). A blob is
+        replaced by renaming a new file over it, so a mapping never sees a half-written one."""
+        try:
+            with open(self._cache_path(article_id, name), "rb") as handle:
+                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError, StoreError):  # missing, empty or unmappable: no cache
             return None
 
     def write_cache(self, article_id: str, name: str, data: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gc
 import json
+import mmap
 import re
 import threading
 from array import array
@@ -451,7 +452,7 @@ class Document:
         return _dumps(header) + b"\n" + b"".join(pieces)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Document:
+    def from_bytes(cls, data: bytes | mmap.mmap) -> Document:
         """Load a cached document; raises ValueError on a wrong version or garbage.
 
         Only the header is decoded here; the blocks are decoded piece by piece when first
@@ -459,7 +460,9 @@ class Document:
         note in place of its blocks and sets :attr:`damaged`.
         """
         try:
-            cut = data.index(b"\n")
+            cut = data.find(b"\n")  # bytes, or a mapped file (which has no index())
+            if cut < 0:
+                raise ValueError("no header line")
             header = json.loads(data[:cut])
             if not isinstance(header, list) or header[:1] != [DOC_VERSION]:
                 raise ValueError(f"render cache version is not {DOC_VERSION}")
