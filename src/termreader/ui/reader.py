@@ -344,6 +344,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._body_pending = False
         self._moved_at = 0.0  # time.monotonic() of the reader's last scroll
         self._size_stale = False  # the virtual size waits for a quiet moment (see _sync_size)
+        self._drawn_pane = 0  # the pane width the cached lines were drawn for
         self._opened_at = 0.0  # time.monotonic() when the article was shown
         self._child: Any = None  # a render.background.ChildParser parsing the rest
 
@@ -670,7 +671,8 @@ class ReaderView(ScrollView, can_focus=True):
         if old is not None and old.width == width:
             self._sync_size()
             self._settle_view()
-            self._invalidate()
+            if self._pane_width() != self._drawn_pane:
+                self._invalidate()  # same column, new margins (lines are drawn pane-wide)
             return
         # The top line's block and line in it (scaled to the block's new height) stay on top.
         anchor: tuple[int, float] | None = None
@@ -696,10 +698,12 @@ class ReaderView(ScrollView, can_focus=True):
         self._schedule_layout()
         self._finder.forget_lines()  # match lines depend on the width
         # The code highlight cache holds whole source lines: it does not depend on the width.
-        self._sync_size()
+        # Drawing now (the first frame at the pane's real width): a new virtual size would make
+        # Textual lay the screen out and draw it again; it can wait unless the end is near.
+        self._sync_size(urgent=repaint)
         if at_end:
             self.action_bottom()  # a reader at the end stays at the end
-        elif anchor is not None:
+        elif anchor is not None and (repaint or anchor != (0, 0.0)):
             block, fraction = anchor
             layout = self._layout
             layout.ensure_down(block, 1)
@@ -724,7 +728,8 @@ class ReaderView(ScrollView, can_focus=True):
         if self.virtual_size == size:
             self._size_stale = False
             return
-        if not urgent and size.width == self.virtual_size.width:
+        # (A pane that grew keeps the old, smaller virtual width meanwhile: no sideways scroll.)
+        if not urgent and size.width >= self.virtual_size.width:
             bottom = round(self.scroll_y) + 3 * self.scrollable_content_region.height
             if bottom < min(size.height, self.virtual_size.height):
                 self._size_stale = True
@@ -1102,7 +1107,7 @@ class ReaderView(ScrollView, can_focus=True):
         return strip
 
     def _render_line(self, line_no: int) -> Strip:
-        width = self._pane_width()
+        width = self._drawn_pane = self._pane_width()
         base = self.rich_style
         left, column = self._column()
         if self._message is not None:
