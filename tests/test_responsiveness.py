@@ -143,3 +143,17 @@ async def test_a_big_library_lists_its_newest_first_then_the_rest(
             "cjk000000000002",
             "second000000003",
         ]
+
+
+async def test_library_title_counts_unread_as_articles_are_read(library: Library) -> None:
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_field_notes(pilot, app)
+        title = screen.library_pane.query_one("#library-title")
+        assert "3 unread" in str(title.render())
+        await pilot.press("m")  # mark the open article read
+        await pilot.pause()
+        assert "2 unread" in str(title.render())
+        await pilot.press("m")
+        await pilot.pause()
+        assert "3 unread" in str(title.render())

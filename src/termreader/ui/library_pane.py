@@ -52,6 +52,7 @@ class LibraryPane(Vertical):
         self._sorted: list[Entry] = []
         self._filter: Input | None = None  # mounted on first use (the start does not wait)
         self._counts: tuple[int, int] | None = None  # whole-library counts while listing part
+        self._unread = 0
         self._filter_mounting: AwaitMount | None = None
 
     def compose(self) -> ComposeResult:
@@ -90,6 +91,7 @@ class LibraryPane(Vertical):
         """
         self._counts = counts
         self._all = [Entry.of(a) for a in articles]
+        self._unread = sum(1 for a in articles if a.unread)
         self._sorted = sort_entries(self._all, self.sort)
         self._apply(keep=keep)
 
@@ -97,6 +99,7 @@ class LibraryPane(Vertical):
         """Refresh one article's row (reading state changed)."""
         for entry in self._all:
             if entry.article.id == article.id:
+                self._unread += int(article.unread) - int(entry.article.unread)
                 entry.article = article
         self.article_list.replace_article(article)
         self._update_title()
@@ -113,7 +116,7 @@ class LibraryPane(Vertical):
     def _update_title(self) -> None:
         shown = len(self.article_list.shown)
         total = len(self._all)
-        unread = sum(1 for e in self._all if e.article.unread)
+        unread = self._unread  # kept by set_articles / update_article: a keystroke counts nothing
         if self._counts is not None and not self.filter_text:
             total, unread = self._counts
             shown = total

@@ -345,7 +345,6 @@ class ReaderView(ScrollView, can_focus=True):
         self._moved_at = 0.0  # time.monotonic() of the reader's last scroll
         self._size_stale = False  # the virtual size waits for a quiet moment (see _sync_size)
         self._drawn_pane = 0  # the pane width the cached lines were drawn for
-        self._opened_at = 0.0  # time.monotonic() when the article was shown
         self._child: Any = None  # a render.background.ChildParser parsing the rest
 
     # --- public API ---------------------------------------------------------------------------
@@ -416,8 +415,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._layouts = {}
         self._pending_position = None
         # Opening counts as a move: background layout slices wait for the first frame.
-        self._opened_at = time.monotonic()
-        self._moved_at = self._opened_at + _FIRST_FRAME_ALLOWANCE
+        self._moved_at = time.monotonic() + _FIRST_FRAME_ALLOWANCE
         self._relayout(keep_position=False)
         self._scroll_line(0)
         self._settle_view()
@@ -877,12 +875,10 @@ class ReaderView(ScrollView, can_focus=True):
             self._start_warming(wanted)
 
     def _start_warming(self, languages: list[str]) -> None:
-        wait = self._opened_at + _FIRST_FRAME_ALLOWANCE - time.monotonic()
-        if wait > 0 or self._layout is None:
-            # Not before the article's first frame. After it, even while the reader pages on:
-            # the thread shares the GIL in 5 ms turns, where drawing the first block of a
-            # language here would stall a key for ~45 ms.
-            self.set_timer(max(wait, 0.05), partial(self._start_warming, languages))
+        if self.moving or self._layout is None:
+            # Loading holds the GIL for ~45 ms (in 5 ms turns): not while the reader scrolls.
+            # Code drawn meanwhile shows plain and is repainted highlighted after.
+            self.set_timer(_QUIET_AFTER_MOVE, partial(self._start_warming, languages))
             return
 
         def work() -> None:
