@@ -108,3 +108,18 @@ async def test_render_cache_of_an_older_body_is_replaced_once_the_body_is_read(
         # The body, related list and links arrived with it.
         assert screen.article.body.startswith("# Field notes")
         assert [r.title for r in screen.article.related][:1] == ["终端阅读指南"]
+
+
+@pytest.mark.parametrize(
+    ("size", "outline"),
+    [((120, 40), False), ((120, 40), True), ((80, 24), False), ((200, 50), True)],
+)
+async def test_first_article_is_laid_out_at_the_reader_real_width(
+    library: Library, size: tuple[int, int], outline: bool
+) -> None:
+    """The first frame is drawn once: the reader's width is foreseen from the panes' styles."""
+    app = make_app(library, show_outline=outline)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        reader = main(app).reader
+        assert reader.width_hint == reader.scrollable_content_region.width > 0

@@ -160,7 +160,31 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self.set_interval(SAVE_EVERY, self.flush_position_when_still)
         self.reader.focus()
         if self._on_ready is not None:
+            self.reader.width_hint = self._predicted_reader_width()
             self._on_ready()
+
+    def _predicted_reader_width(self) -> int:
+        """The reader's text width once laid out, from the terminal width and the side panes'
+        styles (0 when it cannot be told): the first article is laid out at its real width
+        before the first frame, instead of at a guess and again while drawing."""
+        try:
+            total = self.app.size.width
+            width = total
+            for pane in (self.library_pane, self.outline):
+                if pane.display and not self.narrow:
+                    styles = pane.styles
+                    cells = (
+                        styles.width.resolve(self.app.size, self.app.size) if styles.width else 0
+                    )
+                    if styles.max_width is not None:
+                        cells = min(cells, styles.max_width.resolve(self.app.size, self.app.size))
+                    width -= int(cells)
+            reader_styles = self.reader.styles
+            if reader_styles.scrollbar_gutter == "stable" or reader_styles.overflow_y != "hidden":
+                width -= reader_styles.scrollbar_size_vertical
+            return max(0, width)
+        except Exception:  # noqa: BLE001 - a hint only: the reader measures itself anyway
+            return 0
 
     def on_descendant_focus(self) -> None:
         self._mark_active_pane()

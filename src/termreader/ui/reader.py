@@ -344,6 +344,9 @@ class ReaderView(ScrollView, can_focus=True):
         self._body_pending = False
         self._moved_at = 0.0  # time.monotonic() of the reader's last scroll
         self._size_stale = False  # the virtual size waits for a quiet moment (see _sync_size)
+        self.width_hint = 0
+        """The pane's expected text width before Textual has laid the reader out (0: unknown).
+        Right, the first frame needs one layout; wrong, the reader lays out again (as without)."""
         self._drawn_pane = 0  # the pane width the cached lines were drawn for
         self._child: Any = None  # a render.background.ChildParser parsing the rest
 
@@ -653,7 +656,8 @@ class ReaderView(ScrollView, can_focus=True):
         self.scroll_to(y=max(0, round(y)), animate=False, immediate=True, force=True)
 
     def _pane_width(self) -> int:
-        return max(1, self.scrollable_content_region.width or self.size.width or 80)
+        width = self.scrollable_content_region.width or self.size.width
+        return max(1, width or self.width_hint or 80)
 
     def _column(self) -> tuple[int, int]:
         """(left margin, column width) of the reading column."""
