@@ -18,6 +18,7 @@ from textual.strip import Strip
 
 from termreader.models import Article
 from termreader.sanitize import clean_line
+from termreader.ui.cursor_list import CursorKeys
 
 ROW_HEIGHT = 2
 """Each article takes two lines: the title, then source · date · progress."""
@@ -73,7 +74,7 @@ def percent_of(value: float) -> int:
     return max(0, min(100, round(value)))
 
 
-class ArticleList(ScrollView, can_focus=True):
+class ArticleList(CursorKeys, ScrollView, can_focus=True):
     """The library's article list. Stays fast with tens of thousands of articles.
 
     | Key | Action |
@@ -162,8 +163,8 @@ class ArticleList(ScrollView, can_focus=True):
         self.refresh()
 
     # reactive --------------------------------------------------------------------------------
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, len(self.shown) - 1)) if self.shown else 0
+    def _row_count(self) -> int:
+        return len(self.shown)
 
     def watch_cursor(self, value: int) -> None:
         top = value * ROW_HEIGHT
@@ -182,26 +183,8 @@ class ArticleList(ScrollView, can_focus=True):
             self.scroll_to(y=top + ROW_HEIGHT - height, animate=False)
 
     # actions ---------------------------------------------------------------------------------
-    def action_cursor_down(self) -> None:
-        self.cursor += 1
-
-    def action_cursor_up(self) -> None:
-        self.cursor -= 1
-
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height // ROW_HEIGHT)
-
-    def action_page_down(self) -> None:
-        self.cursor += self._page()
-
-    def action_page_up(self) -> None:
-        self.cursor -= self._page()
-
-    def action_first(self) -> None:
-        self.cursor = 0
-
-    def action_last(self) -> None:
-        self.cursor = len(self.shown) - 1
 
     def action_select(self) -> None:
         article = self.highlighted

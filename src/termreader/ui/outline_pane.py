@@ -22,6 +22,7 @@ from textual.widgets import Static
 from termreader.models import Section
 from termreader.render.wrap import cell_len
 from termreader.sanitize import clean_line
+from termreader.ui.cursor_list import CursorKeys
 
 MARKER = "▌"
 """Drawn in the first column of the section the reader is in."""
@@ -33,7 +34,7 @@ MIN_TITLE = 8
 """Cells kept for the title however deep a heading is nested (the indent gives way)."""
 
 
-class OutlineList(ScrollView, can_focus=True):
+class OutlineList(CursorKeys, ScrollView, can_focus=True):
     """The sections as an indented list, one line each (line API: only visible rows are drawn).
 
     Built in one pass over plain index lists (about 1 ms for 2,000 headings); highlighting and
@@ -257,8 +258,8 @@ class OutlineList(ScrollView, can_focus=True):
         self._centre = centre
         self.cursor = row
 
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, len(self._rows) - 1)) if self._rows else 0
+    def _row_count(self) -> int:
+        return len(self._rows)
 
     def watch_cursor(self, old: int, new: int) -> None:
         centre, self._centre = self._centre, False
@@ -295,24 +296,6 @@ class OutlineList(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     # actions ---------------------------------------------------------------------------------
-    def action_cursor_down(self) -> None:
-        self.cursor += 1
-
-    def action_cursor_up(self) -> None:
-        self.cursor -= 1
-
-    def action_page_down(self) -> None:
-        self.cursor += self._page()
-
-    def action_page_up(self) -> None:
-        self.cursor -= self._page()
-
-    def action_first(self) -> None:
-        self.cursor = 0
-
-    def action_last(self) -> None:
-        self.cursor = len(self._rows) - 1
-
     def action_select(self) -> None:
         section = self.highlighted
         if section is not None:
