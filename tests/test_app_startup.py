@@ -123,3 +123,23 @@ async def test_first_article_is_laid_out_at_the_reader_real_width(
         await pilot.pause()
         reader = main(app).reader
         assert reader.width_hint == reader.scrollable_content_region.width > 0
+
+
+async def test_record_without_a_fingerprint_is_checked_once_the_body_is_read(
+    library: Library,
+) -> None:
+    from termreader.render import cache_name, parse
+    from termreader.store import BODY_FINGERPRINT
+
+    stale = parse("# Field notes\n\nAn older version of the article.\n").to_bytes()
+    library.write_cache("field0000000001", cache_name(), stale)
+    # A record written before the index kept body fingerprints.
+    library._records["field0000000001"].pop(BODY_FINGERPRINT)
+    assert library.body_fingerprint("field0000000001") == ""
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_field_notes(pilot, app)
+        await pilot.pause(0.4)  # the body is read (and checked) once the first screen is drawn
+        texts = [b.text for b in screen.reader.document.blocks]
+        assert not any("older version" in t for t in texts)
+        assert any(t.startswith("Paragraph of part 12") for t in texts)

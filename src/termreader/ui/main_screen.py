@@ -102,6 +102,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self._outline_shown = False
         self._find_bar: FindBar | None = None
         self._completing = 0  # bumped per article opened: a late body read for another is dropped
+        self._body_verified = False  # the index's fingerprint matched the render form shown
         self._incomplete: tuple[Article, int] | None = None
 
     @property
@@ -294,6 +295,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         the reader left it). ``record`` adds the visit to the history. Returns success."""
         leaving = self._leave()
         self._completing += 1
+        self._body_verified = False
         document = None
         try:
             # With a cached render form the index record is enough for the first screen; the
@@ -308,6 +310,8 @@ class MainScreen(Following, ReadingState, Screen[None]):
                 known = getattr(self.library, "body_fingerprint", lambda _: "")(article_id)
                 if known and known != document.source:
                     document = None
+                # Checked here: the body read later need not be hashed again.
+                self._body_verified = bool(known)
             if document is None:
                 article = self.library.get(article_id)
         except (NotFound, StoreError, ValueError, OSError) as error:
@@ -378,7 +382,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         article.sections = full.sections
         article.links = full.links
         article.related = full.related
-        self.reader.check_body()
+        self.reader.check_body(verified=self._body_verified)
         self.refresh_bindings()
 
     def _show_broken(self, article_id: str, error: Exception) -> None:

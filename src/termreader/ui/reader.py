@@ -447,13 +447,18 @@ class ReaderView(ScrollView, can_focus=True):
         article was just opened: background work waits for it."""
         return time.monotonic() - self._moved_at < _QUIET_AFTER_MOVE
 
-    def check_body(self) -> None:
+    def check_body(self, *, verified: bool = False) -> None:
         """The article's body has arrived (``show_article(..., body_pending=True)``): if the
-        cached form shown was made from another version of it, parse the body instead."""
+        cached form shown was made from another version of it, parse the body instead.
+
+        ``verified``: the caller already matched the form against the body's fingerprint
+        (the store's index keeps it), so the body is not hashed again."""
         article, document = self._article, self._document
         if not self._body_pending or article is None or document is None:
             return
         self._body_pending = False
+        if verified:
+            return
         if document.source and document.source != fingerprint(article.body):
             self.show_article(article, position=self.reading_position())
 
