@@ -143,3 +143,32 @@ async def test_record_without_a_fingerprint_is_checked_once_the_body_is_read(
         texts = [b.text for b in screen.reader.document.blocks]
         assert not any("older version" in t for t in texts)
         assert any(t.startswith("Paragraph of part 12") for t in texts)
+
+
+async def test_first_frame_of_the_main_screen_is_not_drawn_inside_textual_start_up_hold(
+    library: Library,
+) -> None:
+    """Textual drops every frame drawn while the app is still mounting (its start-up batch). A
+    screen pushed from ``App.on_mount`` was drawn there, thrown away, and painted again at the
+    next refresh tick: 20-30 ms later on screen. The main screen is the app's default screen, so
+    its first frame is the one the terminal shows."""
+    from textual.app import App
+
+    from termreader.ui.main_screen import MainScreen
+
+    app = make_app(library)
+    frames: list[tuple[str, int]] = []
+    display = App._display
+
+    def spy(self: App[object], screen: object, renderable: object) -> None:
+        if renderable is not None:
+            frames.append((type(screen).__name__, self._batch_count))
+        display(self, screen, renderable)  # type: ignore[arg-type]
+
+    app._display = spy.__get__(app)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert main(app).reader.document is not None
+    drawn = [held for name, held in frames if name == "MainScreen"]
+    assert drawn and drawn[0] == 0, frames

@@ -108,15 +108,24 @@ class TermreaderApp(App[int]):
         if self._config_error:
             self.notify(self._config_error, severity="error", timeout=10)
         if self.library is None:
-            self._open_library()
-        if self.library is None:
             self.exit(1)
             return
         for notice in getattr(self.library, "notices", []) or []:
             self.notify(str(notice), severity="warning", timeout=10)
-        # The screen opens the first article as soon as its widgets are mounted, so the first
-        # frame painted is already the article (not an empty reader, then the article).
-        self.push_screen(MainScreen(on_ready=self._open_first))
+
+    def get_default_screen(self) -> Screen:
+        """The main screen is the app's first screen; it opens the first article as soon as its
+        widgets are mounted, so the first frame painted is already the article.
+
+        Not pushed from ``on_mount``: Textual holds every repaint until the app's mount is
+        over, and a screen pushed there is mounted and drawn inside that hold. The drawn frame
+        was dropped and the screen painted again at the next refresh tick (20-30 ms later).
+        """
+        if self.library is None:
+            self._open_library()
+        if self.library is None:
+            return Screen()  # exiting: the library could not be opened
+        return MainScreen(on_ready=self._open_first)
 
     def _apply_keys(self, keys: dict[str, str]) -> None:
         """Apply ``[keys]`` overrides (binding id → comma-separated keys); warn about unknown ids."""
