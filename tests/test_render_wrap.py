@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,16 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from termreader.render.document import PARAGRAPH, parse
-from termreader.render.wrap import NO_END, NO_START, break_offsets, count_lines, wrap_spans
+from termreader.render.wrap import (
+    CJK_RANGES,
+    NO_END,
+    NO_START,
+    break_offsets,
+    count_lines,
+    stand_in,
+    units_of,
+    wrap_spans,
+)
 
 SPEC_NO_START = "。，、；：？！）」』】》,.;:?!)…"
 SPEC_NO_END = "（「『【《("
@@ -137,6 +147,48 @@ def test_wrap_properties(text: str, width: int) -> None:
         assert cell_len(line) <= max(width, 2)  # a 2-cell character cannot fit 1 cell
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert count_lines(text, width) == len(lines)
+
+
+def _reference_units() -> re.Pattern[str]:
+    """The unit pattern written with every CJK range in its classes (the form the fast one in
+    ``wrap`` translates the text to avoid: each such class takes ~2.5 ms to compile)."""
+    cjk = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
+    ns, ne = re.escape(NO_START), re.escape(NO_END)
+    return re.compile(
+        rf"(?:(?:[{ne}][ \t]*)*(?:[{cjk}]|(?:[^\s{cjk}{ne}]|[{ne}][ \t]*(?=[^\s{cjk}]))+)"
+        rf"(?:[ \t]*[{ns}]|\[\^?[0-9]{{1,6}}\])*|.)[ \t]*"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "the-art-of-command-line.README-zh.md",
+        "the-art-of-command-line.README-ja.md",
+        "the-art-of-command-line.README-ko.md",
+        "aotu-2016-12-08-vim-4.md",
+    ],
+)
+def test_units_match_the_full_range_pattern_on_real_text(fixtures: Path, name: str) -> None:
+    reference = _reference_units()
+    text = (fixtures / "markdown" / name).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        units = units_of(line)
+        assert units == reference.findall(line)
+        # Lines are broken in the stand-in text: each unit must keep its width there.
+        assert [cell_len(stand_in(u)) for u in units] == [cell_len(u) for u in units]
+
+
+@given(
+    text=st.text(
+        alphabet=_ALPHABET + "\u1100\u1161\u11a8ｶ･ﾟ가\U00020000一\u200d👍", min_size=1, max_size=80
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_units_match_the_full_range_pattern(text: str) -> None:
+    units = units_of(text)
+    assert units == _reference_units().findall(text)
+    assert [cell_len(stand_in(u)) for u in units] == [cell_len(u) for u in units]
 
 
 def test_render_core_does_not_import_textual() -> None:

@@ -22,28 +22,79 @@ NO_END = "（「『【《〔〈〖〘〚｛［([{‘“"
 
 # Scripts where a line may break between any two characters (UAX #14 classes ID/H2/H3/CJ and
 # the fullwidth forms).
-_CJK = (
-    "\u1100-\u11ff\u2e80-\u2fdf\u2ff0-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f"
-    "\u31a0-\u31ff\u3200-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
-    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+CJK_RANGES = (
+    (0x1100, 0x11FF),
+    (0x2E80, 0x2FDF),
+    (0x2FF0, 0x303F),
+    (0x3040, 0x30FF),
+    (0x3100, 0x312F),
+    (0x3130, 0x318F),
+    (0x31A0, 0x31FF),
+    (0x3200, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xA960, 0xA97F),
+    (0xAC00, 0xD7FF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
+    (0x20000, 0x3FFFF),
 )
+_CJK_STARTS = [low for low, _ in CJK_RANGES]
+
+
+def is_cjk(code: int) -> bool:
+    """True for a code point of :data:`CJK_RANGES` (a line may break before and after it)."""
+    index = bisect_right(_CJK_STARTS, code) - 1
+    return index >= 0 and code <= CJK_RANGES[index][1]
+
+
+class _Probe(dict):  # type: ignore[type-arg]
+    """``str.translate`` table: every CJK character becomes a stand-in of the same cell width
+    (一, ｶ or the Hangul filler ᅠ), except the CJK punctuation of the kinsoku rules, which stays
+    itself; anything else is unchanged.
+
+    The unit pattern runs on the translated text, which has the same length, offsets, cell
+    widths and kinsoku marks, so lines are broken there as they would be in the text itself;
+    its "CJK character" class is a handful of characters where it needed every CJK range:
+    Python's ``re`` spends ~2.5 ms compiling each class of the ~45,000 BMP code points (three
+    of them: 7 ms at the first CJK line of a run). The table fills as code points are met.
+    """
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        if is_cjk(code) and char not in _KINSOKU:
+            mapped = _STAND_INS[_rich_cell_len(char)]
+        else:
+            mapped = code
+        self[code] = mapped
+        return mapped
+
+
+_STAND_INS = {2: ord("一"), 1: ord("ｶ"), 0: ord("\u1160")}
+_KINSOKU = frozenset(NO_START + NO_END)
+_PROBE = _Probe()
 _NS = re.escape(NO_START)
 _NE = re.escape(NO_END)
+# What "a CJK character" is in the translated text: the stand-ins and the CJK kinsoku marks.
+_C = re.escape(
+    "".join(map(chr, _STAND_INS.values()))
+    + "".join(sorted({c for c in NO_START + NO_END if is_cjk(ord(c))}))
+)
 # One unbreakable unit: opening brackets glued to what follows, then a CJK character or a run
 # of other non-space characters (an opening bracket inside a Latin run only when more Latin
 # follows), then closing punctuation glued to it, then the spaces after it (which may hang past
 # the line end). A link or footnote number ``[12]`` / ``[^3]`` sticks to the text before it.
 # An opening bracket followed by a space still glues to what follows; closing marks after a
-# space still glue to what precedes.
+# space still glue to what precedes. Matched against ``text.translate(_PROBE)``.
 _UNIT_PATTERN = (
-    rf"(?:(?:[{_NE}][ \t]*)*(?:[{_CJK}]|(?:[^\s{_CJK}{_NE}]|[{_NE}][ \t]*(?=[^\s{_CJK}]))+)"
+    rf"(?:(?:[{_NE}][ \t]*)*(?:[{_C}]|(?:[^\s{_C}{_NE}]|[{_NE}][ \t]*(?=[^\s{_C}]))+)"
     rf"(?:[ \t]*[{_NS}]|\[\^?[0-9]{{1,6}}\])*|.)[ \t]*"
 )
 
 
 class _Patterns:
-    """The wrapping patterns, compiled on first use: compiling them takes about 10 ms, which an
-    all-ASCII first screen (the common case) never needs."""
+    """The wrapping patterns, compiled on first use (an all-ASCII first screen, the common
+    case, never needs them)."""
 
     def __init__(self) -> None:
         self.unit = re.compile(_UNIT_PATTERN)
@@ -54,6 +105,19 @@ class _Patterns:
 @lru_cache(maxsize=1)
 def _patterns() -> _Patterns:
     return _Patterns()
+
+
+def stand_in(text: str) -> str:
+    """``text`` with each CJK character replaced by a stand-in of the same cell width, kinsoku
+    marks kept (see ``_Probe``): what the unit pattern runs on."""
+    return text.translate(_PROBE)
+
+
+def units_of(text: str) -> list[str]:
+    """``text`` cut into unbreakable units (see ``_UNIT_PATTERN``); they join back to it."""
+    found = _patterns().unit.findall(stand_in(text))
+    bounds = list(accumulate(map(len, found), initial=0))
+    return [text[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
 @lru_cache(maxsize=8192)
@@ -99,7 +163,8 @@ def _break_part(text: str, base: int, width: int, starts: list[int]) -> None:
     if len(text) * 2 <= width or (len(text) <= width and _rich_cell_len(text) <= width):
         return
     patterns = _patterns()
-    units = patterns.unit.findall(text)
+    # Cut and measured in the translated text: same offsets, widths and kinsoku marks.
+    units = patterns.unit.findall(stand_in(text))
     bares = [u.rstrip(" \t") for u in units]
     if patterns.has_no_end.search(text) and patterns.no_end_at_unit_end.search(
         "\x00".join(bares) + "\x00"
