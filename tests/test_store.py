@@ -97,6 +97,33 @@ def test_reading_state_survives_reopen_and_compaction(lib: Library) -> None:
     assert record is not None and record["unread"] is False
 
 
+def test_index_spells_out_only_what_differs_from_the_defaults(lib: Library) -> None:
+    """A big library loads faster when its index leaves out default values; every field still
+    reads back the same, default or not, through the library and through TinyDB."""
+    plain = lib.add(make(1, tags=[], published=None))
+    read = lib.add(make(2, language="ja", kind="text"))
+    lib.set_unread(read.id, False)
+    lib.set_position(read.id, Position(anchor="article-2", offset=3, percent=0.5))
+    lib.compact()
+    index = json.loads((lib.home / "library.json").read_text(encoding="utf-8"))["articles"]
+    assert set(index[plain.id]) == {"id", "title", "url", "source", "fetched", "body_fp"}
+    again = reopen(lib)
+    got = again.meta(plain.id)
+    assert (got.language, got.kind, got.tags, got.unread, got.finished) == (
+        "",
+        "markdown",
+        [],
+        True,
+        False,
+    )
+    assert got.published is None and got.position == Position()
+    other = again.meta(read.id)
+    assert (other.language, other.kind, other.unread) == ("ja", "text", False)
+    assert other.position == Position("article-2", 3, 0.5)
+    record = open_tinydb(lib.home / "library.json").table("articles").get(doc_id=read.id)
+    assert record is not None and record["unread"] is False and record["language"] == "ja"
+
+
 def test_readd_keeps_reading_state_and_updates_metadata(lib: Library) -> None:
     a = lib.add(make(1))
     lib.set_unread(a.id, False)
