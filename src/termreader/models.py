@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +9,8 @@ from typing import Any
 
 def article_id(canonical: str) -> str:
     """A stable 16-hex-digit id for a canonical URL or an absolute file path."""
+    import hashlib  # here, as in body_fingerprint: reading a library never hashes
+
     return hashlib.sha256(canonical.strip().encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
@@ -122,6 +123,8 @@ class Article:
 def body_fingerprint(body: str) -> str:
     """A short digest of an article body (length and BLAKE2b): a render form cached for one
     version of a body is never shown for another. The store keeps it in the index."""
+    import hashlib
+
     data = body.encode("utf-8", "surrogatepass")
     return f"{len(data)}-{hashlib.blake2b(data, digest_size=12).hexdigest()}"
 
