@@ -222,7 +222,7 @@ class Bench:
         return home, article.id
 
     def launches(self) -> int:
-        return 3 if self.quick else 5
+        return 3 if self.quick else 7
 
     # startup in tmux -----------------------------------------------------------------------------
     def paint(
@@ -262,6 +262,49 @@ class Bench:
             note += f"; screen: {tail}"
         return (statistics.median(times) if times else None), (max(rss) if rss else None), note
 
+    def paint_against(
+        self,
+        argv: list[str],
+        marker: str,
+        baseline: tuple[list[str], str],
+        *,
+        runs: int,
+        after=None,
+        prepare: Callable[[], None] | None = None,
+        timeout: float = 60.0,
+    ) -> tuple[float | None, float | None, str, float | None]:
+        """:meth:`paint` with the baseline launched in turn with it (baseline, subject,
+        baseline...): both medians come from the same minutes of a machine whose speed drifts
+        (this VM's empty-app start moved between 0.20 and 0.31 s from one minute to the next).
+        Returns (seconds, max RSS, note, baseline seconds)."""
+        base_argv, base_marker = baseline
+        times: list[float] = []
+        base_times: list[float] = []
+        rss: list[float] = []
+        notes: list[str] = []
+        for _ in range(runs):
+            base, _, _ = self.paint(base_argv, base_marker, runs=1, timeout=timeout)
+            if base is not None:
+                base_times.append(base)
+            seconds, peak, note = self.paint(
+                argv, marker, runs=1, after=after, prepare=prepare, timeout=timeout
+            )
+            if seconds is not None:
+                times.append(seconds)
+            else:
+                notes.append(note)
+            if peak is not None:
+                rss.append(peak)
+        note = f"median of {len(times)}, baseline launched in turn"
+        if len(times) < runs:
+            note += f"; {runs - len(times)} not shown: {notes[-1]}"
+        return (
+            statistics.median(times) if times else None,
+            max(rss) if rss else None,
+            note,
+            statistics.median(base_times) if base_times else None,
+        )
+
     def empty_startup(self) -> tuple[float | None, float | None]:
         if self._empty_startup is None:
             seconds, rss, _ = self.paint(
@@ -271,6 +314,11 @@ class Bench:
             self.extra["empty_app_startup_s"] = seconds
             self.extra["empty_app_rss_mb"] = rss
         return self._empty_startup, self._empty_rss
+
+    @property
+    def empty_app(self) -> tuple[list[str], str]:
+        """The baseline app's command and the line it paints."""
+        return [PYTHON, str(BENCH / "empty_app.py")], "bench-empty-app-ready"
 
     def termreader(self, *args: str) -> list[str]:
         exe = Path(PYTHON).with_name("termreader")
@@ -282,16 +330,17 @@ class Bench:
 
     def group_startup(self) -> None:
         print("startup (tmux, first paint)", flush=True)
-        empty, empty_rss = self.empty_startup()
+        _, empty_rss = self.empty_startup()
         label = "empty Textual app"
         langs = ("latin",) if self.quick else ("latin", "cjk")
         latin_time: float | None = None
         for lang in langs:
             spec = self.doc(MB2, lang)
             home, article_id = self.cached_article(spec.path, f"2m-{lang}")
-            seconds, rss, note = self.paint(
+            seconds, rss, note, empty = self.paint_against(
                 self.termreader("open", article_id, "--library", str(home)),
                 gen.FIRST_MARKER,
+                self.empty_app,
                 runs=self.launches(),
                 after=[("G", 0.8), ("g", 0.3)],
                 prepare=lambda h=home, a=article_id: reset_position(h, a),
@@ -342,9 +391,10 @@ class Bench:
             changelog = CORPUS / "markdown" / "large" / "pandoc-changelog.md"
             if changelog.is_file():
                 home, article_id = self.cached_article(changelog, "pandoc")
-                seconds, rss, note = self.paint(
+                seconds, rss, note, empty = self.paint_against(
                     self.termreader("open", article_id, "--library", str(home)),
                     "Raw HTML: fix handling of void",
+                    self.empty_app,
                     runs=self.launches(),
                     prepare=lambda: reset_position(home, article_id),
                 )
@@ -627,14 +677,12 @@ class Bench:
         biggest = sizes[-1]
         home, articles = libs[biggest]
         empty_home = self.empty_library("lib-empty")
-        empty, _, note_empty = self.paint(
-            self.termreader("--library", str(empty_home)),
-            "The library is empty",
-            runs=self.launches(),
-        )
         marker = articles[-2].title[:14]
-        seconds, _, note = self.paint(
-            self.termreader("--library", str(home)), marker, runs=self.launches()
+        seconds, _, note, empty = self.paint_against(
+            self.termreader("--library", str(home)),
+            marker,
+            (self.termreader("--library", str(empty_home)), "The library is empty"),
+            runs=self.launches(),
         )
         self.add(
             Figure(
