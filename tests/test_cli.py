@@ -401,6 +401,30 @@ def test_version_config_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> 
     assert run(capsys, "show", "x", "--json", "--format", "text")[0] == 2
 
 
+@pytest.mark.parametrize(
+    "words",
+    [[], ["--library", "L"], ["open", "abc"], ["open", "abc", "--library", "L"], ["--lib", "L"]],
+)
+def test_starting_the_reader_parses_as_the_full_command_line_does(words: list[str]) -> None:
+    """The reader starts without building every command; its arguments come out the same."""
+    from termreader.cli import _reader_args, build_parser
+
+    assert vars(_reader_args(words) or {}) == vars(build_parser().parse_args(words))
+
+
+def test_other_commands_help_and_usage_errors_get_the_full_parser(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from termreader.cli import _reader_args
+
+    for words in (["sync"], ["list"], ["--help"], ["open", "--help"], ["open"], ["--version"]):
+        assert _reader_args(words) is None
+    code, _, err = run(capsys, "--library", "L", "frobnicate")
+    assert code == 2 and "'subscribe'" in err  # the error lists every command
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "subscribe" in out
+
+
 def test_subprocess_exit_codes_and_no_textual(home: Path) -> None:
     env = {**os.environ, "TERMREADER_HOME": str(home)}
     script = (

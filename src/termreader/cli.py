@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import gc
 import importlib
+import io
 import json
 import os
 import sys
@@ -318,8 +319,11 @@ def cmd_config_path(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, including commands registered by ``termreader.cli_web``."""
+def build_parser(*, reader_only: bool = False) -> argparse.ArgumentParser:
+    """The argument parser, including commands registered by ``termreader.cli_web``.
+
+    ``reader_only``: just what starts the reader (no command, or ``open``); see :func:`main`.
+    """
     # --library works before or after the subcommand; SUPPRESS keeps the subparser from
     # overwriting a value given before it.
     common = argparse.ArgumentParser(add_help=False)
@@ -345,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("ref", metavar="PATH|URL|ID")
     p.set_defaults(func=cmd_open)
+    if reader_only:
+        return parser
 
     p = subparsers.add_parser("add", parents=[common], help="import files or fetch URLs")
     p.add_argument("refs", nargs="+", metavar="PATH|URL")
@@ -382,6 +388,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reader_args(words: list[str]) -> argparse.Namespace | None:
+    """The arguments of ``termreader [--library DIR]`` and ``termreader open REF``, parsed
+    without building every other command (and importing ``cli_web``): 4-5 ms of each start of
+    the reader. None for anything else, help, or a usage error: the full parser handles those
+    (its messages list every command)."""
+    if any(word.startswith(("-h", "--h", "--v")) for word in words):
+        return None
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            return build_parser(reader_only=True).parse_args(words)
+    except SystemExit:
+        return None
+
+
 def _register_extensions(subparsers: Any) -> None:
     """Let ``termreader.cli_web`` add its commands (sync, subscribe...) when it exists."""
     try:
@@ -397,11 +417,13 @@ def _register_extensions(subparsers: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 error, 2 usage)."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # usage errors (2), --help and --version (0)
-        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = _reader_args(words)
+    if args is None:
+        try:
+            args = build_parser().parse_args(words)
+        except SystemExit as exc:  # usage errors (2), --help and --version (0)
+            return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return int(func(args) or 0)
