@@ -172,3 +172,18 @@ async def test_first_frame_of_the_main_screen_is_not_drawn_inside_textual_start_
         assert main(app).reader.document is not None
     drawn = [held for name, held in frames if name == "MainScreen"]
     assert drawn and drawn[0] == 0, frames
+
+
+async def test_find_index_of_a_cached_article_is_built_while_the_reader_is_still(
+    library: Library,
+) -> None:
+    """The first find of a long cached article searches at once: decoding the rest of it and
+    lowering its text happen between frames while nothing moves."""
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_field_notes(pilot, app)
+        document = screen.reader.document
+        assert document is not None and not document.find_ready
+        await pilot.pause(0.8)
+        assert document.find_ready
+        assert screen.reader.find("paragraph of part 12") >= 1

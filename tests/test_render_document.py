@@ -414,3 +414,17 @@ def test_cached_document_loads_from_a_mapped_file(tmp_path: Path) -> None:
     back = Document.from_bytes(mapped)
     assert back.load_step(pieces=1000)
     assert [b.text for b in back.blocks] == [b.text for b in doc.blocks]
+
+
+def test_find_index_built_in_steps_finds_what_a_whole_build_finds(fixtures: Path) -> None:
+    text = (fixtures / "markdown" / "the-art-of-command-line.README-zh.md").read_text("utf-8")
+    whole = parse(text)
+    stepped = parse(text)
+    assert not stepped.find_ready
+    steps = 0
+    while not stepped.index_step(50):
+        steps += 1
+    assert stepped.find_ready and steps > 1
+    for query in ("grep", "命令", "SSH", "xargs"):
+        assert list(stepped.search(query)) == list(whole.search(query))
+        assert list(stepped.search(query))
