@@ -187,3 +187,21 @@ async def test_find_index_of_a_cached_article_is_built_while_the_reader_is_still
         await pilot.pause(0.8)
         assert document.find_ready
         assert screen.reader.find("paragraph of part 12") >= 1
+
+
+async def test_a_library_that_cannot_be_opened_ends_the_app_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from termreader.config import Settings
+    from termreader.ui.app import TermreaderApp
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    app = TermreaderApp(library_dir=str(blocker / "library"), settings=Settings())
+    async with app.run_test() as pilot:
+        await pilot.pause()
+    assert app.return_value == 1
+    out = capsys.readouterr()
+    said = (out.out + out.err).strip()  # one line, folded at the console's width
+    assert said.startswith("termreader: cannot write library folder ")
+    assert said.endswith(": Not a directory") and "Error" not in said

@@ -79,6 +79,7 @@ class TermreaderApp(App[int]):
         settings: Settings | None = None,
     ) -> None:
         self._config_error: str | None = None
+        self._library_error: str | None = None
         self._gc_threshold = gc.get_threshold()  # put back on exit (see resume_gc)
         if settings is None:
             try:
@@ -108,7 +109,8 @@ class TermreaderApp(App[int]):
         if self._config_error:
             self.notify(self._config_error, severity="error", timeout=10)
         if self.library is None:
-            self.exit(1)
+            # A Text: the message names a path, which Rich must not read as markup.
+            self.exit(1, message=Text(self._library_error or "termreader: no library"))
             return
         for notice in getattr(self.library, "notices", []) or []:
             self.notify(str(notice), severity="warning", timeout=10)
@@ -145,8 +147,9 @@ class TermreaderApp(App[int]):
         try:
             self.library = Library.open(self.library_dir)
         except TermreaderError as error:
-            # A Text: the message names a path, which Rich must not read as markup.
-            self.exit(1, message=Text(clean_line(f"termreader: {error}")))
+            # Said when the app has mounted (see on_mount): exiting while Textual composes
+            # the first screen breaks its mount.
+            self._library_error = clean_line(f"termreader: {error}")
 
     def _open_first(self) -> None:
         screen = self.main_screen
