@@ -1077,7 +1077,9 @@ class _Converter:
         return index + 1
 
     def inline(self, children: list[Any]) -> list[Span]:
-        out: list[list[str]] = []
+        # Each span's pieces are joined once at the end: appending to a string held in a list
+        # copies it every time (a 1 MB paragraph of short lines took seconds).
+        out: list[tuple[list[str], str]] = []
         styles: list[str] = []
         link_stack: list[tuple[int, int]] = []  # (link number, index in out where it began)
 
@@ -1086,9 +1088,9 @@ class _Converter:
                 return
             text = clean(text)
             if out and out[-1][1] == style:
-                out[-1][0] += text
+                out[-1][0].append(text)
             else:
-                out.append([text, style])
+                out.append(([text], style))
 
         def current() -> str:
             return " ".join(styles)
@@ -1127,7 +1129,7 @@ class _Converter:
                 name = f"link:{number}"
                 if name in styles:
                     styles.remove(name)
-                title = clean_line("".join(t for t, _ in out[begin:]))
+                title = clean_line("".join("".join(parts) for parts, _ in out[begin:]))
                 link = self.links[number - self.link_base - 1]
                 link.title = title or link.url
                 add(f"[{number}]", f"{current()} linknum:{number}".strip())
@@ -1144,7 +1146,7 @@ class _Converter:
             elif kind == "html_inline":
                 if child.content.lower().startswith("<br"):
                     add("\n", current())
-        return [(t, s) for t, s in out]
+        return [("".join(parts), style) for parts, style in out]
 
 
 def _slug_title(children: list[Any]) -> str:
