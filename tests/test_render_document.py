@@ -153,6 +153,19 @@ def test_chunks_never_cut_fences_or_list_continuations() -> None:
         assert not text.startswith("  continued")
 
 
+def test_giant_tight_list_is_cut_between_items_and_still_drawn_as_one_list() -> None:
+    """The first screen of a 1 MB bullet list does not wait for all of it: the list is cut
+    between one-line items; the parts join without a blank line, as the whole list parses."""
+    body = "# Links\n\n" + "".join(f"- item {n} [link](https://e.com/{n})\n" for n in range(4000))
+    whole = Builder(body, chunk_size=10**9).first()
+    builder = Builder(body, chunk_size=2000)  # giant from 16,000 characters on
+    first = builder.first()
+    assert not builder.done and len(first.blocks) < len(whole.blocks) // 4
+    builder.rest(first)
+    assert [b.to_list() for b in first.blocks] == [b.to_list() for b in whole.blocks]
+    assert [(x.title, x.url) for x in first.links] == [(x.title, x.url) for x in whole.links]
+
+
 def test_reference_link_defined_in_a_later_chunk() -> None:
     body = "see [the docs][d]\n\n" + ("filler text\n\n" * 3000) + "[d]: https://example.com/docs\n"
     builder = Builder(body, chunk_size=2000)

@@ -649,6 +649,8 @@ _REFDEF = re.compile(
 _RAW_HTML = re.compile(r"^ {0,3}(<(?:script|pre|style|textarea)\b|<\?|<!\[CDATA\[)", re.I)
 _RAW_END = {"<?": "?>", "<!": "]]>"}
 _LIST_ITEM = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+# A top-level bullet item with text on its line (not "-" alone, a setext underline).
+_BULLET_ITEM = re.compile(r"[-+*][ \t]+\S")
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
 
 
@@ -679,7 +681,10 @@ def iter_chunks(source: str, size: int = CHUNK_SIZE) -> Iterator[tuple[int, str]
 
     Cuts only at a blank line followed by an unindented line that is not a list item, outside fenced code, HTML comments
     and the raw HTML blocks that may hold blank lines (``<pre>``, ``<script>``, ``<style>``,
-    ``<textarea>``, ``<?...?>``, ``<![CDATA[...]]>``), so no block is cut in two.
+    ``<textarea>``, ``<?...?>``, ``<![CDATA[...]]>``), so no block is cut in two; and, in a
+    giant tight bullet list (:data:`FORCE_CUT_FACTOR`), between two one-line items (the chunk
+    then does not end with a newline, and :class:`Builder` continues the list without a blank
+    line).
     """
     if len(source) <= size:
         yield (0, source)
@@ -734,6 +739,20 @@ def iter_chunks(source: str, size: int = CHUNK_SIZE) -> Iterator[tuple[int, str]
             yield (start, "\n".join(lines[start : index + 1]))
             start = index + 1
             length = 0
+        elif (
+            length >= size * FORCE_CUT_FACTOR
+            and index + 1 < len(lines)
+            and _BULLET_ITEM.match(line)
+            and _BULLET_ITEM.match(lines[index + 1])
+            and line[0] == lines[index + 1][0]  # another bullet character starts a new list
+        ):
+            # Between two one-line items of a giant tight bullet list: without it the whole
+            # list is one chunk and the first screen waits for all of it (a 1 MB list: 3.5 s).
+            # Builder goes on with no blank line between, so the list looks whole (unless a
+            # blank line later makes the rest of it loose: then only the rest is drawn loose).
+            yield (start, "\n".join(lines[start : index + 1]))
+            start = index + 1
+            length = 0
     if start < len(lines):
         yield (start, "\n".join(lines[start:]))
 
@@ -764,6 +783,7 @@ class Builder:
             self._references = _prescan_references(self._md, body)
             self._footnotes = _prescan_footnotes(body)
         self._first_block = True
+        self._continues = False
 
     @property
     def done(self) -> bool:
@@ -781,6 +801,9 @@ class Builder:
             return [], []
         offset, text = self._pending
         self._pending = next(self._chunks, None)
+        continues = self._continues
+        # A chunk cut between two list items (not at a blank line) goes on without one.
+        self._continues = not text.endswith("\n")
         self._parsed += len(text) + 1
         # Per chunk, so the first screen does not wait for a scan of the whole body.
         text = defuse_nesting(text)
@@ -788,7 +811,7 @@ class Builder:
         if self._footnotes:
             env["footnotes"] = _footnote_env(self._footnotes, text)
         tokens = _filter_footnotes(self._md.parse(text, env), self._footnotes_shown)
-        conv = _Converter(offset, self._slugger, self._link_count, self._first_block)
+        conv = _Converter(offset, self._slugger, self._link_count, self._first_block or continues)
         blocks = conv.run(tokens)
         if blocks:
             self._first_block = False
