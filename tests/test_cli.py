@@ -364,6 +364,24 @@ def test_open_imports_then_opens_that_article(
     assert code == 1 and err.count("\n") == 1
 
 
+def test_open_of_a_big_new_file_says_it_is_importing(
+    home: Path,
+    tmp_path: Path,
+    fake_ui: list[tuple[object, object]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The terminal is not left blank without a word while a big file imports (seconds)."""
+    small = tmp_path / "small.md"
+    small.write_text("# Small\n\nText.\n", encoding="utf-8")
+    code, _, err = run(capsys, "open", str(small))
+    assert code == 0 and err == ""
+    big = tmp_path / "big-list.md"
+    big.write_text("# Big\n\n" + "- item\n" * 80_000, encoding="utf-8")
+    code, _, err = run(capsys, "open", str(big))
+    assert code == 0 and err == "termreader: importing big-list.md (0.5 MB)\n"
+    assert fake_ui[-1][1] is not None
+
+
 def test_broken_ui_is_a_one_line_error(
     home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

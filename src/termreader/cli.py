@@ -198,8 +198,24 @@ def cmd_open(args: argparse.Namespace) -> int:
         # No render form here (``ingest.store_article`` parses the whole body again, about
         # 1.5 s on 2 MB): the reader shows the first screen from an incremental parse and
         # stores the form itself once the document is ready (ReaderView.DocumentReady).
+        _say_importing(args.ref)
         article_id = library.add(import_ref(args.ref)).id
     return _run_tui(library, article_id)
+
+
+IMPORT_NOTICE_FROM = 512 * 1024
+"""Bytes from which ``termreader open FILE`` says it is importing (a 1 MB list takes seconds)."""
+
+
+def _say_importing(ref: str) -> None:
+    """One line on stderr before a slow import, so the terminal is not blank for no reason."""
+    if is_url(ref):
+        error(f"fetching {ref}")
+        return
+    with contextlib.suppress(OSError):
+        size = Path(ref).expanduser().stat().st_size
+        if size >= IMPORT_NOTICE_FROM:
+            error(f"importing {Path(ref).name} ({size / 1024 / 1024:.1f} MB)")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
