@@ -222,7 +222,7 @@ class Bench:
         return home, article.id
 
     def launches(self) -> int:
-        return 3 if self.quick else 7
+        return 3 if self.quick else 9
 
     # startup in tmux -----------------------------------------------------------------------------
     def paint(
