@@ -120,3 +120,20 @@ async def test_filter_box_and_sort_keys() -> None:
         assert "Library · 50 · 25 unread" in str(pane.query_one("#library-title").render())
         await pilot.press("s")
         assert "by title" in str(pane.query_one("#library-title").render())
+
+
+async def test_a_filter_longer_than_its_box_keeps_its_end_in_view() -> None:
+    """The filter box repaints without a relayout as it grows; it still scrolls to the cursor."""
+    app = PaneApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        pane = app.query_one(LibraryPane)
+        pane.set_articles(articles(50))
+        pane.article_list.focus()
+        typed = "terminal reading " * 8
+        await pilot.press("slash", *typed)
+        await pilot.pause()
+        box = pane.filter_input
+        assert box.value == typed and box.size.width < len(typed)
+        shown = "".join(segment.text for segment in box.render_line(0)).rstrip()
+        assert shown and typed.rstrip().endswith(shown.strip())
+        assert box.scroll_x > 0

@@ -430,7 +430,7 @@ class OutlinePane(Vertical):
         if count is None:
             count = len(sections) if not callable(sections) else len(sections())
         title = f"Outline · {count}" if count else "Outline · no sections"
-        self.query_one("#outline-title", Static).update(title)
+        self.query_one("#outline-title", Static).update(title, layout=False)  # one fixed line
         if self.display:
             self.ensure_built()
 
