@@ -19,6 +19,7 @@ def _isolated_home(
     monkeypatch.setenv("TERMREADER_CONFIG", str(base / "config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg-cache"))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_app import build_library, main, make_app, open_field_notes  # shared fixture library
 
+from termreader.locations import cache_dir
 from termreader.store import Library
 
 
@@ -205,3 +206,41 @@ async def test_a_library_that_cannot_be_opened_ends_the_app_with_one_line(
     said = (out.out + out.err).strip()  # one line, folded at the console's width
     assert said.startswith("termreader: cannot write library folder ")
     assert said.endswith(": Not a directory") and "Error" not in said
+
+
+async def _styles_of_a_run(library: Library) -> tuple[list[str], list[tuple[str, str]], int]:
+    """The stylesheet's rules as CSS, each widget's resolved style, and how many parsed
+    sources the run was given by an earlier one."""
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        rules = [
+            f"{rule.selectors} {sorted(rule.styles.get_rules().items())!r} {rule.tie_breaker}"
+            for rule in app.stylesheet.rules
+        ]
+        widgets = [(repr(node), str(node.rich_style)) for node in app.screen.walk_children()]
+        loaded = app._css_loaded
+    return rules, widgets, loaded
+
+
+async def test_styles_parsed_by_one_run_serve_the_next_unchanged(library: Library) -> None:
+    """The second start skips parsing the stylesheets (~20 ms) and styles every widget alike."""
+    first = await _styles_of_a_run(library)
+    assert first[2] == 0
+    assert list(cache_dir().glob("styles-*.pickle"))
+    assert not list(
+        library.home.rglob("*.pickle")
+    )  # never in a library, which may come from elsewhere
+    second = await _styles_of_a_run(library)
+    assert second[2] > 0
+    assert second[:2] == first[:2]
+
+
+async def test_a_damaged_styles_cache_is_parsed_again(library: Library) -> None:
+    first = await _styles_of_a_run(library)
+    for path in cache_dir().glob("styles-*.pickle"):
+        path.write_bytes(b"\x80\x05not a pickle")
+    second = await _styles_of_a_run(library)
+    assert second[2] == 0 and second[:2] == first[:2]
+    # Parsed again, the file is good for the run after.
+    assert (await _styles_of_a_run(library))[2] > 0

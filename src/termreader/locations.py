@@ -20,6 +20,12 @@ def library_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
+def cache_dir() -> Path:
+    """The user's cache folder for termreader (``$XDG_CACHE_HOME/termreader`` on Linux): what can
+    be rebuilt at any time and is never shared with a library (parsed stylesheets)."""
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
 def config_file() -> Path:
     """The settings file: ``$TERMREADER_CONFIG``, else ``config.toml`` in the user config dir."""
     env = os.environ.get("TERMREADER_CONFIG")

@@ -18,9 +18,10 @@ from textual.screen import Screen
 
 from termreader.config import Settings, load
 from termreader.errors import ConfigError, TermreaderError
-from termreader.locations import styles_dir
+from termreader.locations import cache_dir, styles_dir
 from termreader.models import Article
 from termreader.sanitize import clean, clean_line
+from termreader.ui import css_cache
 from termreader.ui.commands import ArticleCommands
 from termreader.ui.main_screen import LAST_KEY, UI_TABLE, MainScreen
 
@@ -94,6 +95,11 @@ class TermreaderApp(App[int]):
         self.open_ref = open_ref
         self._articles: list[Article] = []
         self._fetcher: Any = None
+        if self.library is None:
+            self._open_library()
+        # Stylesheets parsed by the last run (see css_cache).
+        self._css_folder = cache_dir()
+        self._css_loaded = css_cache.load(self, self._css_folder)
 
     # start-up ----------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -124,9 +130,7 @@ class TermreaderApp(App[int]):
         was dropped and the screen painted again at the next refresh tick (20-30 ms later).
         """
         if self.library is None:
-            self._open_library()
-        if self.library is None:
-            return Screen()  # exiting: the library could not be opened
+            return Screen()  # exiting: the library could not be opened (see __init__)
         return MainScreen(on_ready=self._open_first)
 
     def _apply_keys(self, keys: dict[str, str]) -> None:
@@ -289,6 +293,7 @@ class TermreaderApp(App[int]):
         # longer-lived process, as in tests, leaves nothing behind).
         gc.unfreeze()
         gc.set_threshold(*self._gc_threshold)
+        css_cache.save(self, self._css_folder, self._css_loaded)
         if self._fetcher is not None:
             await self._fetcher.aclose()
 
