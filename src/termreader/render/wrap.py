@@ -71,14 +71,15 @@ class _Probe(dict):  # type: ignore[type-arg]
 
 
 _STAND_INS = {2: ord("一"), 1: ord("ｶ"), 0: ord("\u1160")}
-_KINSOKU = frozenset(NO_START + NO_END)
+_NO_START_SET = frozenset(NO_START)
+_NO_END_SET = frozenset(NO_END)
+_KINSOKU = _NO_START_SET | _NO_END_SET
 _PROBE = _Probe()
 _NS = re.escape(NO_START)
 _NE = re.escape(NO_END)
 # What "a CJK character" is in the translated text: the stand-ins and the CJK kinsoku marks.
 _C = re.escape(
-    "".join(map(chr, _STAND_INS.values()))
-    + "".join(sorted({c for c in NO_START + NO_END if is_cjk(ord(c))}))
+    "".join(map(chr, _STAND_INS.values())) + "".join(sorted(c for c in _KINSOKU if is_cjk(ord(c))))
 )
 # One unbreakable unit: opening brackets glued to what follows, then a CJK character or a run
 # of other non-space characters (an opening bracket inside a Latin run only when more Latin
@@ -293,10 +294,6 @@ def _split_long(word: str, offset: int, width: int, starts: list[int], col: int)
         col += w
         index += 1
     return col
-
-
-_NO_START_SET = frozenset(NO_START)
-_NO_END_SET = frozenset(NO_END)
 
 
 def count_lines(text: str, width: int) -> int:

@@ -151,8 +151,8 @@ class TermreaderApp(App[int]):
         try:
             self.library = Library.open(self.library_dir)
         except TermreaderError as error:
-            # Said when the app has mounted (see on_mount): exiting while Textual composes
-            # the first screen breaks its mount.
+            # Said from on_mount: this runs in __init__, before the app runs, and exiting
+            # while Textual composes the first screen breaks its mount.
             self._library_error = clean_line(f"termreader: {error}")
 
     def _open_first(self) -> None:
