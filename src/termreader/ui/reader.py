@@ -820,7 +820,7 @@ class ReaderView(ScrollView, can_focus=True):
         layout = self._layout
         if layout is None or layout.complete:
             return
-        if time.monotonic() - self._moved_at < _QUIET_AFTER_MOVE:
+        if self.moving:
             # The reader is scrolling: the next key and frame come first.
             self._schedule_layout()
             return
@@ -850,7 +850,7 @@ class ReaderView(ScrollView, can_focus=True):
         document = self._document
         if generation != self._generation or document is None:
             return
-        if time.monotonic() - self._moved_at < _QUIET_AFTER_MOVE:
+        if self.moving:
             # The reader is scrolling: what it shows decodes on its own (a piece on first use).
             self.set_timer(_QUIET_AFTER_MOVE, partial(self._decode_step, generation))
             return
