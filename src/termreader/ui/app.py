@@ -178,7 +178,7 @@ class TermreaderApp(App[int]):
         last = self.library.kv_get(UI_TABLE, LAST_KEY) if hasattr(self.library, "kv_get") else None
         if last and last.get("id"):
             hit = next((a for a in articles if a.id == last["id"]), None)
-            if hit is None and hasattr(self.library, "brief"):
+            if hit is None:
                 try:
                     hit = self.library.brief(str(last["id"]))
                 except TermreaderError:

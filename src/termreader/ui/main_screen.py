@@ -300,14 +300,12 @@ class MainScreen(Following, ReadingState, Screen[None]):
         try:
             # With a cached render form the index record is enough for the first screen; the
             # body file (megabytes to gunzip and decode) is read once that screen is painted.
-            brief = getattr(self.library, "brief", None)
-            article = brief(article_id) if brief is not None else None
-            if article is not None:
-                document = self._cached_document(article)
+            article = self.library.brief(article_id)
+            document = self._cached_document(article)
             if document is not None and document.source:
                 # The index knows the body's fingerprint: a form cached for another version of
                 # the body is never shown, not even for the moment before the body is read.
-                known = getattr(self.library, "body_fingerprint", lambda _: "")(article_id)
+                known = self.library.body_fingerprint(article_id)
                 if known and known != document.source:
                     document = None
                 # Checked here: the body read later need not be hashed again.

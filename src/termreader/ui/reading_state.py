@@ -52,8 +52,7 @@ class ReadingState:
         try:
             from termreader.render import Document, cache_name
 
-            read = getattr(self.library, "map_cache", None) or self.library.read_cache
-            data = read(article.id, cache_name())
+            data = self.library.map_cache(article.id, cache_name())
             return Document.from_bytes(data) if data else None
         except (ImportError, ValueError, StoreError, OSError):
             return None
