@@ -219,7 +219,7 @@ def library_articles(count: int, *, body_size: int = 3000, seed: int = 7) -> lis
 
 def make_library(home: Path, count: int, *, body_size: int = 3000) -> list:
     """Create a library of ``count`` articles at ``home`` (no sample articles). Returns them."""
-    from termreader.store import Library
+    from termreader.library.store import Library
 
     articles = library_articles(count, body_size=body_size)
     library = Library.open(home, seed_samples=False)

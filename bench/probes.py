@@ -144,7 +144,7 @@ async def reader_keys(
 ) -> dict[str, Any]:
     """G, g, ], [, an outline jump and a find on an article of a library (cached or not)."""
     from termreader.config import Settings
-    from termreader.store import Library
+    from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
     library = Library.open(Path(library_dir), seed_samples=False)
@@ -256,7 +256,7 @@ async def reader_keys(
 async def reader_pages(library_dir: str, article_id: str, *, presses: int = 40) -> dict[str, Any]:
     """Page down (space) through an article from the top: each press to its painted frame."""
     from termreader.config import Settings
-    from termreader.store import Library
+    from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
     library = Library.open(Path(library_dir), seed_samples=False)
@@ -292,7 +292,7 @@ async def reader_input_while_parsing(
 ) -> dict[str, Any]:
     """Open an uncached file and press ``j`` while the rest is parsed in the background."""
     from termreader.config import Settings
-    from termreader.store import Library
+    from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
     library = Library.open(Path(library_dir), seed_samples=False)
@@ -326,7 +326,7 @@ async def reader_input_while_parsing(
 async def open_in_pilot(library_dir: str, ref: str) -> dict[str, Any]:
     """Seconds from app start to the first painted frame showing the article (in-process)."""
     from termreader.config import Settings
-    from termreader.store import Library
+    from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
     library = Library.open(Path(library_dir), seed_samples=False)
@@ -347,7 +347,7 @@ async def open_in_pilot(library_dir: str, ref: str) -> dict[str, Any]:
 async def library_filter(library_dir: str, typed: str = "article 9") -> dict[str, Any]:
     """Type a filter into the library pane, one key at a time; time each key to the new list."""
     from termreader.config import Settings
-    from termreader.store import Library
+    from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
     library = Library.open(Path(library_dir), seed_samples=False)

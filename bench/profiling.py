@@ -28,8 +28,8 @@ def _article_library(
     work: Path, cached: bool, size: int = 2 * 1024 * 1024, lang: str = "latin"
 ) -> tuple[Path, str]:
     from termreader import importers
+    from termreader.library.store import Library
     from termreader.render import cache_name, parse
-    from termreader.store import Library
 
     spec = gen.write_document(work, size, lang)
     gen.make_library(work / "lib", 0)
@@ -42,7 +42,7 @@ def _article_library(
 
 async def _app(home: Path, ref: str | None, profiler: cProfile.Profile, what: str) -> None:
     from termreader.config import Settings
-    from termreader.store import Library
+    from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
     library = Library.open(home, seed_samples=False)
@@ -102,9 +102,9 @@ async def _app(home: Path, ref: str | None, profiler: cProfile.Profile, what: st
 def _sync(profiler: cProfile.Profile, work: Path) -> None:
     import run
 
-    from termreader import sync
     from termreader.config import Settings
-    from termreader.store import Library
+    from termreader.library.store import Library
+    from termreader.web import sync
 
     with run.FeedSite(10, 10, 1, 0.05) as site:
         gen.make_library(work / "lib", 0)

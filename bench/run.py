@@ -185,19 +185,19 @@ class Bench:
 
     def cached_article(self, path: Path, key: str) -> tuple[Path, str]:
         """A library holding ``path`` imported the way ``termreader add`` stores it, with its
-        render cache (``termreader.ingest`` when present; else the reader's cache form)."""
+        render cache (``termreader.library.ingest`` when present; else the reader's cache form)."""
         if key in self._cached:
             return self._cached[key]
         from termreader import importers
+        from termreader.library.store import Library
         from termreader.render import Document, cache_name
-        from termreader.store import Library
 
         home = self.empty_library(f"lib-cached-{key}")
         library = Library.open(home, seed_samples=False)
         started = time.perf_counter()
         article = importers.import_path(path)
         try:
-            from termreader.ingest import store_article
+            from termreader.library.ingest import store_article
         except ImportError:
             from termreader.render import parse
 
@@ -469,7 +469,7 @@ class Bench:
         spec = self.doc(MB2, "latin")
         home = self.empty_library("lib-uncached-pilot")
         from termreader import importers
-        from termreader.store import Library
+        from termreader.library.store import Library
 
         library = Library.open(home, seed_samples=False)
         article = library.add(importers.import_path(spec.path))
@@ -623,7 +623,7 @@ class Bench:
         if not self.quick:
             # First paint in-process: termreader (uncached 200 KB, parsed at open) vs MarkdownViewer.
             from termreader import importers
-            from termreader.store import Library
+            from termreader.library.store import Library
 
             home = self.empty_library("lib-200k-uncached")
             article = Library.open(home, seed_samples=False).add(
@@ -758,8 +758,8 @@ class Bench:
     def state_writes(self, count: int, home: Path, articles: list) -> None:
         from tinydb import TinyDB
 
+        from termreader.library.store import Library
         from termreader.models import Position
-        from termreader.store import Library
 
         library = Library.open(home, seed_samples=False)
         n = 30 if self.quick else 100
@@ -818,9 +818,9 @@ class Bench:
         if not (ROOT / "tests" / "netserver.py").is_file():
             print("  (tests/netserver.py missing: sync skipped)")
             return
-        from termreader import sync
         from termreader.config import Settings
-        from termreader.store import Library
+        from termreader.library.store import Library
+        from termreader.web import sync
 
         settings = Settings()
         feeds, per_feed = (4, 10) if self.quick else (20, 10)
@@ -1049,8 +1049,8 @@ def probe(name: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
 
 def reset_position(home: Path, article_id: str) -> None:
     """Put the reading position back at the top (the app restores where the last run left)."""
+    from termreader.library.store import Library
     from termreader.models import Position
-    from termreader.store import Library
 
     Library.open(home, seed_samples=False).set_position(article_id, Position())
 
@@ -1148,7 +1148,7 @@ def _norm(text: str) -> str:
 
 def _plain(body: str) -> str:
     try:
-        from termreader.plaintext import markdown_to_text
+        from termreader.text.plaintext import markdown_to_text
 
         text = markdown_to_text(body)
     except Exception:  # noqa: BLE001 - fall back to the raw Markdown

@@ -5,7 +5,7 @@ parser) and the long run (``fuzz/run.py``, 100,000+ per parser). A target takes 
 input, runs the parser, and checks what came out:
 
 - the only exceptions allowed are the project's own (:class:`termreader.errors.TermreaderError`);
-- every text field of the result is sanitized (:func:`termreader.sanitize.is_clean`).
+- every text field of the result is sanitized (:func:`termreader.text.sanitize.is_clean`).
 
 Anything else is a finding.
 """
@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from termreader.errors import TermreaderError
-from termreader.sanitize import is_clean
+from termreader.text.sanitize import is_clean
 
 
 # --- invariants ---------------------------------------------------------------------------------
@@ -497,7 +497,7 @@ _EXPANDED = "a" * 30  # what the entity bomb of _DOCTYPES expands to ("&c;" is 1
 
 
 def _check_feed(args: tuple[bytes, str | None]) -> None:
-    from termreader.feeds import parse_feed
+    from termreader.web.feeds import parse_feed
 
     data, content_type = args
     feed = guarded(lambda: parse_feed(data, "https://example.test/feed", content_type))
@@ -514,7 +514,7 @@ def _check_feed(args: tuple[bytes, str | None]) -> None:
 
 
 def _check_charset(args: tuple[bytes, str | None]) -> None:
-    from termreader.charset import decode
+    from termreader.text.charset import decode
 
     data, content_type = args
     result = guarded(lambda: decode(data, content_type=content_type))
@@ -525,7 +525,7 @@ def _check_charset(args: tuple[bytes, str | None]) -> None:
 
 
 def _check_opml(data: bytes) -> None:
-    from termreader.opml import parse_opml
+    from termreader.web.opml import parse_opml
 
     feeds = guarded(lambda: parse_opml(data))
     if feeds is not None:
@@ -546,7 +546,7 @@ def _check_render(text: str) -> None:
 
 
 def _check_discover(text: str) -> None:
-    from termreader.feeds import discover_feeds
+    from termreader.web.feeds import discover_feeds
 
     found = guarded(lambda: discover_feeds(text, "https://example.test/page"))
     if found is not None:
@@ -555,7 +555,7 @@ def _check_discover(text: str) -> None:
 
 
 def _check_link(url: str) -> None:
-    from termreader.linkpolicy import can_open_external, check_web_link
+    from termreader.web.linkpolicy import can_open_external, check_web_link
 
     result = guarded(lambda: check_web_link(url))
     if result is not None:

@@ -34,7 +34,7 @@ CJK_TITLE = "在终端里高效阅读"
 
 async def shoot(out: Path, library_home: Path) -> list[Path]:
     from termreader.config import Settings
-    from termreader.store import Library
+    from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
     written: list[Path] = []

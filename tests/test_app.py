@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from termreader.config import Settings
+from termreader.library.store import Library
 from termreader.models import Article, Link, Position, Related
-from termreader.outline import sections_from_markdown
-from termreader.store import Library
+from termreader.text.outline import sections_from_markdown
 from termreader.ui.app import TermreaderApp
 from termreader.ui.find_bar import FindBar
 from termreader.ui.main_screen import MainScreen
@@ -366,7 +366,7 @@ async def test_offline_follow_of_cached_related_article(
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("the network must not be used for a cached article")
 
-    monkeypatch.setattr("termreader.fetch.Fetcher.fetch", no_network)
+    monkeypatch.setattr("termreader.web.fetch.Fetcher.fetch", no_network)
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -730,7 +730,7 @@ async def test_slow_download_shows_loading_and_escape_cancels(
 
 
 async def test_sync_key_refreshes_subscriptions(library: Library, server: str) -> None:
-    from termreader.sync import add_subscription
+    from termreader.web.sync import add_subscription
 
     add_subscription(library, f"{server}/feed.xml")
     app = make_app(library, related_depth=0)

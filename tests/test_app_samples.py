@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from termreader.config import Settings
+from termreader.library.store import Library
 from termreader.models import Article
-from termreader.store import Library
 from termreader.ui.app import TermreaderApp
 from termreader.ui.main_screen import MainScreen
 
@@ -39,7 +39,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     async def no_network(self, url: str, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
         raise AssertionError(f"network used for {url}")
 
-    monkeypatch.setattr("termreader.fetch.Fetcher.fetch", no_network)
+    monkeypatch.setattr("termreader.web.fetch.Fetcher.fetch", no_network)
 
 
 def app_on(home: Path, **settings: object) -> TermreaderApp:

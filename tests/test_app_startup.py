@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from test_app import build_library, main, make_app, open_field_notes  # shared fixture library
 
+from termreader.library.store import Library
 from termreader.locations import cache_dir
-from termreader.store import Library
 
 
 @pytest.fixture
@@ -129,8 +129,8 @@ async def test_first_article_is_laid_out_at_the_reader_real_width(
 async def test_record_without_a_fingerprint_is_checked_once_the_body_is_read(
     library: Library,
 ) -> None:
+    from termreader.library.store import BODY_FINGERPRINT
     from termreader.render import cache_name, parse
-    from termreader.store import BODY_FINGERPRINT
 
     stale = parse("# Field notes\n\nAn older version of the article.\n").to_bytes()
     library.write_cache("field0000000001", cache_name(), stale)

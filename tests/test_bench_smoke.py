@@ -46,7 +46,7 @@ def test_cjk_document_is_the_same_byte_size_and_mostly_cjk() -> None:
 
 
 def test_library_generator_fills_a_library(tmp_path: Path) -> None:
-    from termreader.store import Library
+    from termreader.library.store import Library
 
     articles = gen.make_library(tmp_path / "lib", 30)
     library = Library.open(tmp_path / "lib", seed_samples=False)
@@ -112,7 +112,7 @@ def test_accuracy_rules() -> None:
 async def test_key_probe_times_keys_on_a_small_article(tmp_path: Path) -> None:
     """The Pilot probe drives the real app: every key gets a time (whatever it is)."""
     from termreader import importers
-    from termreader.store import Library
+    from termreader.library.store import Library
 
     spec = gen.write_document(tmp_path, 6 * 1024, "latin")
     gen.make_library(tmp_path / "lib", 0)

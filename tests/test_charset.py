@@ -10,14 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from termreader.charset import (
+from termreader.errors import ImportFailed, TermreaderError
+from termreader.text.charset import (
     binary_kind,
     declared_charset,
     decode,
     looks_binary,
     normalize_label,
 )
-from termreader.errors import ImportFailed, TermreaderError
 
 ZH = "中文网页的标题与正文，包括一些常用汉字：借呗逾期催收。"
 
@@ -185,7 +185,7 @@ def test_decode_never_raises_but_importfailed(data: bytes, content_type: str | N
 
 def test_header_gb2312_but_utf8_bytes_reads_as_utf8() -> None:
     """gb18030 "decodes" UTF-8 bytes as mojibake without error; valid UTF-8 must still win."""
-    from termreader.charset import decode
+    from termreader.text.charset import decode
 
     text, encoding = decode(
         "中文标题：字符集声明错误".encode(), content_type="text/html; charset=gb2312"
@@ -194,7 +194,7 @@ def test_header_gb2312_but_utf8_bytes_reads_as_utf8() -> None:
 
 
 def test_real_gb2312_bytes_still_read_as_gb18030() -> None:
-    from termreader.charset import decode
+    from termreader.text.charset import decode
 
     text, encoding = decode(
         "借呗逾期催收：上门通知".encode("gb2312"), content_type="text/html; charset=gb2312"

@@ -17,11 +17,11 @@ import pytest
 
 import termreader
 import termreader.importers
-from termreader.cli import main
+from termreader.cli.main import main
 from termreader.errors import ImportFailed
+from termreader.library.store import Library
 from termreader.models import Article, Link, Related, Section, article_id
-from termreader.plaintext import markdown_to_text
-from termreader.store import Library
+from termreader.text.plaintext import markdown_to_text
 
 BODY = """# Reading in the terminal
 
@@ -397,14 +397,14 @@ def test_broken_ui_is_a_one_line_error(
 def test_cli_web_commands_are_registered(
     home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    module = types.ModuleType("termreader.cli_web")
+    module = types.ModuleType("termreader.cli.web")
 
     def register(subparsers: object) -> None:
         p = subparsers.add_parser("sync")  # type: ignore[attr-defined]
         p.set_defaults(func=lambda args: 42)
 
     module.register = register  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "termreader.cli_web", module)
+    monkeypatch.setitem(sys.modules, "termreader.cli.web", module)
     assert run(capsys, "sync")[0] == 42
 
 
@@ -425,7 +425,7 @@ def test_version_config_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> 
 )
 def test_starting_the_reader_parses_as_the_full_command_line_does(words: list[str]) -> None:
     """The reader starts without building every command; its arguments come out the same."""
-    from termreader.cli import _reader_args, build_parser
+    from termreader.cli.main import _reader_args, build_parser
 
     assert vars(_reader_args(words) or {}) == vars(build_parser().parse_args(words))
 
@@ -433,7 +433,7 @@ def test_starting_the_reader_parses_as_the_full_command_line_does(words: list[st
 def test_other_commands_help_and_usage_errors_get_the_full_parser(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from termreader.cli import _reader_args
+    from termreader.cli.main import _reader_args
 
     for words in (["sync"], ["list"], ["--help"], ["open", "--help"], ["open"], ["--version"]):
         assert _reader_args(words) is None
@@ -446,7 +446,7 @@ def test_other_commands_help_and_usage_errors_get_the_full_parser(
 def test_subprocess_exit_codes_and_no_textual(home: Path) -> None:
     env = {**os.environ, "TERMREADER_HOME": str(home)}
     script = (
-        "import sys; from termreader.cli import main; code = main(['list', '--json']); "
+        "import sys; from termreader.cli.main import main; code = main(['list', '--json']); "
         "main(['show', sys.argv[1], '--json']); "
         "sys.stderr.write('TEXTUAL=%s\\n' % ('textual' in sys.modules)); sys.exit(code)"
     )

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from netserver import NetServer, netserver_fixture  # noqa: F401 - provides `netserver`
 
 from termreader.errors import ImportFailed
-from termreader.feeds import discover_feeds, harden, parse_feed, strip_doctype
-from termreader.sanitize import is_clean
+from termreader.text.sanitize import is_clean
+from termreader.web.feeds import discover_feeds, harden, parse_feed, strip_doctype
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 FEED_RS = sorted((FEEDS / "feed-rs").glob("*.serde.json"))

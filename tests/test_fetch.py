@@ -23,7 +23,7 @@ from netserver import (
 
 from termreader import __version__
 from termreader.errors import FetchError, LinkRefused, NotAnArticle
-from termreader.fetch import (
+from termreader.web.fetch import (
     ConnectionBroken,
     ConnectionRefused,
     DNSError,

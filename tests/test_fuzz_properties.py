@@ -143,7 +143,7 @@ def test_renderer_handles_deep_nesting(case: str) -> None:
 @pytest.mark.slow
 def test_feed_with_deep_nesting_and_entity_bomb() -> None:
     """Issue 6: a 10,000-deep feed and a billion-laughs feed end quickly, expanding nothing."""
-    from termreader.feeds import parse_feed
+    from termreader.web.feeds import parse_feed
 
     deep = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>x'
@@ -188,8 +188,8 @@ def test_link_policy_never_returns_unclean_urls(url: str) -> None:
     """Issue 6, found by the long fuzz run: URLs the policy accepts are shown and stored, so
     what it returns must be clean (or the link refused)."""
     from termreader.errors import LinkRefused
-    from termreader.linkpolicy import check_web_link
-    from termreader.sanitize import is_clean
+    from termreader.text.sanitize import is_clean
+    from termreader.web.linkpolicy import check_web_link
 
     try:
         result = check_web_link(url)
@@ -224,7 +224,7 @@ def _within(seconds: float, call: Any) -> Any:
 @pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="needs SIGALRM")
 def test_feed_xml_declaration_redos_is_bounded() -> None:
     """Issue 6, bounded work: found by fuzz/run.py (a mutated feed took 76 s)."""
-    from termreader.feeds import parse_feed
+    from termreader.web.feeds import parse_feed
 
     _within(3.0, lambda: parse_feed(b"<?xml " + b'encoding="x ' * 4000))
 
@@ -236,7 +236,7 @@ def test_feed_xml_declaration_redos_is_bounded() -> None:
 )
 def test_feed_doctype_behind_a_comment_is_still_removed(prolog: bytes) -> None:
     """Issue 6, billion laughs: found by fuzz/run.py."""
-    from termreader.feeds import parse_feed
+    from termreader.web.feeds import parse_feed
 
     data = (
         b'<?xml version="1.0"?>' + prolog + b'<!DOCTYPE rss [<!ENTITY a "EXPANDED">'
@@ -250,7 +250,7 @@ def test_feed_doctype_behind_a_comment_is_still_removed(prolog: bytes) -> None:
 
 def test_opml_with_unknown_encoding_is_a_project_error() -> None:
     """Issue 6: found by fuzz/run.py (10 of 100,000 OPML inputs)."""
-    from termreader.opml import parse_opml
+    from termreader.web.opml import parse_opml
 
     guarded(lambda: parse_opml(b'<?xml version="1.0" encoding="nope"?><opml/>'))
 
@@ -298,7 +298,7 @@ def test_quote_guard_keeps_ordinary_output(lines: list[str]) -> None:
     """Issue 6: the guarded parser gives markdown-it's own output on ordinary-sized documents."""
     from markdown_it import MarkdownIt
 
-    from termreader.render.mdguard import guard
+    from termreader.text.mdguard import guard
 
     body = "\n".join(lines)
     assert guard(MarkdownIt("commonmark")).render(body) == MarkdownIt("commonmark").render(body)
@@ -308,7 +308,7 @@ def test_quote_guard_keeps_ordinary_output(lines: list[str]) -> None:
 @pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="needs SIGALRM")
 def test_feed_discovery_is_bounded_on_unterminated_quotes() -> None:
     """Issue 6, bounded work: found by following up fuzz/run.py's slowest discovery input."""
-    from termreader.feeds import discover_feeds
+    from termreader.web.feeds import discover_feeds
 
     page = "<html><head>" + '<br href="ja' * 8000
     _within(3.0, lambda: discover_feeds(page, "https://example.test/"))
@@ -317,8 +317,8 @@ def test_feed_discovery_is_bounded_on_unterminated_quotes() -> None:
 @pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="needs SIGALRM")
 def test_plain_text_and_outline_of_lazy_quotes_are_bounded() -> None:
     """Issue 6: ``show --format text`` (plaintext) and the outline parse guard the quote rule."""
-    from termreader.outline import sections_from_markdown
-    from termreader.plaintext import markdown_to_text
+    from termreader.text.outline import sections_from_markdown
+    from termreader.text.plaintext import markdown_to_text
 
     body = "> # h\nK\n" * 3000  # 24 KB; unguarded, each of these takes over 30 s
     text = _within(5.0, lambda: markdown_to_text(body))

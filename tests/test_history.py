@@ -1,9 +1,9 @@
-"""Back/forward history (termreader.history.Navigator), without the app."""
+"""Back/forward history (termreader.navigation.history.Navigator), without the app."""
 
 from __future__ import annotations
 
-from termreader.history import Location, Navigator
 from termreader.models import Position
+from termreader.navigation.history import Location, Navigator
 
 
 def test_back_restores_position_left_behind() -> None:

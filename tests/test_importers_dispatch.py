@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from termreader.errors import ImportFailed, TermreaderError
 from termreader.importers import MAX_DOCUMENT_BYTES, import_bytes, import_path, sniff_kind
-from termreader.sanitize import is_clean
+from termreader.text.sanitize import is_clean
 
 
 def test_kinds_by_extension_and_content(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 
 from termreader.importers import extract_html, import_bytes, import_path
 from termreader.importers.common import MAX_LINKS, parse_datetime
-from termreader.sanitize import is_clean
+from termreader.text.sanitize import is_clean
 
 CST = timezone(timedelta(hours=8))
 _md = MarkdownIt("commonmark")

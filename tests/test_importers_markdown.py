@@ -190,7 +190,7 @@ def test_yaml_alias_bomb_is_not_expanded() -> None:
 def test_sections_and_links_match_the_stored_body(text: str) -> None:
     """The importer's shared block pass gives the outline lines and links of the body stored."""
     from termreader.importers.common import links_from_markdown
-    from termreader.outline import sections_from_markdown
+    from termreader.text.outline import sections_from_markdown
 
     article = import_bytes(text.encode(), filename="doc.md")
     fresh = sections_from_markdown(article.body)

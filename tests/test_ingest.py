@@ -6,13 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from termreader.cli import main as cli_main
+from termreader.cli.main import main as cli_main
 from termreader.config import Settings
 from termreader.errors import StoreError
-from termreader.ingest import DEFAULT_WIDTHS, store_article, store_articles, write_render_cache
+from termreader.library.ingest import (
+    DEFAULT_WIDTHS,
+    store_article,
+    store_articles,
+    write_render_cache,
+)
+from termreader.library.store import Library
 from termreader.models import Article
 from termreader.render import Document, cache_name, parse
-from termreader.store import Library
 
 NAMES = [
     "the-art-of-command-line.README.md",

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from termreader.errors import LinkRefused
-from termreader.linkpolicy import can_open_external, check_local_link, check_web_link
-from termreader.sanitize import is_clean
+from termreader.text.sanitize import is_clean
+from termreader.web.linkpolicy import can_open_external, check_local_link, check_web_link
 
 
 @pytest.mark.parametrize(
@@ -192,6 +192,6 @@ def test_accepted_urls_are_clean_and_unspaced(url: str) -> None:
 
 def test_plain_space_in_a_link_is_sent_as_percent_20() -> None:
     """Hand-written pages link to "my page.html"; browsers follow it as my%20page.html."""
-    from termreader.linkpolicy import check_web_link
+    from termreader.web.linkpolicy import check_web_link
 
     assert check_web_link("https://x.test/my page.html") == "https://x.test/my%20page.html"

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from termreader.errors import ImportFailed, TermreaderError
-from termreader.opml import OpmlFeed, export_opml, parse_opml
+from termreader.web.opml import OpmlFeed, export_opml, parse_opml
 
 OPML_2 = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
@@ -79,7 +79,7 @@ def test_bad_or_hostile_opml_is_one_line_import_failed(data: bytes) -> None:
 
 # --- the commands ------------------------------------------------------------------------------
 def test_cli_import_export_unsubscribe(tmp_path, capsys) -> None:  # noqa: ANN001
-    from termreader.cli import main
+    from termreader.cli.main import main
 
     home = str(tmp_path / "lib")
     source = tmp_path / "feeds.opml"
@@ -112,7 +112,7 @@ def test_cli_import_export_unsubscribe(tmp_path, capsys) -> None:  # noqa: ANN00
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys) -> None:  # noqa: ANN001
-    from termreader.cli import main
+    from termreader.cli.main import main
 
     home = str(tmp_path / "lib")
     bad = tmp_path / "bad.opml"
@@ -138,9 +138,9 @@ def test_web_modules_do_not_import_textual() -> None:
     import sys
 
     code = (
-        "import sys, termreader.cli_web, termreader.sync, termreader.fetch, termreader.feeds,"
-        " termreader.opml, termreader.linkpolicy; import termreader.cli;"
-        " termreader.cli.build_parser(); print('textual' in sys.modules)"
+        "import sys, termreader.cli.web, termreader.web.sync, termreader.web.fetch, termreader.web.feeds,"
+        " termreader.web.opml, termreader.web.linkpolicy; import termreader.cli.main;"
+        " termreader.cli.main.build_parser(); print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -63,7 +63,7 @@ def test_wheel_ships_styles_and_samples(tmp_path: Path) -> None:
     repo_samples = {p.name for p in (ROOT / "sample_articles").iterdir() if p.is_file()}
     assert {Path(n).name for n in shipped_styles} == repo_styles
     assert {Path(n).name for n in shipped_samples} == repo_samples
-    assert "termreader/cli.py" in names
+    assert "termreader/cli/main.py" in names
 
 
 @pytest.mark.slow

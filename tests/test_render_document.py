@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from termreader.outline import sections_from_markdown
 from termreader.render import document as document_module
 from termreader.render.document import (
     CODE,
@@ -22,6 +21,7 @@ from termreader.render.document import (
     parse,
     split_chunks,
 )
+from termreader.text.outline import sections_from_markdown
 
 SAMPLE = """\
 # Title *one*

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from termreader.outline import sections_from_markdown
 from termreader.render.document import parse
 from termreader.render.layout import BACK_TO_TOP, FOOTER_LINES, Layout, block_height, render_block
+from termreader.text.outline import sections_from_markdown
 
 TABLE_DOC = """\
 # Data

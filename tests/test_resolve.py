@@ -1,4 +1,4 @@
-"""Link and related-entry resolution (termreader.resolve), against a small fake library."""
+"""Link and related-entry resolution (termreader.navigation.resolve), against a small fake library."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ import pytest
 
 from termreader.errors import NotFound
 from termreader.models import Article, Related
-from termreader.resolve import find_by_title, normalize_title, resolve_link, resolve_related
+from termreader.navigation.resolve import (
+    find_by_title,
+    normalize_title,
+    resolve_link,
+    resolve_related,
+)
 
 
 class FakeLibrary:

@@ -9,8 +9,8 @@ import pytest
 from test_app import build_library, main, make_app, open_field_notes  # shared fixture library
 from test_reader_widget import ReaderApp, _article
 
+from termreader.library.store import Library
 from termreader.models import Position
-from termreader.store import Library
 from termreader.ui import reader as reader_module
 from termreader.ui.reader import ReaderView
 

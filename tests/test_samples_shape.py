@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from termreader.locations import sample_articles_dir
-from termreader.sanitize import is_clean
+from termreader.text.sanitize import is_clean
 
 SAMPLES = sample_articles_dir()
 URL_PREFIX = "https://termreader.example/samples/"

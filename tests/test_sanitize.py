@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from payloads import PAYLOADS, TERMINATED, Payload
 
-from termreader.sanitize import BIDI, FORBIDDEN, clean, clean_line, is_clean
+from termreader.text.sanitize import BIDI, FORBIDDEN, clean, clean_line, is_clean
 
 
 def _forbidden_in(text: str) -> set[str]:

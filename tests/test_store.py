@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from termreader import store as store_mod
 from termreader.errors import ImportFailed, NotFound, StoreError
+from termreader.library import store as store_mod
+from termreader.library.store import Library, open_tinydb
 from termreader.models import Article, Link, Position, Related, Section, article_id
-from termreader.store import Library, open_tinydb
 
 BASE = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from termreader import store as store_mod
+from termreader.library import store as store_mod
+from termreader.library.store import Library
 from termreader.models import Article, Position, article_id
-from termreader.store import Library
 
 ROUNDS = 100
 WRITERS = 2  # per round: ROUNDS * WRITERS kills in all

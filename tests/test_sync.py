@@ -29,15 +29,13 @@ from netserver import (
     rss,
 )
 
-from termreader import cli as cli_module
-from termreader.cli import main as cli_main
+from termreader.cli.main import main as cli_main
 from termreader.config import Settings
-from termreader.fetch import Fetcher
+from termreader.library.store import Library
 from termreader.models import Position, article_id
-from termreader.store import Library
-from termreader.sync import (
+from termreader.web.fetch import Fetcher
+from termreader.web.sync import (
     HTTP,
-    PREFETCHED_TAG,
     SAVED_URLS,
     SUBSCRIPTIONS,
     SyncProgress,
@@ -679,7 +677,6 @@ def test_prefetched_articles_are_hidden_from_list_unless_all(
     listed = listed_titles("--all")
     assert set(listed) == {"Post 0", "Post 1", "Related 0-0", "Related 1-0"}
     assert listed["Related 0-0"]["tags"] == ["prefetched"]
-    assert cli_module.PREFETCHED_TAG == PREFETCHED_TAG  # cli repeats it to avoid importing sync
     assert cli_main(["--library", home, "show", netserver.url("/related/1-0")]) == 0
     assert "Related 1-0: paragraph 4" in capsys.readouterr().out
 

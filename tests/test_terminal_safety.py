@@ -28,10 +28,10 @@ from textual.drivers.headless_driver import HeadlessDriver
 from termreader.config import Settings
 from termreader.errors import ImportFailed
 from termreader.importers import import_bytes, import_path
+from termreader.library.store import Library
 from termreader.models import Article, Link, Related
-from termreader.outline import sections_from_markdown
-from termreader.sanitize import FORBIDDEN, is_clean
-from termreader.store import Library
+from termreader.text.outline import sections_from_markdown
+from termreader.text.sanitize import FORBIDDEN, is_clean
 
 ALL = all_terminated()
 LAST = UNTERMINATED[0].text  # swallows the rest of its field: always last

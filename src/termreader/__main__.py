@@ -1,6 +1,6 @@
 """Entry point for ``python -m termreader``."""
 
-from termreader.cli import main
+from termreader.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

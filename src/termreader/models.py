@@ -6,6 +6,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+PREFETCHED_TAG = "prefetched"
+"""Tag of articles prefetched because another article lists them as related. ``termreader list``
+hides them unless given ``--all``. Saving, adding or subscribing to one takes the tag off."""
+
 
 def article_id(canonical: str) -> str:
     """A stable 16-hex-digit id for a canonical URL or an absolute file path."""
@@ -21,7 +25,7 @@ class Section:
     Attributes:
         level: 1 for top-level sections, 2 for their sub-points, ...
         title: The heading text, plain.
-        anchor: A slug unique within the article (see :mod:`termreader.outline`).
+        anchor: A slug unique within the article (see :mod:`termreader.text.outline`).
         position: The 0-based line of the heading in the Markdown ``body``.
     """
 

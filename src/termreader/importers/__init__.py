@@ -2,8 +2,8 @@
 
 Decisions worth knowing (issue #2, #4, #6):
 
-* Every text field is sanitized (:func:`termreader.sanitize.clean` for the body,
-  :func:`~termreader.sanitize.clean_line` for one-line fields) in ``common.build_article``.
+* Every text field is sanitized (:func:`termreader.text.sanitize.clean` for the body,
+  :func:`~termreader.text.sanitize.clean_line` for one-line fields) in ``common.build_article``.
 * ``published`` is always timezone-aware. A naive time is the article's local time, guessed
   from its language: zh → UTC+8, ja/ko → UTC+9, anything else UTC. So the seed's
   ``发布时间:2024-04-02 18:01:42`` is ``2024-04-02T18:01:42+08:00``, stable across machines,
@@ -23,11 +23,11 @@ import os
 import re
 from pathlib import Path
 
-from termreader.charset import binary_kind, decode
 from termreader.errors import ImportFailed, TermreaderError
 from termreader.importers.common import MAX_DOCUMENT_BYTES
 from termreader.models import Article
-from termreader.sanitize import clean_line
+from termreader.text.charset import binary_kind, decode
+from termreader.text.sanitize import clean_line
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -100,7 +100,7 @@ def import_bytes(
 ) -> Article:
     """Import a document held in memory (a fetched page, a feed entry body, a file's bytes).
 
-    Decodes like a browser (:mod:`termreader.charset`), sniffs the kind (HTML, Markdown, plain
+    Decodes like a browser (:mod:`termreader.text.charset`), sniffs the kind (HTML, Markdown, plain
     text) from ``content_type``, ``filename`` and the content. Raises ImportFailed with a
     one-line message naming the document (``filename``, else ``url``).
     """

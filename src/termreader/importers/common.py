@@ -14,13 +14,13 @@ from urllib.parse import urljoin, urlsplit
 from markdown_it.token import Token
 
 from termreader.models import Article, Link, Related, article_id, now
-from termreader.outline import (
+from termreader.text.outline import (
     BLOCK_PARSER,
     INLINE_PARSER,
     collapse_related,
     sections_from_markdown,
 )
-from termreader.sanitize import clean, clean_line
+from termreader.text.sanitize import clean, clean_line
 
 #: Largest document an importer accepts (bytes). Bigger inputs fail with ImportFailed.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024

@@ -15,7 +15,6 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from termreader.charset import decode
 from termreader.errors import ImportFailed
 from termreader.importers.common import (
     MAX_RELATED,
@@ -31,7 +30,8 @@ from termreader.importers.common import (
     resolve_link,
 )
 from termreader.models import Article, Related
-from termreader.sanitize import clean, clean_line, is_clean
+from termreader.text.charset import decode
+from termreader.text.sanitize import clean, clean_line, is_clean
 
 #: Trafilatura's fallback extractors (readability, justext) cost several times the main pass
 #: for a few points of recall; keep them off so a page imports in tens of milliseconds.
@@ -148,7 +148,7 @@ def extract_html(
     """Turn an HTML document into an :class:`Article` (the shared page-extraction entry point).
 
     ``url`` is the address the page was fetched from ("" for a local file, then ``path``
-    stands in for it). Bytes are decoded like a browser (:mod:`termreader.charset`).
+    stands in for it). Bytes are decoded like a browser (:mod:`termreader.text.charset`).
 
     Raises:
         ImportFailed: the document is binary or holds no readable text.

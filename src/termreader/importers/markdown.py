@@ -16,8 +16,8 @@ from termreader.importers.common import (
 )
 from termreader.importers.frontmatter import FrontMatter, split_front_matter
 from termreader.models import Article, Related
-from termreader.outline import BLOCK_PARSER, INLINE_PARSER
-from termreader.sanitize import clean, clean_line
+from termreader.text.outline import BLOCK_PARSER, INLINE_PARSER
+from termreader.text.sanitize import clean, clean_line
 
 # The outline's guarded parsers (block structure only for headings and lists: half the cost),
 # so this importer's block parse can be handed on to the outline.

@@ -18,7 +18,7 @@ from termreader.importers.common import (
     parse_datetime,
 )
 from termreader.models import Article, Related
-from termreader.sanitize import clean, clean_line
+from termreader.text.sanitize import clean, clean_line
 
 #: A numbered line is a heading only when it is at most this many terminal cells wide.
 MAX_HEADING_CELLS = 40

@@ -39,7 +39,7 @@ from typing import IO, Any
 from termreader.errors import TermreaderError
 from termreader.models import Link
 from termreader.render.document import CHUNK_SIZE, DOC_VERSION, Block, Builder, fingerprint
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
 
 PROTOCOL = 1
 """Version of the frame protocol (in the child's hello frame)."""

@@ -14,12 +14,12 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from termreader.models import Link, Section, body_fingerprint
-from termreader.sanitize import clean, clean_line
+from termreader.text.sanitize import clean, clean_line
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-    from termreader.outline import Slugger
+    from termreader.text.outline import Slugger
 
 # markdown-it (and the outline module, which builds a parser at import) load only when something
 # is parsed: opening a cached article imports neither (about 0.1 s saved at start).
@@ -633,7 +633,7 @@ def _make_parser() -> MarkdownIt:
     from mdit_py_plugins.footnote import footnote_plugin
 
     # The preset's nesting limit is kept: it bounds hostile depth and matches the outline parser.
-    from termreader.render.mdguard import guard
+    from termreader.text.mdguard import guard
 
     md = MarkdownIt("commonmark")
     md.enable(["table", "strikethrough"])
@@ -760,13 +760,13 @@ def iter_chunks(source: str, size: int = CHUNK_SIZE) -> Iterator[tuple[int, str]
 class Builder:
     """Parses a Markdown body chunk by chunk into a growing :class:`Document`.
 
-    One :class:`~termreader.outline.Slugger` and one link counter span all chunks, so anchors and
+    One :class:`~termreader.text.outline.Slugger` and one link counter span all chunks, so anchors and
     link numbers are the same as for a one-piece parse. Safe to run :meth:`parse_next` in a worker
     thread (it touches only its own state); hand the results to :meth:`Document.extend`.
     """
 
     def __init__(self, body: str, *, chunk_size: int = CHUNK_SIZE) -> None:
-        from termreader.outline import Slugger
+        from termreader.text.outline import Slugger
 
         self._md = _make_parser()
         self.source = fingerprint(body)
@@ -1173,7 +1173,7 @@ class _Converter:
 
 
 def _slug_title(children: list[Any]) -> str:
-    """The heading title exactly as :func:`termreader.outline.sections_from_markdown` sees it.
+    """The heading title exactly as :func:`termreader.text.outline.sections_from_markdown` sees it.
 
     The outline parses plain CommonMark, so strikethrough and footnote markers are plain text
     there; they are put back here so both give the same anchor.

@@ -20,7 +20,7 @@ from termreader.config import Settings, load
 from termreader.errors import ConfigError, TermreaderError
 from termreader.locations import cache_dir, styles_dir
 from termreader.models import Article
-from termreader.sanitize import clean, clean_line
+from termreader.text.sanitize import clean, clean_line
 from termreader.ui import css_cache
 from termreader.ui.commands import ArticleCommands
 from termreader.ui.main_screen import LAST_KEY, UI_TABLE, MainScreen
@@ -55,7 +55,7 @@ class TermreaderApp(App[int]):
     """A terminal reader for articles.
 
     Args:
-        library: An open :class:`termreader.store.Library`; None opens the default one
+        library: An open :class:`termreader.library.store.Library`; None opens the default one
             (``library_dir``) at start.
         library_dir: Where the library lives (None: ``$TERMREADER_HOME`` or the platform dir).
         open_ref: An article to show first: an id, URL or file path (imported when new).
@@ -146,7 +146,7 @@ class TermreaderApp(App[int]):
         self.set_keymap({name: value for name, value in keys.items() if name in known})
 
     def _open_library(self) -> None:
-        from termreader.store import Library
+        from termreader.library.store import Library
 
         try:
             self.library = Library.open(self.library_dir)
@@ -203,7 +203,7 @@ class TermreaderApp(App[int]):
     def open_reference(self, ref: str) -> None:
         """Open an article by id, URL or path, fetching or importing it when it is new."""
         from termreader.errors import NotFound
-        from termreader.resolve import is_web
+        from termreader.navigation.resolve import is_web
 
         screen = self.main_screen
         if screen is None:
@@ -283,7 +283,7 @@ class TermreaderApp(App[int]):
     def fetcher(self) -> Any:
         """The session's one HTTP client (created on first use)."""
         if self._fetcher is None:
-            from termreader.fetch import Fetcher
+            from termreader.web.fetch import Fetcher
 
             self._fetcher = Fetcher(self.settings)
         return self._fetcher
@@ -301,7 +301,7 @@ class TermreaderApp(App[int]):
     @property
     def can_sync(self) -> bool:
         """Whether the sync module is installed."""
-        return importlib.util.find_spec("termreader.sync") is not None
+        return importlib.util.find_spec("termreader.web.sync") is not None
 
     def start_sync(self) -> None:
         """Refresh subscriptions in the background."""
@@ -312,8 +312,8 @@ class TermreaderApp(App[int]):
 
     @work(exclusive=True, group="sync", exit_on_error=False)
     async def _sync(self) -> None:
-        """Run :func:`termreader.sync.sync` on the app's loop, with progress in the status line."""
-        from termreader.sync import SyncProgress, sync
+        """Run :func:`termreader.web.sync.sync` on the app's loop, with progress in the status line."""
+        from termreader.web.sync import SyncProgress, sync
 
         screen = self.main_screen
 

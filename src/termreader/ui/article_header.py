@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from termreader.models import Article
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
 from termreader.ui.article_list import format_date
 
 

@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from termreader.models import Article
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
 from termreader.ui.cursor_list import CursorKeys
 
 ROW_HEIGHT = 2

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
 
 if TYPE_CHECKING:
     from termreader.models import Article

@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 from textual import work
 
 from termreader.errors import FetchError, ImportFailed, LinkRefused, StoreError
-from termreader.history import Location, Navigator
 from termreader.models import Article, Position, Related
-from termreader.sanitize import clean_line
+from termreader.navigation.history import Location, Navigator
+from termreader.text.sanitize import clean_line
 
 if TYPE_CHECKING:
-    from termreader.resolve import Target
+    from termreader.navigation.resolve import Target
     from termreader.ui.app import TermreaderApp
     from termreader.ui.library_pane import LibraryPane
     from termreader.ui.reader import ReaderView
@@ -56,7 +56,7 @@ class Following:
     def follow_url(self, url: str) -> None:
         """Follow a link of the current article."""
         self.complete_article()
-        from termreader.resolve import resolve_link
+        from termreader.navigation.resolve import resolve_link
 
         self.follow(resolve_link(url, self.library, self.article))
 
@@ -65,7 +65,7 @@ class Following:
         if entry is None:
             return
         self.complete_article()
-        from termreader.resolve import resolve_related
+        from termreader.navigation.resolve import resolve_related
 
         target = resolve_related(entry, self.library, self.article)
         if target.kind == "missing" and not entry.url:
@@ -184,7 +184,7 @@ class Following:
             self.notify("This article has no related list", timeout=3)
             return
         # Loaded on first use: the start of the app does not wait for them.
-        from termreader.resolve import resolve_related
+        from termreader.navigation.resolve import resolve_related
         from termreader.ui.related_screen import RelatedScreen
 
         entries = [

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
 
 # (group, binding ids (space-separated) or "", default keys, what it does). The ids let the
 # user's [keys] overrides show here; a test checks every binding id of the app is listed.

@@ -16,9 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from termreader.errors import NotFound, StoreError
-from termreader.history import Location, Navigator
 from termreader.models import Article, Position
-from termreader.sanitize import clean_line
+from termreader.navigation.history import Location, Navigator
+from termreader.text.sanitize import clean_line
 from termreader.ui.article_header import ArticleHeader
 from termreader.ui.article_list import percent_of
 from termreader.ui.find_bar import FindBar
@@ -112,7 +112,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
 
     @property
     def library(self) -> Any:
-        """The open :class:`termreader.store.Library`."""
+        """The open :class:`termreader.library.store.Library`."""
         return self.tr_app.library
 
     # layout ----------------------------------------------------------------------------------
@@ -535,7 +535,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         url = self.article.url if self.article else ""
         import webbrowser
 
-        from termreader.linkpolicy import can_open_external
+        from termreader.web.linkpolicy import can_open_external
 
         if not url or not can_open_external(url):
             self.notify("This article has no web address to open", severity="warning", timeout=3)

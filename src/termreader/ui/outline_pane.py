@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from termreader.models import Section
 from termreader.render.wrap import cell_len
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
 from termreader.ui.cursor_list import CursorKeys
 
 MARKER = "▌"

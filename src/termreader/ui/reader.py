@@ -28,7 +28,7 @@ from termreader.render.find import Finder
 from termreader.render.layout import Layout, Line, code_pieces, content_width
 from termreader.render.paint import code_colours, highlight_code, mark_matches
 from termreader.render.wrap import wrap_spans
-from termreader.sanitize import clean, clean_line
+from termreader.text.sanitize import clean, clean_line
 
 _EXACT_AT_ONCE = 400
 """A document with at most this many blocks is wrapped whole at once; a bigger one only where it

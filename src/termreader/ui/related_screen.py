@@ -12,8 +12,8 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from termreader.models import Related
-from termreader.resolve import Target
-from termreader.sanitize import clean_line
+from termreader.navigation.resolve import Target
+from termreader.text.sanitize import clean_line
 
 
 class RelatedScreen(ModalScreen[Related | None]):

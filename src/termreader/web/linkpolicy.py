@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from termreader.errors import LinkRefused
-from termreader.sanitize import clean_line, is_clean
+from termreader.text.sanitize import clean_line, is_clean
 
 WEB_SCHEMES = frozenset({"http", "https"})
 
@@ -48,7 +48,7 @@ def check_web_link(url: str) -> str:
 
     Raises:
         LinkRefused: for ``file:``, ``javascript:``, ``data:``, other schemes, relative or
-            host-less URLs, URLs that :func:`termreader.sanitize.is_clean` rejects (controls, lone
+            host-less URLs, URLs that :func:`termreader.text.sanitize.is_clean` rejects (controls, lone
             surrogates, U+FEFF, bidi characters) and URLs with whitespace other than a plain space
             inside (a space is sent as ``%20``, as browsers do).
     """

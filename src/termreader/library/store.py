@@ -399,7 +399,7 @@ class Library:
             if articles:
                 # Late import: the renderer loads only on a first start (seeding), not on
                 # every open. The samples open without parsing, like any imported article.
-                from termreader.ingest import store_articles
+                from termreader.library.ingest import store_articles
 
                 store_articles(self, articles)
             self.kv_put("meta", "seeded", {"at": now().isoformat(), "count": len(articles)})

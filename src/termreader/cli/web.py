@@ -1,6 +1,6 @@
 """Web commands of the CLI: ``sync``, ``subscribe``, ``unsubscribe``, ``subscriptions``, OPML.
 
-``termreader.cli`` calls :func:`register` with its subparsers. Handlers take the parsed
+``termreader.cli.main`` calls :func:`register` with its subparsers. Handlers take the parsed
 arguments and return an exit code; errors are one line on stderr. No Textual here.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from termreader.errors import TermreaderError
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
 
 PROG = "termreader"
 
@@ -25,9 +25,9 @@ def _error(message: str) -> int:
 
 def _library(args: argparse.Namespace) -> Any:
     try:
-        from termreader.cli import open_library
+        from termreader.cli.main import open_library
     except ImportError:  # cli.py not there (or reshaped): open the library directly
-        from termreader.store import Library
+        from termreader.library.store import Library
 
         return Library.open(getattr(args, "library", None))
     return open_library(args)
@@ -92,7 +92,7 @@ def register(subparsers: Any) -> None:
 # --- handlers ---------------------------------------------------------------------------------
 def cmd_sync(args: argparse.Namespace) -> int:
     """Refresh everything; print the summary (text or JSON); exit 1 when a source failed."""
-    from termreader.sync import sync_blocking
+    from termreader.web.sync import sync_blocking
 
     try:
         library = _library(args)
@@ -130,7 +130,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """A Rich progress bar on stderr, fed by :class:`termreader.sync.SyncProgress` events."""
+    """A Rich progress bar on stderr, fed by :class:`termreader.web.sync.SyncProgress` events."""
 
     def __init__(self) -> None:
         from rich.console import Console
@@ -163,7 +163,7 @@ class _Progress:
 
 
 def cmd_subscribe(args: argparse.Namespace) -> int:
-    from termreader.sync import subscribe_sync
+    from termreader.web.sync import subscribe_sync
 
     try:
         library = _library(args)
@@ -178,7 +178,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
 
 
 def cmd_unsubscribe(args: argparse.Namespace) -> int:
-    from termreader.sync import unsubscribe
+    from termreader.web.sync import unsubscribe
 
     try:
         library = _library(args)
@@ -192,7 +192,7 @@ def cmd_unsubscribe(args: argparse.Namespace) -> int:
 
 
 def cmd_subscriptions(args: argparse.Namespace) -> int:
-    from termreader.sync import subscriptions
+    from termreader.web.sync import subscriptions
 
     try:
         items = subscriptions(_library(args))
@@ -222,8 +222,8 @@ def cmd_subscriptions(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    from termreader.opml import parse_opml
-    from termreader.sync import add_subscription
+    from termreader.web.opml import parse_opml
+    from termreader.web.sync import add_subscription
 
     path = Path(args.file).expanduser()
     try:
@@ -246,8 +246,8 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:
-    from termreader.opml import OpmlFeed, export_opml
-    from termreader.sync import subscriptions
+    from termreader.web.opml import OpmlFeed, export_opml
+    from termreader.web.sync import subscriptions
 
     try:
         items = subscriptions(_library(args))

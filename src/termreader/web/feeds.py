@@ -15,8 +15,8 @@ import feedparser
 import lxml.etree
 
 from termreader.errors import ImportFailed, LinkRefused
-from termreader.linkpolicy import check_web_link
-from termreader.sanitize import clean, clean_line
+from termreader.text.sanitize import clean, clean_line
+from termreader.web.linkpolicy import check_web_link
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -285,7 +285,7 @@ def _encoding_trouble(parsed: Any) -> bool:
 def _reparse_decoded(data: bytes, url: str, headers: dict[str, str]) -> Any | None:
     """Second chance for a feed lying about its charset: decode like a browser, parse UTF-8."""
     try:
-        from termreader.charset import decode
+        from termreader.text.charset import decode
 
         text, _ = decode(data, content_type=headers.get("content-type"))
     except Exception:  # noqa: BLE001 - a second chance only; charset.py may not exist yet

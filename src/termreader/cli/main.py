@@ -22,12 +22,10 @@ from typing import Any, TextIO
 
 from termreader import __version__, locations
 from termreader.errors import FetchError, ImportFailed, NotFound, TermreaderError
-from termreader.models import Article
-from termreader.sanitize import clean, clean_line
+from termreader.models import PREFETCHED_TAG, Article
+from termreader.text.sanitize import clean, clean_line
 
 PROG = "termreader"
-PREFETCHED_TAG = "prefetched"
-"""``termreader.sync.PREFETCHED_TAG``, repeated so ``list`` need not import the sync (and httpx)."""
 
 
 # --- helpers shared with other command modules ---------------------------------------------------
@@ -44,7 +42,7 @@ def open_library(args: argparse.Namespace, *, seed_samples: bool = True) -> Any:
     Raises:
         StoreError: the library cannot be opened.
     """
-    from termreader.store import Library
+    from termreader.library.store import Library
 
     library = Library.open(
         locations.library_dir(getattr(args, "library", None)), seed_samples=seed_samples
@@ -67,7 +65,7 @@ def fetch_url(url: str) -> tuple[bytes, str, str | None]:
     Raises:
         FetchError: one-line reason.
     """
-    from termreader.fetch import fetch_sync
+    from termreader.web.fetch import fetch_sync
 
     result = fetch_sync(url)
     if result.data is None:
@@ -128,7 +126,7 @@ def list_record(article: Article) -> dict[str, Any]:
 
 def show_record(article: Article) -> dict[str, Any]:
     """The JSON form of ``show --json``."""
-    from termreader.plaintext import markdown_to_text
+    from termreader.text.plaintext import markdown_to_text
 
     record = list_record(article)
     record.update(
@@ -220,7 +218,7 @@ def _say_importing(ref: str) -> None:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """``add PATH|URL ...``: import each; one failure does not stop the others."""
-    from termreader.ingest import store_article
+    from termreader.library.ingest import store_article
 
     library = open_library(args)
     failed = 0
@@ -245,10 +243,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 def _save_url(library: Any, url: str) -> Article:
     """``add URL``: fetch, store, and keep the page as a saved URL that ``sync`` refreshes.
 
-    The article is keyed by the final URL after redirects (see ``termreader.sync.save_url``).
+    The article is keyed by the final URL after redirects (see ``termreader.web.sync.save_url``).
     """
     from termreader.config import load
-    from termreader.sync import save_url_sync
+    from termreader.web.sync import save_url_sync
 
     try:
         return save_url_sync(library, url, settings=load())
@@ -296,7 +294,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         sys.stdout.write(clean(article.body).rstrip("\n") + "\n")
         return 0
-    from termreader.plaintext import markdown_to_text
+    from termreader.text.plaintext import markdown_to_text
 
     header = [clean_line(article.title)]
     details = [
@@ -336,7 +334,7 @@ def cmd_config_path(args: argparse.Namespace) -> int:
 
 
 def build_parser(*, reader_only: bool = False) -> argparse.ArgumentParser:
-    """The argument parser, including commands registered by ``termreader.cli_web``.
+    """The argument parser, including commands registered by ``termreader.cli.web``.
 
     ``reader_only``: just what starts the reader (no command, or ``open``); see :func:`main`.
     """
@@ -419,11 +417,11 @@ def _reader_args(words: list[str]) -> argparse.Namespace | None:
 
 
 def _register_extensions(subparsers: Any) -> None:
-    """Let ``termreader.cli_web`` add its commands (sync, subscribe...) when it exists."""
+    """Let ``termreader.cli.web`` add its commands (sync, subscribe...) when it exists."""
     try:
-        module = importlib.import_module("termreader.cli_web")
+        module = importlib.import_module("termreader.cli.web")
     except ModuleNotFoundError as exc:
-        if exc.name != "termreader.cli_web":
+        if exc.name != "termreader.cli.web":
             raise
         return
     register: Callable[[Any], None] | None = getattr(module, "register", None)

@@ -39,13 +39,13 @@ from urllib.parse import urlsplit
 from termreader import importers
 from termreader.config import Settings
 from termreader.errors import FetchError, ImportFailed, LinkRefused, TermreaderError
-from termreader.feeds import Entry, Feed, discover_feeds, parse_feed
-from termreader.fetch import Fetcher, FetchResult
-from termreader.ingest import render_form_or_none, store_article, store_articles
-from termreader.linkpolicy import check_web_link
-from termreader.models import Article, article_id, now
-from termreader.sanitize import clean_line
-from termreader.store import Library
+from termreader.library.ingest import render_form_or_none, store_article, store_articles
+from termreader.library.store import Library
+from termreader.models import PREFETCHED_TAG, Article, article_id, now
+from termreader.text.sanitize import clean_line
+from termreader.web.feeds import Entry, Feed, discover_feeds, parse_feed
+from termreader.web.fetch import Fetcher, FetchResult
+from termreader.web.linkpolicy import check_web_link
 
 SUBSCRIPTIONS = "subscriptions"
 SAVED_URLS = "saved_urls"
@@ -58,10 +58,6 @@ MAX_NEW_PER_FEED = 200
 """New entries taken from one feed in one sync (a first sync of a huge feed stays bounded)."""
 BATCH = 50
 """Articles gathered before one :meth:`Library.add_many` (one index write)."""
-PREFETCHED_TAG = "prefetched"
-"""Tag of articles prefetched because another article lists them as related. ``termreader list``
-hides them unless given ``--all`` (``cli.PREFETCHED_TAG`` repeats it: the CLI's ``list`` must not
-import this module and httpx with it). Saving, adding or subscribing to one takes the tag off."""
 
 ProgressCallback = Callable[["SyncProgress"], None]
 T = TypeVar("T")
@@ -221,7 +217,7 @@ async def find_feed(fetcher: Fetcher, url: str) -> tuple[str, Feed]:
 def _text(result: FetchResult) -> str:
     assert result.data is not None
     try:
-        from termreader.charset import decode
+        from termreader.text.charset import decode
 
         return decode(result.data, content_type=result.content_type_header)[0]
     except Exception:  # noqa: BLE001 - discovery only needs the <head>

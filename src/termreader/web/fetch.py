@@ -18,8 +18,8 @@ import httpx
 from termreader import __version__
 from termreader.config import Settings
 from termreader.errors import FetchError, LinkRefused, NotAnArticle
-from termreader.linkpolicy import WEB_SCHEMES, check_web_link
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
+from termreader.web.linkpolicy import WEB_SCHEMES, check_web_link
 
 USER_AGENT = f"termreader/{__version__} (+https://termreader.example)"
 MAX_REDIRECTS = 10

@@ -12,8 +12,8 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from termreader.errors import ImportFailed, LinkRefused
-from termreader.linkpolicy import check_web_link
-from termreader.sanitize import clean_line
+from termreader.text.sanitize import clean_line
+from termreader.web.linkpolicy import check_web_link
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
 MAX_OUTLINES = 10_000

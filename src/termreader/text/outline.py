@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from termreader.models import Related, Section
-from termreader.render.mdguard import guard
+from termreader.text.mdguard import guard
 
 _SLUG_DROP = re.compile(r"[^\w\- ]+", re.UNICODE)
 

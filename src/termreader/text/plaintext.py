@@ -6,7 +6,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from termreader.render.mdguard import guard
+from termreader.text.mdguard import guard
 
 # Guarded: markdown-it's block quote rule is quadratic on quotes followed by lazy lines (issue 6),
 # and ``show`` runs this on any stored body.

@@ -9,14 +9,14 @@ from typing import Literal, Protocol
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from termreader.errors import LinkRefused, NotFound, StoreError
-from termreader.linkpolicy import check_local_link, check_web_link, scheme_of
 from termreader.models import Article, Related
+from termreader.web.linkpolicy import check_local_link, check_web_link, scheme_of
 
 TargetKind = Literal["anchor", "article", "fetch", "import", "missing", "refused"]
 
 
 class LibraryLike(Protocol):
-    """The part of :class:`termreader.store.Library` resolution needs."""
+    """The part of :class:`termreader.library.store.Library` resolution needs."""
 
     def by_url(self, url: str) -> Article | None: ...  # noqa: D102
     def by_title(self, title: str) -> list[Article]: ...  # noqa: D102
@@ -82,8 +82,8 @@ def is_local(url: str) -> bool:
 def resolve_link(url: str, library: LibraryLike, current: Article | None = None) -> Target:
     """Resolve an inline link of ``current`` (relative links are joined with its URL or path).
 
-    Web links pass :func:`termreader.linkpolicy.check_web_link`; links of local articles pass
-    :func:`termreader.linkpolicy.check_local_link` (inside the article's folder only).
+    Web links pass :func:`termreader.web.linkpolicy.check_web_link`; links of local articles pass
+    :func:`termreader.web.linkpolicy.check_local_link` (inside the article's folder only).
     """
     url = url.strip()
     if not url:

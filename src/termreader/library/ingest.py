@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from termreader.models import Article
 
 if TYPE_CHECKING:
-    from termreader.store import Library
+    from termreader.library.store import Library
 
 log = logging.getLogger(__name__)
 

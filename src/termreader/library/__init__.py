@@ -1,0 +1,1 @@
+"""The library: the store (index, journal, article files), ingest and sample seeding."""

@@ -1,0 +1,1 @@
+"""Where the reader goes: back/forward history and link resolution (no Textual)."""

@@ -1,0 +1,1 @@
+"""Text that comes from outside: sanitising, decoding, Markdown and plain-text helpers."""

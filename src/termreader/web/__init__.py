@@ -1,0 +1,1 @@
+"""The network side: fetching, feeds, OPML, link policy and offline sync."""
