@@ -191,7 +191,7 @@ async def save_url(
     Used by ``termreader add URL``. The article and the saved URL are keyed by the final URL
     after redirects (what the importer sees), so the next sync refreshes that very article
     rather than storing a second copy; saving a prefetched article takes its
-    :data:`PREFETCHED_TAG` off.
+    :data:`~termreader.models.PREFETCHED_TAG` off.
     """
     url = check_web_link(url).split("#", 1)[0]
     async with _fetcher(fetcher, settings) as active:
