@@ -394,18 +394,13 @@ def test_broken_ui_is_a_one_line_error(
     )
 
 
-def test_cli_web_commands_are_registered(
-    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_web_commands_run_from_the_main_command_line(
+    home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    module = types.ModuleType("termreader.cli.web")
-
-    def register(subparsers: object) -> None:
-        p = subparsers.add_parser("sync")  # type: ignore[attr-defined]
-        p.set_defaults(func=lambda args: 42)
-
-    module.register = register  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "termreader.cli.web", module)
-    assert run(capsys, "sync")[0] == 42
+    code, out, err = run(capsys, "sync")
+    assert (code, out, err) == (0, "0 added, 0 updated, 0 unchanged, 0 failed\n", "")
+    code, out, err = run(capsys, "subscriptions", "--json")
+    assert (code, out, err) == (0, "", "")
 
 
 def test_version_config_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:

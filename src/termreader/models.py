@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 PREFETCHED_TAG = "prefetched"
@@ -91,8 +91,8 @@ class Article:
         """Everything but the body, JSON-ready (datetimes as ISO 8601)."""
         data = asdict(self)
         data.pop("body")
-        data["published"] = _iso(self.published)
-        data["fetched"] = _iso(self.fetched)
+        data["published"] = iso(self.published)
+        data["fetched"] = iso(self.fetched)
         return data
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,8 +109,8 @@ class Article:
             title=data.get("title", ""),
             url=data.get("url", ""),
             source=data.get("source", ""),
-            published=_parse_iso(data.get("published")),
-            fetched=_parse_iso(data.get("fetched")),
+            published=parse_iso(data.get("published")),
+            fetched=parse_iso(data.get("fetched")),
             language=data.get("language", ""),
             body=data.get("body", ""),
             kind=data.get("kind", "markdown"),
@@ -138,16 +138,26 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 text of ``value`` (its zone kept); None for None. The form stored and printed."""
     return value.isoformat() if value else None
 
 
-def _parse_iso(value: Any) -> datetime | None:
+def parse_iso(value: Any, *, default_zone: tzinfo | None = None) -> datetime | None:
+    """The datetime of ISO 8601 text (a datetime passes through); None when empty or invalid.
+
+    A trailing ``Z`` means UTC. ``default_zone`` is given to a time written without a zone
+    (feeds mean UTC); otherwise such a time stays naive, as it was written.
+    """
     if not value:
         return None
     if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if default_zone is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=default_zone)
+    return when

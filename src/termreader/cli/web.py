@@ -1,7 +1,8 @@
 """Web commands of the CLI: ``sync``, ``subscribe``, ``unsubscribe``, ``subscriptions``, OPML.
 
-``termreader.cli.main`` calls :func:`register` with its subparsers. Handlers take the parsed
-arguments and return an exit code; errors are one line on stderr. No Textual here.
+Handlers take the parsed arguments and return an exit code; errors are one line on stderr
+(:func:`termreader.cli.main.main` prints the ones they raise). No Textual here, and the web
+modules (httpx, feed parsing) are imported only inside the handlers.
 """
 
 from __future__ import annotations
@@ -12,39 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from termreader.cli.common import PROG, add_library_option, error, load_settings, open_library
 from termreader.errors import TermreaderError
 from termreader.text.sanitize import clean_line
-
-PROG = "termreader"
-
-
-def _error(message: str) -> int:
-    print(f"{PROG}: {clean_line(str(message))}", file=sys.stderr)
-    return 1
-
-
-def _library(args: argparse.Namespace) -> Any:
-    try:
-        from termreader.cli.main import open_library
-    except ImportError:  # cli.py not there (or reshaped): open the library directly
-        from termreader.library.store import Library
-
-        return Library.open(getattr(args, "library", None))
-    return open_library(args)
-
-
-def _settings(args: argparse.Namespace) -> Any:
-    from termreader.config import load
-
-    return load()
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    # Like the main CLI: --library also works after the subcommand, without clobbering a
-    # value given before it.
-    parser.add_argument(
-        "--library", metavar="DIR", default=argparse.SUPPRESS, help="the library folder to use"
-    )
 
 
 def register(subparsers: Any) -> None:
@@ -56,7 +27,7 @@ def register(subparsers: Any) -> None:
         "articles for offline reading. Exit status 1 when a source failed (the others are "
         "still synced).",
     )
-    _common(p)
+    add_library_option(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument(
         "--concurrency", type=int, metavar="N", help="requests at once (default: setting)"
@@ -64,27 +35,27 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_sync)
 
     p = subparsers.add_parser("subscribe", help="follow a feed (or the feed a page advertises)")
-    _common(p)
+    add_library_option(p)
     p.add_argument("url", metavar="URL")
     p.set_defaults(func=cmd_subscribe)
 
     p = subparsers.add_parser("unsubscribe", help="stop following a feed")
-    _common(p)
+    add_library_option(p)
     p.add_argument("url", metavar="URL")
     p.set_defaults(func=cmd_unsubscribe)
 
     p = subparsers.add_parser("subscriptions", help="list the feeds you follow")
-    _common(p)
+    add_library_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_subscriptions)
 
     p = subparsers.add_parser("import-opml", help="subscribe to the feeds of an OPML file")
-    _common(p)
+    add_library_option(p)
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_import_opml)
 
     p = subparsers.add_parser("export-opml", help="write subscriptions as OPML (stdout by default)")
-    _common(p)
+    add_library_option(p)
     p.add_argument("file", metavar="FILE", nargs="?")
     p.set_defaults(func=cmd_export_opml)
 
@@ -94,26 +65,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
     """Refresh everything; print the summary (text or JSON); exit 1 when a source failed."""
     from termreader.web.sync import sync_blocking
 
-    try:
-        library = _library(args)
-        settings = _settings(args)
-    except TermreaderError as error:
-        return _error(str(error))
+    library = open_library(args)
+    settings = load_settings()
     if args.concurrency is not None and args.concurrency < 1:
-        return _error("--concurrency must be at least 1")
+        error("--concurrency must be at least 1")
+        return 1
     display = _Progress() if sys.stderr.isatty() and not args.json else None
-    try:
-        if display is not None:
-            with display:
-                report = sync_blocking(
-                    library, settings, progress=display.update, concurrency=args.concurrency
-                )
-        else:
-            report = sync_blocking(library, settings, concurrency=args.concurrency)
-    except TermreaderError as error:
-        return _error(str(error))
-    except KeyboardInterrupt:
-        return 130
+    if display is not None:
+        with display:
+            report = sync_blocking(
+                library, settings, progress=display.update, concurrency=args.concurrency
+            )
+    else:
+        report = sync_blocking(library, settings, concurrency=args.concurrency)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
@@ -165,11 +129,8 @@ class _Progress:
 def cmd_subscribe(args: argparse.Namespace) -> int:
     from termreader.web.sync import subscribe_sync
 
-    try:
-        library = _library(args)
-        subscription = subscribe_sync(library, args.url, settings=_settings(args))
-    except TermreaderError as error:
-        return _error(str(error))
+    library = open_library(args)
+    subscription = subscribe_sync(library, args.url, settings=load_settings())
     title = clean_line(subscription.title) or subscription.url
     print(
         f"subscribed to {title} <{clean_line(subscription.url)}>; run `termreader sync` to fetch it"
@@ -180,13 +141,9 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
 def cmd_unsubscribe(args: argparse.Namespace) -> int:
     from termreader.web.sync import unsubscribe
 
-    try:
-        library = _library(args)
-        removed = unsubscribe(library, args.url)
-    except TermreaderError as error:
-        return _error(str(error))
-    if not removed:
-        return _error(f"not subscribed to {args.url}")
+    if not unsubscribe(open_library(args), args.url):
+        error(f"not subscribed to {args.url}")
+        return 1
     print(f"unsubscribed from {clean_line(args.url)}")
     return 0
 
@@ -194,10 +151,7 @@ def cmd_unsubscribe(args: argparse.Namespace) -> int:
 def cmd_subscriptions(args: argparse.Namespace) -> int:
     from termreader.web.sync import subscriptions
 
-    try:
-        items = subscriptions(_library(args))
-    except TermreaderError as error:
-        return _error(str(error))
+    items = subscriptions(open_library(args))
     for item in items:
         if args.json:
             record = {
@@ -228,16 +182,18 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
     try:
         data = path.read_bytes()
-    except OSError as error:
-        return _error(f"{args.file}: cannot read: {error.strerror or error}")
+    except OSError as exc:
+        error(f"{args.file}: cannot read: {exc.strerror or exc}")
+        return 1
     try:
         feeds = parse_opml(data)
-        library = _library(args)
+        library = open_library(args)
         before = {s for s in library.kv_all("subscriptions")}
         for feed in feeds:
             add_subscription(library, feed.url, feed.title)
-    except TermreaderError as error:
-        return _error(f"{args.file}: {error}")
+    except TermreaderError as exc:
+        error(f"{args.file}: {exc}")
+        return 1
     new = sum(1 for f in feeds if f.url not in before)
     print(
         f"{new} new subscriptions ({len(feeds)} feeds in {clean_line(path.name)}); run `termreader sync`"
@@ -249,10 +205,7 @@ def cmd_export_opml(args: argparse.Namespace) -> int:
     from termreader.web.opml import OpmlFeed, export_opml
     from termreader.web.sync import subscriptions
 
-    try:
-        items = subscriptions(_library(args))
-    except TermreaderError as error:
-        return _error(str(error))
+    items = subscriptions(open_library(args))
     text = export_opml(OpmlFeed(url=s.url, title=s.title) for s in items)
     if not args.file or args.file == "-":
         sys.stdout.write(text)
@@ -262,8 +215,9 @@ def cmd_export_opml(args: argparse.Namespace) -> int:
     try:
         temp.write_text(text, encoding="utf-8")
         temp.replace(path)
-    except OSError as error:
+    except OSError as exc:
         temp.unlink(missing_ok=True)
-        return _error(f"{args.file}: cannot write: {error.strerror or error}")
+        error(f"{args.file}: cannot write: {exc.strerror or exc}")
+        return 1
     print(f"{len(items)} subscriptions written to {clean_line(str(path))}", file=sys.stderr)
     return 0

@@ -15,6 +15,7 @@ import feedparser
 import lxml.etree
 
 from termreader.errors import ImportFailed, LinkRefused
+from termreader.models import parse_iso
 from termreader.text.sanitize import clean, clean_line
 from termreader.web.linkpolicy import check_web_link
 
@@ -389,8 +390,8 @@ def _parse_json_feed(data: bytes, url: str) -> Feed:
         author = ""
         if authors and isinstance(authors[0], dict):
             author = clean_line(str(authors[0].get("name", "")))
-        published = _iso(item.get("date_published"))
-        updated = _iso(item.get("date_modified"))
+        published = parse_iso(item.get("date_published"), default_zone=UTC)
+        updated = parse_iso(item.get("date_modified"), default_zone=UTC)
         entries.append(
             Entry(
                 id=clean_line(str(item.get("id") or link or title))[:1000],
@@ -410,16 +411,6 @@ def _parse_json_feed(data: bytes, url: str) -> Feed:
         kind="json",
         url=url,
     )
-
-
-def _iso(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 # --- discovery -----------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""What every command module of the CLI shares: error lines, ``--library``, opening references."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from termreader import locations
+from termreader.errors import FetchError, ImportFailed, NotFound
+from termreader.models import Article
+from termreader.text.sanitize import clean_line
+
+PROG = "termreader"
+
+
+def error(message: str) -> None:
+    """Print one sanitized line on stderr: ``termreader: message``."""
+    print(f"{PROG}: {clean_line(str(message))}", file=sys.stderr)
+
+
+def add_library_option(parser: argparse.ArgumentParser) -> None:
+    """``--library`` after a subcommand; SUPPRESS keeps it from overwriting a value given before."""
+    parser.add_argument(
+        "--library", metavar="DIR", default=argparse.SUPPRESS, help="the library folder to use"
+    )
+
+
+def open_library(args: argparse.Namespace, *, seed_samples: bool = True) -> Any:
+    """Open the library chosen by ``--library`` / ``$TERMREADER_HOME`` and print its notices.
+
+    Raises:
+        StoreError: the library cannot be opened.
+    """
+    from termreader.library.store import Library
+
+    library = Library.open(
+        locations.library_dir(getattr(args, "library", None)), seed_samples=seed_samples
+    )
+    for notice in library.notices:
+        error(notice)
+    library.notices.clear()
+    return library
+
+
+def load_settings() -> Any:
+    """The user's settings (:func:`termreader.config.load`)."""
+    from termreader.config import load
+
+    return load()
+
+
+def is_url(ref: str) -> bool:
+    """True for an http(s) URL (the only kind ``add`` fetches)."""
+    lowered = ref.strip().lower()
+    return lowered.startswith("http://") or lowered.startswith("https://")
+
+
+def fetch_url(url: str) -> tuple[bytes, str, str | None]:
+    """Fetch ``url`` with the hardened fetcher; returns ``(body, final_url, content_type)``.
+
+    Raises:
+        FetchError: one-line reason.
+    """
+    from termreader.web.fetch import fetch_sync
+
+    result = fetch_sync(url)
+    if result.data is None:
+        raise FetchError(f"{url}: the server sent no content (status {result.status})")
+    return result.data, result.url, result.content_type_header or None
+
+
+def import_ref(ref: str) -> Article:
+    """Import a local file or fetch and import an http(s) URL (not stored).
+
+    Raises:
+        ImportFailed, FetchError, NotFound: one-line reasons.
+    """
+    from termreader import importers
+
+    if is_url(ref):
+        data, final_url, content_type = fetch_url(ref)
+        return importers.import_bytes(data, url=final_url, content_type=content_type)
+    path = Path(ref).expanduser()
+    if not path.exists():
+        raise NotFound(f"{ref}: no such file, and not an http(s) URL")
+    if path.is_dir():
+        raise ImportFailed(f"{ref}: is a directory")
+    return importers.import_path(path)

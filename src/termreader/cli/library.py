@@ -1,0 +1,245 @@
+"""The library's commands: ``add``, ``list``, ``show``, ``remove``, and ``config path``.
+
+Scriptable, with stable JSON output; none of them imports Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from termreader import locations
+from termreader.cli.common import (
+    add_library_option,
+    error,
+    import_ref,
+    is_url,
+    load_settings,
+    open_library,
+)
+from termreader.errors import NotFound, TermreaderError
+from termreader.models import PREFETCHED_TAG, Article, iso
+from termreader.text.sanitize import clean, clean_line
+
+
+def register(subparsers: Any) -> None:
+    """Add the library's commands to the CLI's subparsers."""
+    p = subparsers.add_parser("add", help="import files or fetch URLs")
+    add_library_option(p)
+    p.add_argument("refs", nargs="+", metavar="PATH|URL")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_add)
+
+    p = subparsers.add_parser("list", help="list the library, newest first")
+    add_library_option(p)
+    p.add_argument("--query", "-q", metavar="TEXT", help="match title, source and tags")
+    p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="include related articles that sync prefetched for offline reading",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_list)
+
+    p = subparsers.add_parser("show", help="print an article")
+    add_library_option(p)
+    p.add_argument("ref", metavar="ID|URL|PATH")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object")
+    fmt.add_argument("--format", choices=("markdown", "text"), default=None, help="default: text")
+    p.set_defaults(func=cmd_show)
+
+    p = subparsers.add_parser("remove", help="remove articles")
+    add_library_option(p)
+    p.add_argument("refs", nargs="+", metavar="ID")
+    p.set_defaults(func=cmd_remove)
+
+    p = subparsers.add_parser("config", help="settings")
+    add_library_option(p)
+    config_sub = p.add_subparsers(title="config commands", metavar="ACTION", required=True)
+    q = config_sub.add_parser("path", help="print the settings file path")
+    add_library_option(q)
+    q.set_defaults(func=cmd_config_path)
+
+
+# --- JSON and text forms ---------------------------------------------------------------------------
+def _clean_json(value: Any, *, multiline: bool = False) -> Any:
+    """Defence in depth: stored text is clean already, but old libraries may not be."""
+    if isinstance(value, str):
+        return clean(value) if multiline else clean_line(value)
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean_json(v, multiline=k in ("text", "markdown")) for k, v in value.items()}
+    return value
+
+
+def list_record(article: Article) -> dict[str, Any]:
+    """The JSON form of an article in ``list --json`` and ``add --json``."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "published": iso(article.published),
+        "fetched": iso(article.fetched),
+        "language": article.language,
+        "kind": article.kind,
+        "tags": list(article.tags),
+        "unread": article.unread,
+        "finished": article.finished,
+    }
+
+
+def show_record(article: Article) -> dict[str, Any]:
+    """The JSON form of ``show --json``."""
+    from termreader.text.plaintext import markdown_to_text
+
+    record = list_record(article)
+    record.update(
+        {
+            "sections": [
+                {"level": s.level, "title": s.title, "anchor": s.anchor} for s in article.sections
+            ],
+            "related": [
+                {"title": r.title, "url": r.url, "count": r.count} for r in article.related
+            ],
+            "links": [{"title": link.title, "url": link.url} for link in article.links],
+            "text": markdown_to_text(article.body),
+            "markdown": article.body,
+        }
+    )
+    return record
+
+
+def _print_json(record: dict[str, Any], out: TextIO | None = None) -> None:
+    print(json.dumps(_clean_json(record), ensure_ascii=False), file=out or sys.stdout)
+
+
+def _date(article: Article) -> str:
+    stamp = article.published or article.fetched
+    return stamp.strftime("%Y-%m-%d") if stamp else " " * 10
+
+
+def _human_line(article: Article) -> str:
+    mark = "*" if article.unread else " "
+    source = f"  ({clean_line(article.source)})" if article.source else ""
+    return f"{article.id}  {mark} {_date(article)}  {clean_line(article.title)}{source}"
+
+
+# --- commands ----------------------------------------------------------------------------------
+def cmd_add(args: argparse.Namespace) -> int:
+    """``add PATH|URL ...``: import each; one failure does not stop the others."""
+    from termreader.library.ingest import store_article
+
+    library = open_library(args)
+    failed = 0
+    for ref in args.refs:
+        try:
+            if is_url(ref):
+                article = _save_url(library, ref)
+            else:
+                article = store_article(library, import_ref(ref))
+        except TermreaderError as exc:
+            error(str(exc))
+            failed += 1
+            continue
+        if args.json:
+            _print_json(list_record(article))
+        else:
+            print(f"{article.id}  {clean_line(article.title)}")
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+def _save_url(library: Any, url: str) -> Article:
+    """``add URL``: fetch, store, and keep the page as a saved URL that ``sync`` refreshes.
+
+    The article is keyed by the final URL after redirects (see ``termreader.web.sync.save_url``).
+    """
+    from termreader.web.sync import save_url_sync
+
+    try:
+        return save_url_sync(library, url, settings=load_settings())
+    except TermreaderError as exc:
+        # Fetch errors name the host, not the URL: with several refs, say which one failed.
+        if url not in str(exc):
+            exc.args = (f"{url}: {exc}",)
+        raise
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``list [--query TEXT] [--unread] [--all]``: newest first.
+
+    Articles prefetched by ``sync`` only because another article lists them as related are
+    hidden unless ``--all``: the reader did not ask for them (they still open by id or URL).
+    """
+    library = open_library(args)
+    articles = library.list(args.query or None, unread=True if args.unread else None)
+    if not args.all:
+        articles = [a for a in articles if PREFETCHED_TAG not in a.tags]
+    out = sys.stdout
+    if args.json:
+        dumps = json.dumps
+        for article in articles:
+            out.write(dumps(_clean_json(list_record(article)), ensure_ascii=False) + "\n")
+    else:
+        for article in articles:
+            out.write(_human_line(article) + "\n")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """``show ID|URL|PATH``: the article as JSON, Markdown or plain text."""
+    library = open_library(args)
+    try:
+        article = library.get(library.resolve(args.ref).id)
+    except NotFound:
+        # A file or URL that is not in the library is shown without storing it.
+        if not (is_url(args.ref) or Path(args.ref).expanduser().is_file()):
+            raise
+        article = import_ref(args.ref)
+    if args.json:
+        _print_json(show_record(article))
+        return 0
+    if args.format == "markdown":
+        sys.stdout.write(clean(article.body).rstrip("\n") + "\n")
+        return 0
+    from termreader.text.plaintext import markdown_to_text
+
+    header = [clean_line(article.title)]
+    details = [
+        d
+        for d in (clean_line(article.source), _date(article).strip(), clean_line(article.url))
+        if d
+    ]
+    if details:
+        header.append(" · ".join(details))
+    sys.stdout.write("\n".join(header) + "\n\n" + clean(markdown_to_text(article.body)))
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """``remove ID ...``: ids, unique id prefixes, URLs or paths."""
+    library = open_library(args, seed_samples=False)
+    failed = 0
+    for ref in args.refs:
+        try:
+            article = library.resolve(ref)
+            library.remove(article.id)
+        except TermreaderError as exc:
+            error(str(exc))
+            failed += 1
+            continue
+        print(f"removed {article.id}  {clean_line(article.title)}")
+    return 1 if failed else 0
+
+
+def cmd_config_path(args: argparse.Namespace) -> int:
+    """``config path``: where the settings file lives."""
+    print(locations.config_file())
+    return 0
