@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -85,7 +86,7 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
     | `enter` | Open the highlighted article. |
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False),
         Binding("k,up", "cursor_up", "Up", show=False),
         Binding("pagedown,space", "page_down", "Page down", show=False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -38,7 +40,7 @@ class LibraryPane(Vertical):
     | `enter` | Open the highlighted article. |
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter_library"),
         Binding("s", "cycle_sort", "Sort", id="sort_library"),
         Binding("n", "next_unread", "Next unread", id="next_unread"),
