@@ -119,12 +119,11 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
     current_id: reactive[str] = reactive("", init=False)
     """The id of the article open in the reader (marked in the list)."""
 
+    @dataclass
     class Selected(Message):
         """An article was chosen (Enter or click)."""
 
-        def __init__(self, article: Article) -> None:
-            super().__init__()
-            self.article = article
+        article: Article
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
@@ -25,12 +26,11 @@ class FindBar(Horizontal):
         Binding("escape", "close", "Close", show=True),
     ]
 
+    @dataclass
     class Find(Message):
         """Search the article for ``query`` (posted on Enter)."""
 
-        def __init__(self, query: str) -> None:
-            super().__init__()
-            self.query = query
+        query: str
 
     class Closed(Message):
         """The bar was closed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
@@ -53,12 +54,11 @@ class LibraryPane(Vertical):
     filter_text: reactive[str] = reactive("", init=False)
     """The filter text."""
 
+    @dataclass
     class Opened(Message):
         """The user chose an article in the list."""
 
-        def __init__(self, article: Article) -> None:
-            super().__init__()
-            self.article = article
+        article: Article
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

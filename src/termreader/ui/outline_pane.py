@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 from rich.cells import set_cell_size
@@ -87,13 +88,12 @@ class OutlineList(CursorKeys, ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
     """The highlighted row (an index into the visible rows, not into the sections)."""
 
+    @dataclass
     class Selected(Message):
         """A section was chosen (Enter or click)."""
 
-        def __init__(self, outline: OutlineList, section: Section) -> None:
-            super().__init__()
-            self.outline = outline
-            self.section = section
+        outline: OutlineList
+        section: Section
 
         @property
         def control(self) -> OutlineList:
@@ -392,12 +392,11 @@ class _RowStyles(NamedTuple):
 class OutlinePane(Vertical):
     """Holds the outline list and keeps the current section highlighted."""
 
+    @dataclass
     class Jump(Message):
         """The user chose a section to jump to."""
 
-        def __init__(self, section: Section) -> None:
-            super().__init__()
-            self.section = section
+        section: Section
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
