@@ -298,9 +298,8 @@ def binding_ids() -> set[str]:
     ids: set[str] = set()
     for owner in (TermreaderApp, MainScreen, LibraryPane, ArticleList, ReaderView):
         for binding in owner.BINDINGS:
-            binding_id = getattr(binding, "id", None)
-            if binding_id:
-                ids.add(binding_id)
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
     return ids
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from termreader.config import Settings
     from termreader.library.store import Library
     from termreader.web.fetch import Fetcher
+
+log = logging.getLogger(__name__)
 
 NARROW_BELOW = 110
 """In the ``auto`` layout, terminals narrower than this get the reading pane alone."""
@@ -210,6 +213,7 @@ class MainScreen(Screen[None]):
                 width -= reader_styles.scrollbar_size_vertical
             return max(0, width)
         except Exception:  # noqa: BLE001 - a hint only: the reader measures itself anyway
+            log.debug("reader width not predicted", exc_info=True)
             return 0
 
     def on_descendant_focus(self) -> None:
@@ -415,6 +419,7 @@ class MainScreen(Screen[None]):
         try:
             meta = self.library.meta(article_id)
         except (NotFound, StoreError):
+            log.debug("no metadata for %s either", article_id, exc_info=True)
             meta = None
         self.header.show_article(meta)
         self.outline.set_sections([])
