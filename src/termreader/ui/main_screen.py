@@ -1,4 +1,14 @@
-"""The main screen: library, reading and outline panes, and everything that moves between articles."""
+"""The main screen: library, reading and outline panes, and everything that moves between articles.
+
+Longer than the ~300 lines a class should be, on purpose: this is where the panes meet. The screen
+composes them, owns the layout (wide or narrow, which pane shows) and the opening of an article
+(render cache first, body later), and routes every pane's messages and keys; each of those touches
+several widgets at once. What has state of its own is composed in as a plain object: the history
+(:class:`~termreader.navigation.history.Navigator`), following links
+(:class:`~termreader.ui.following.Following`) and what is remembered per article
+(:class:`~termreader.ui.reading_state.ReadingState`). The screen gets the settings, the library and
+the HTTP client passed in and asks the app for a sync with :class:`MainScreen.SyncRequested`.
+"""
 
 from __future__ import annotations
 
