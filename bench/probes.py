@@ -103,7 +103,7 @@ def _match_line(reader: Any) -> int | None:
 
 def _outline_move(outline: Any, anchor: str) -> bool:
     """Put the outline cursor on a section (line list API, or a Textual Tree's nodes)."""
-    widget = outline.tree
+    widget = outline.section_list
     if hasattr(widget, "move_cursor_to"):
         return bool(widget.move_cursor_to(anchor))
     stack = [widget.root]
@@ -201,7 +201,7 @@ async def reader_keys(
             if not screen.outline.display:
                 await pilot.press("t")
                 await pilot.pause()
-            tree = screen.outline.tree
+            tree = screen.outline.section_list
             jumps = []
             for i in range(repeat):
                 target = sections[(len(sections) * (3 + i)) // (5 + repeat)]

@@ -83,7 +83,7 @@ async def _app(home: Path, ref: str | None, profiler: cProfile.Profile, what: st
             for i in range(5):
                 target = sections[len(sections) * (3 + i) // 10]
                 reader.scroll_home(animate=False)
-                screen.outline.tree.focus()
+                screen.outline.section_list.focus()
                 await pilot.pause()
                 probes._outline_move(screen.outline, target.anchor)
                 await pilot.pause()

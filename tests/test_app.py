@@ -186,7 +186,7 @@ async def test_outline_enter_jumps_to_section(library: Library) -> None:
     app = make_app(library, show_outline=True)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
-        outline = screen.outline.tree
+        outline = screen.outline.section_list
         outline.focus()
         await pilot.pause()
         outline.cursor = 5
@@ -313,10 +313,10 @@ async def test_unknown_link_number_and_escape(library: Library) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         await pilot.press("9")
-        assert screen.link_digits == "9"
+        assert screen.following.link_digits == "9"
         assert screen.query_one("#status").display
         await pilot.press("escape")
-        assert screen.link_digits == ""
+        assert screen.following.link_digits == ""
         await pilot.press("9", "9", "enter")
         await pilot.pause()
         assert screen.article.id == "field0000000001"
@@ -386,7 +386,7 @@ async def test_failed_fetch_leaves_article_unchanged(library: Library) -> None:
         await pilot.press("j", "j")
         before = screen.reader.scroll_y
         # Port 9 (discard) on localhost is closed here: the fetch fails fast.
-        screen.follow_url("http://127.0.0.1:9/nowhere")
+        screen.following.follow_url("http://127.0.0.1:9/nowhere")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -400,7 +400,7 @@ async def test_refused_scheme_is_a_notification(library: Library) -> None:
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
-        screen.follow_url("javascript:alert(1)")
+        screen.following.follow_url("javascript:alert(1)")
         await pilot.pause()
         assert screen.article.id == "field0000000001"
         assert any("refused" in n.message.lower() for n in app._notifications)
@@ -685,7 +685,7 @@ async def test_uncached_link_is_fetched_imported_and_opened(library: Library, se
         screen = await open_field_notes(pilot, app)
         await pilot.press("j", "j")
         before = screen.reader.scroll_y
-        screen.follow_url(f"{server}/page.html")
+        screen.following.follow_url(f"{server}/page.html")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -702,7 +702,7 @@ async def test_http_error_is_one_line_and_keeps_the_article(library: Library, se
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
-        screen.follow_url(f"{server}/missing")
+        screen.following.follow_url(f"{server}/missing")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -717,7 +717,7 @@ async def test_slow_download_shows_loading_and_escape_cancels(
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
-        screen.follow_url(f"{server}/slow")
+        screen.following.follow_url(f"{server}/slow")
         await pilot.pause(0.2)
         assert screen.busy.startswith("Fetching 127.0.0.1")
         assert screen.header.busy and screen.query_one("#status").display
@@ -944,5 +944,5 @@ async def test_link_number_and_enter_in_one_burst(library: Library) -> None:
             driver.send_message(event)
         await pilot.pause()
         await pilot.pause()
-        assert screen.link_digits == ""
+        assert screen.following.link_digits == ""
         assert screen.reader.current_section().anchor == "part-7"

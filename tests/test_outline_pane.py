@@ -31,7 +31,7 @@ class OutlineApp(App[None]):
     def on_mount(self) -> None:
         pane = self.query_one(OutlinePane)
         pane.set_sections(self.sections)
-        pane.tree.focus()
+        pane.section_list.focus()
 
     @on(OutlinePane.Jump)
     def _jump(self, event: OutlinePane.Jump) -> None:
@@ -78,7 +78,7 @@ async def test_nesting_is_shown_by_indent() -> None:
     app = OutlineApp(nested())
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         assert column(outline, "Intro") == column(outline, "Methods") == column(outline, "End")
         assert column(outline, "Sampling") > column(outline, "Methods")
         assert column(outline, "Sites") > column(outline, "Sampling")
@@ -92,7 +92,7 @@ async def test_cursor_bar_spans_the_pane() -> None:
     app = OutlineApp(nested())
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         await pilot.press("j")
         width = outline.scrollable_content_region.width
         assert all(cell_len(line) == width for line in lines(outline))
@@ -105,7 +105,7 @@ async def test_skipped_heading_level_indents_one_step() -> None:
     app = OutlineApp([sec(1, "Top"), sec(3, "Deep"), sec(2, "Mid")])
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         assert column(outline, "Deep") == column(outline, "Mid") > column(outline, "Top")
 
 
@@ -119,7 +119,7 @@ async def test_untrusted_titles_are_shown_clean() -> None:
     app = OutlineApp(evil)
     async with app.run_test(size=(80, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         painted = lines(outline)[:3]
         for line in painted:
             assert not any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in line), line
@@ -135,7 +135,7 @@ async def test_wide_titles_are_cut_to_the_pane_by_cells() -> None:
     app = OutlineApp(cjk)
     async with app.run_test(size=(80, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         width = outline.scrollable_content_region.width
         assert 0 < width <= WIDTH
         for line in lines(outline)[:2]:
@@ -171,7 +171,7 @@ async def test_page_keys_move_a_screenful_and_keep_the_cursor_visible() -> None:
     app = OutlineApp(sections)
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         height = outline.scrollable_content_region.height
         await pilot.press("pagedown", "pagedown")
         await pilot.pause()
@@ -187,7 +187,7 @@ async def test_click_selects_and_jumps() -> None:
     app = OutlineApp(sections)
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         await pilot.click(OutlineList, offset=(12, 4))
         await pilot.pause()
         assert app.jumps == [sections[4]]
@@ -198,7 +198,7 @@ async def test_mouse_wheel_scrolls() -> None:
     app = OutlineApp(many(200))
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         await pilot.hover(OutlineList, offset=(5, 5))
         outline.post_message(
             MouseScrollDown(outline, 5, 5, 0, 0, 0, False, False, False, screen_x=5, screen_y=5)
@@ -215,7 +215,7 @@ async def test_highlight_follows_the_reader() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         pane = app.query_one(OutlinePane)
-        outline = pane.tree
+        outline = pane.section_list
         pane.highlight("h-150")
         await pilot.pause()
         assert pane.current_anchor == "h-150"
@@ -245,7 +245,7 @@ async def test_current_section_stays_marked_when_the_cursor_moves() -> None:
         pane.highlight("results")
         await pilot.press("g")
         assert pane.highlighted == sections[0]
-        assert line_of(pane.tree, "Results").startswith("▌")
+        assert line_of(pane.section_list, "Results").startswith("▌")
 
 
 async def test_hidden_pane_builds_when_shown() -> None:
@@ -258,13 +258,13 @@ async def test_hidden_pane_builds_when_shown() -> None:
         pane.display = False
         pane.set_sections(sections)
         pane.highlight("h-30")
-        assert pane.tree.row_count == 0, "a hidden pane does not build"
+        assert pane.section_list.row_count == 0, "a hidden pane does not build"
         pane.display = True
         pane.ensure_built()
         await pilot.pause()
-        assert pane.tree.row_count == 50
+        assert pane.section_list.row_count == 50
         assert pane.highlighted == sections[30]
-        assert line_of(pane.tree, "Heading number 30").startswith("▌")
+        assert line_of(pane.section_list, "Heading number 30").startswith("▌")
 
 
 async def test_two_thousand_sections_build_and_highlight() -> None:
@@ -273,7 +273,7 @@ async def test_two_thousand_sections_build_and_highlight() -> None:
     async with app.run_test(size=(60, 30)) as pilot:
         await pilot.pause()
         pane = app.query_one(OutlinePane)
-        outline = pane.tree
+        outline = pane.section_list
         assert outline.row_count == 2055
         assert str(app.query_one("#outline-title", Static).render()) == "Outline · 2055"
         for number in (1999, 7, 2054, 1000):
@@ -293,7 +293,7 @@ async def test_space_folds_and_unfolds_a_section() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         pane = app.query_one(OutlinePane)
-        outline = pane.tree
+        outline = pane.section_list
         assert outline.move_cursor_to("methods")
         await pilot.press("space")
         await pilot.pause()
@@ -326,7 +326,7 @@ async def test_click_on_the_fold_glyph_folds() -> None:
     app = OutlineApp(sections)
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        outline = app.query_one(OutlinePane).tree
+        outline = app.query_one(OutlinePane).section_list
         line = line_of(outline, "Methods")
         await pilot.click(OutlineList, offset=(line.index("▾"), 1))
         await pilot.pause()
@@ -339,14 +339,14 @@ async def test_new_article_resets_folds_and_cursor() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         pane = app.query_one(OutlinePane)
-        pane.tree.move_cursor_to("methods")
+        pane.section_list.move_cursor_to("methods")
         await pilot.press("space", "j")
         pane.set_sections(nested())  # the same article parsed again: the fold stays
         await pilot.pause()
-        assert pane.tree.is_folded("methods")
+        assert pane.section_list.is_folded("methods")
         other = [sec(1, "Methods"), sec(2, "Other")]
         pane.set_sections(other)
         await pilot.pause()
-        assert not pane.tree.is_folded("methods")
+        assert not pane.section_list.is_folded("methods")
         assert pane.highlighted == other[0]
-        assert "Other" in "\n".join(lines(pane.tree))
+        assert "Other" in "\n".join(lines(pane.section_list))

@@ -30,12 +30,12 @@ async def test_position_is_saved_once_the_reader_stops(
         monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 60.0)  # a slow machine's pauses
         await pilot.press("j", "j", "j")
         assert screen.reader.moving
-        screen.flush_position_when_still()  # the interval's save, while scrolling: held
+        screen.reading.flush_position_when_still()  # the interval's save, while scrolling: held
         assert library.brief("field0000000001").position.offset == 0
         monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 0.1)
         await pilot.pause(0.3)
         assert not screen.reader.moving
-        screen.flush_position_when_still()
+        screen.reading.flush_position_when_still()
         assert library.brief("field0000000001").position.offset == 3
 
 
@@ -52,8 +52,8 @@ async def test_a_held_position_is_saved_within_the_limit(
         monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 60.0)
         await pilot.press("j", "j")
         assert screen.reader.moving
-        screen.flush_position_when_still()
-        screen.flush_position_when_still()
+        screen.reading.flush_position_when_still()
+        screen.reading.flush_position_when_still()
         assert library.brief("field0000000001").position.offset == 2
 
 

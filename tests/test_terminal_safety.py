@@ -438,6 +438,7 @@ def _raw_article() -> Article:
 
 async def _drive(app: Any, ids: list[str]) -> str:
     """Open each article and visit every pane that shows article text; return the output."""
+    from termreader.ui.commands import read
     from termreader.ui.main_screen import MainScreen
 
     _OUTPUT.clear()
@@ -445,7 +446,7 @@ async def _drive(app: Any, ids: list[str]) -> str:
     async with app.run_test(headless=False, size=(100, 32), notifications=True) as pilot:
         await pilot.pause(0.3)
         for article_id in ids:
-            app.open_article(article_id)
+            read(app.main_screen, article_id)  # as from the command palette
             await pilot.pause(0.3)
             for key in ("f", "t", "L", "G", "g"):  # link numbers, outline, library pane, scroll
                 await pilot.press(key)

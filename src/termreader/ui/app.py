@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib.util
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -19,11 +18,14 @@ from textual.screen import Screen
 from termreader.config import Settings, load
 from termreader.errors import ConfigError, TermreaderError
 from termreader.locations import cache_dir, styles_dir
-from termreader.models import Article
 from termreader.text.sanitize import clean, clean_line
 from termreader.ui import css_cache
 from termreader.ui.commands import ArticleCommands
-from termreader.ui.main_screen import LAST_KEY, UI_TABLE, MainScreen
+from termreader.ui.main_screen import MainScreen, main_screen_of
+
+if TYPE_CHECKING:
+    from termreader.library.store import Library
+    from termreader.web.fetch import Fetcher
 
 
 def resume_gc() -> None:
@@ -46,7 +48,7 @@ FULL_COLLECTION_EVERY = 1000
 """Middle-generation collections between full ones while the app runs (Python's default: 10)."""
 
 
-def _css_paths() -> list[Path]:
+def _css_paths() -> list[str | PurePath]:
     folder = styles_dir()
     return sorted(folder.glob("*.tcss")) if folder.is_dir() else []
 
@@ -65,7 +67,7 @@ class TermreaderApp(App[int]):
     TITLE = "termreader"
     CSS_PATH = _css_paths()
     COMMANDS = App.COMMANDS | {ArticleCommands}
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Keys", id="help", show=False),  # pinned in the footer
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
@@ -73,7 +75,7 @@ class TermreaderApp(App[int]):
 
     def __init__(
         self,
-        library: Any = None,
+        library: Library | None = None,
         *,
         library_dir: str | Path | None = None,
         open_ref: str | None = None,
@@ -93,8 +95,7 @@ class TermreaderApp(App[int]):
         self.library = library
         self.library_dir = library_dir
         self.open_ref = open_ref
-        self._articles: list[Article] = []
-        self._fetcher: Any = None
+        self._fetcher: Fetcher | None = None
         if self.library is None:
             self._open_library()
         # Stylesheets parsed by the last run (see css_cache).
@@ -118,8 +119,8 @@ class TermreaderApp(App[int]):
             # A Text: the message names a path, which Rich must not read as markup.
             self.exit(1, message=Text(self._library_error or "termreader: no library"))
             return
-        for notice in getattr(self.library, "notices", []) or []:
-            self.notify(str(notice), severity="warning", timeout=10)
+        for notice in self.library.notices:
+            self.notify(notice, severity="warning", timeout=10)
 
     def get_default_screen(self) -> Screen:
         """The main screen is the app's first screen; it opens the first article as soon as its
@@ -131,7 +132,7 @@ class TermreaderApp(App[int]):
         """
         if self.library is None:
             return Screen()  # exiting: the library could not be opened (see __init__)
-        return MainScreen(on_ready=self._open_first)
+        return MainScreen(self.settings, self.library, fetcher=self.fetcher, open_ref=self.open_ref)
 
     def _apply_keys(self, keys: dict[str, str]) -> None:
         """Apply ``[keys]`` overrides (binding id → comma-separated keys); warn about unknown ids."""
@@ -154,73 +155,6 @@ class TermreaderApp(App[int]):
             # Said from on_mount: this runs in __init__, before the app runs, and exiting
             # while Textual composes the first screen breaks its mount.
             self._library_error = clean_line(f"termreader: {error}")
-
-    def _open_first(self) -> None:
-        screen = self.main_screen
-        if screen is None:
-            return
-        if self.open_ref:
-            self.open_reference(self.open_ref)
-            return
-        first = self._first_article()
-        if first is not None:
-            screen.open_article(first.id)
-        else:
-            screen.reader.show_message(
-                "The library is empty. Add articles with `termreader add FILE|URL`."
-            )
-
-    def _first_article(self) -> Article | None:
-        """Where to start: the article open at the last quit, else one being read, else (on a
-        fresh library) the one tagged "getting started", else the newest unread, else the newest."""
-        # The listing may hold only the newest articles yet (see MainScreen.reload_library).
-        articles = self._articles
-        last = self.library.kv_get(UI_TABLE, LAST_KEY) if hasattr(self.library, "kv_get") else None
-        if last and last.get("id"):
-            hit = next((a for a in articles if a.id == last["id"]), None)
-            if hit is None:
-                try:
-                    hit = self.library.brief(str(last["id"]))
-                except TermreaderError:
-                    hit = None
-            if hit is not None:
-                return hit
-        started = [
-            a for a in articles if (a.position.anchor or a.position.offset) and not a.finished
-        ]
-        if started:
-            return started[0]
-        fresh = not any(a.finished or not a.unread for a in articles)
-        if fresh:
-            guide = next(
-                (a for a in articles if "getting started" in (t.casefold() for t in a.tags)), None
-            )
-            if guide is not None:
-                return guide
-        first = next((a for a in articles if a.unread), None)
-        return first or (articles[0] if articles else None)
-
-    def open_reference(self, ref: str) -> None:
-        """Open an article by id, URL or path, fetching or importing it when it is new."""
-        from termreader.errors import NotFound
-        from termreader.navigation.resolve import is_web
-
-        screen = self.main_screen
-        if screen is None:
-            return
-        try:
-            # The id from the index alone; open_article reads the body once.
-            article_id: str | None = self.library.resolve_id(ref)
-        except NotFound:
-            article_id = None
-        if article_id is not None:
-            screen.open_article(article_id)
-        elif is_web(ref):
-            screen.fetch_and_open(ref)
-        elif Path(ref).expanduser().is_file():
-            screen.import_and_open(str(Path(ref).expanduser().resolve()))
-        else:
-            self.notify(f"Not in the library: {ref}", severity="error")
 
     # notifications -----------------------------------------------------------------------------
     def notify(
@@ -260,27 +194,9 @@ class TermreaderApp(App[int]):
     @property
     def main_screen(self) -> MainScreen | None:
         """The main screen once it is installed."""
-        for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
-                return screen
-        return None
+        return main_screen_of(self)
 
-    def set_articles(self, articles: list[Article]) -> None:
-        """Remember the library listing (the command palette searches it)."""
-        self._articles = articles
-
-    def articles(self) -> list[Article]:
-        """The library listing, newest first."""
-        return self._articles
-
-    def open_article(self, article_id: str) -> None:
-        """Open an article (command palette entry point)."""
-        screen = self.main_screen
-        if screen is not None:
-            screen.open_article(article_id)
-            screen.reader.focus()
-
-    def fetcher(self) -> Any:
+    def fetcher(self) -> Fetcher:
         """The session's one HTTP client (created on first use)."""
         if self._fetcher is None:
             from termreader.web.fetch import Fetcher
@@ -298,35 +214,26 @@ class TermreaderApp(App[int]):
             await self._fetcher.aclose()
 
     # sync --------------------------------------------------------------------------------------
-    @property
-    def can_sync(self) -> bool:
-        """Whether the sync module is installed."""
-        return importlib.util.find_spec("termreader.web.sync") is not None
-
-    def start_sync(self) -> None:
-        """Refresh subscriptions in the background."""
-        if not self.can_sync:
-            self.notify("Sync is not available in this version", severity="warning")
-            return
-        self._sync()
+    def on_main_screen_sync_requested(self, event: MainScreen.SyncRequested) -> None:
+        """Refresh subscriptions in the background (Esc on the main screen cancels)."""
+        event.stop()
+        screen = self.main_screen
+        if screen is not None:
+            self._sync(screen)
 
     @work(exclusive=True, group="sync", exit_on_error=False)
-    async def _sync(self) -> None:
+    async def _sync(self, screen: MainScreen) -> None:
         """Run :func:`termreader.web.sync.sync` on the app's loop, with progress in the status line."""
         from termreader.web.sync import SyncProgress, sync
 
-        screen = self.main_screen
-
         def progress(event: SyncProgress) -> None:
-            if screen is not None:
-                where = f" · {event.source}" if event.source else ""
-                screen.busy = f"Syncing {event.done}/{event.total}{where}"
+            where = f" · {event.source}" if event.source else ""
+            screen.busy = f"Syncing {event.done}/{event.total}{where}"
 
-        if screen is not None:
-            screen.busy = "Syncing…"
+        screen.busy = "Syncing…"
         try:
             report = await sync(
-                self.library, self.settings, fetcher=self.fetcher(), progress=progress
+                screen.library, self.settings, fetcher=self.fetcher(), progress=progress
             )
         except asyncio.CancelledError:
             self.notify("Sync cancelled", timeout=3)
@@ -335,11 +242,9 @@ class TermreaderApp(App[int]):
             self.notify(f"Sync failed: {error}", severity="error")
             return
         finally:
-            if screen is not None:
-                screen.busy = ""
-        if screen is not None:
-            screen.reload_library()
-        failed = len(getattr(report, "failed", []) or [])
+            screen.busy = ""
+        screen.reload_library()
+        failed = len(report.failed)
         self.notify(
             f"Sync: {report.summary()}", severity="warning" if failed else "information", timeout=6
         )
@@ -367,8 +272,7 @@ class TermreaderApp(App[int]):
         yield SystemCommand("Back", "Go back in history (h)", main.action_back)
         yield SystemCommand("Forward", "Go forward in history (l)", main.action_forward)
         yield SystemCommand("Open in browser", "Open the web page (o)", main.action_open_browser)
-        if self.can_sync:
-            yield SystemCommand("Sync", "Refresh subscriptions (S)", main.action_sync)
+        yield SystemCommand("Sync", "Refresh subscriptions (S)", main.action_sync)
 
     async def action_quit(self) -> None:
         """Save where the reader is, then quit."""
@@ -394,13 +298,12 @@ def binding_ids() -> set[str]:
     ids: set[str] = set()
     for owner in (TermreaderApp, MainScreen, LibraryPane, ArticleList, ReaderView):
         for binding in owner.BINDINGS:
-            binding_id = getattr(binding, "id", None)
-            if binding_id:
-                ids.add(binding_id)
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
     return ids
 
 
-def run(library_dir: str | Path | Any | None, open_ref: str | None = None) -> int:
+def run(library_dir: str | Path | Library | None, open_ref: str | None = None) -> int:
     """Run the app (the CLI's ``termreader`` and ``termreader open``); returns the exit code.
 
     Args:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -85,7 +86,7 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
     | `enter` | Open the highlighted article. |
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False),
         Binding("k,up", "cursor_up", "Up", show=False),
         Binding("pagedown,space", "page_down", "Page down", show=False),
@@ -118,12 +119,11 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
     current_id: reactive[str] = reactive("", init=False)
     """The id of the article open in the reader (marked in the list)."""
 
+    @dataclass
     class Selected(Message):
         """An article was chosen (Enter or click)."""
 
-        def __init__(self, article: Article) -> None:
-            super().__init__()
-            self.article = article
+        article: Article
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None

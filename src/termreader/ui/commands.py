@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
+from termreader.models import Article
 from termreader.text.sanitize import clean_line
-
-if TYPE_CHECKING:
-    from termreader.models import Article
-    from termreader.ui.app import TermreaderApp
+from termreader.ui.main_screen import MainScreen, main_screen_of
 
 MAX_HITS = 50
 """At most this many articles are offered per query (the palette stays quick on big libraries)."""
@@ -55,20 +52,24 @@ def highlight(matcher: Matcher, label: str) -> Content:
     return content
 
 
-class ArticleCommands(Provider):
-    """``Open: <title>`` for every article; fuzzy matched on title and source."""
+def read(screen: MainScreen, article_id: str) -> None:
+    """Open an article for reading (what choosing it in the palette does)."""
+    screen.open_article(article_id)
+    screen.reader.focus()
 
-    @property
-    def _app(self) -> TermreaderApp:
-        return cast("TermreaderApp", self.app)
+
+class ArticleCommands(Provider):
+    """``Open: <title>`` for every article of the main screen's listing; fuzzy matched on title
+    and source. The main screen is found in the app's screen stack (the palette may be opened
+    over another screen)."""
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        library = self._app.library
-        if library is None:
+        screen = main_screen_of(self.app)
+        if screen is None:
             return
         found = 0
-        for article in self._app.articles():
+        for article in screen.articles:
             label = label_of(article)
             score = matcher.match(label)
             if score <= 0:
@@ -76,7 +77,7 @@ class ArticleCommands(Provider):
             yield Hit(
                 score,
                 highlight(matcher, label),
-                partial(self._app.open_article, article.id),
+                partial(read, screen, article.id),
                 text=label,
                 help=help_of(article),
             )
@@ -85,11 +86,14 @@ class ArticleCommands(Provider):
                 return
 
     async def discover(self) -> Hits:
-        for article in self._app.articles()[:10]:
+        screen = main_screen_of(self.app)
+        if screen is None:
+            return
+        for article in screen.articles[:10]:
             label = label_of(article)
             yield DiscoveryHit(
                 Content(label),
-                partial(self._app.open_article, article.id),
+                partial(read, screen, article.id),
                 text=label,
                 help=help_of(article),
             )

@@ -15,6 +15,7 @@ simply gets no cache.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import sys
@@ -25,6 +26,8 @@ from typing import Any
 import textual
 import textual.css.model as textual_model
 from textual.app import App
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
 """Bumped when what is pickled changes shape."""
@@ -63,6 +66,7 @@ def load(app: App[Any], folder: Path | None) -> int:
     try:
         entries = pickle.loads(cache_file(folder, app).read_bytes())
     except Exception:  # missing, damaged, or from a Textual whose classes changed: parse
+        log.debug("stylesheet cache not loaded", exc_info=True)
         return 0
     if not isinstance(entries, dict):
         return 0
@@ -90,4 +94,5 @@ def save(app: App[Any], folder: Path | None, loaded: int) -> None:
             if old != target:
                 old.unlink(missing_ok=True)
     except Exception:  # a read-only home, a full disk, rules that do not pickle: no cache
+        log.debug("stylesheet cache not saved", exc_info=True)
         return

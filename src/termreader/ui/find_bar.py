@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,16 +22,15 @@ class FindBar(Horizontal):
     | `escape` | Close the bar. |
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", show=True),
     ]
 
+    @dataclass
     class Find(Message):
         """Search the article for ``query`` (posted on Enter)."""
 
-        def __init__(self, query: str) -> None:
-            super().__init__()
-            self.query = query
+        query: str
 
     class Closed(Message):
         """The bar was closed."""

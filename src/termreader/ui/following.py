@@ -3,75 +3,147 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from textual import work
-
-from termreader.errors import FetchError, ImportFailed, LinkRefused, StoreError
+from termreader.errors import FetchError, ImportFailed, LinkRefused, NotFound, StoreError
 from termreader.models import Article, Position, Related
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
 
 if TYPE_CHECKING:
+    from textual.app import App
+    from textual.notifications import SeverityLevel
+    from textual.worker import Worker
+
+    from termreader.library.store import Library
     from termreader.navigation.resolve import Target
-    from termreader.ui.app import TermreaderApp
     from termreader.ui.library_pane import LibraryPane
     from termreader.ui.reader import ReaderView
+    from termreader.web.fetch import Fetcher
+
+
+class FollowingScreen(Protocol):
+    """What :class:`Following` needs of its screen (the main screen)."""
+
+    busy: str
+    """A loading message for the header and status line ("" when nothing loads)."""
+
+    @property
+    def app(self) -> App[object]: ...
+    @property
+    def article(self) -> Article | None: ...
+    @property
+    def reader(self) -> ReaderView: ...
+    @property
+    def library_pane(self) -> LibraryPane: ...
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None: ...
+
+    def run_worker(
+        self,
+        work: Callable[[], Any],
+        *,
+        name: str | None = "",
+        group: str = "default",
+        exit_on_error: bool = True,
+        exclusive: bool = False,
+    ) -> Worker[Any]: ...
+
+    def open_article(
+        self,
+        article_id: str,
+        *,
+        position: Position | None = None,
+        anchor: str = "",
+        record: bool = True,
+    ) -> bool: ...
+
+    def complete_article(self) -> None: ...
+    def reload_library(self, keep: str | None = None) -> None: ...
+    def show_library(self, show: bool) -> None: ...
+    def update_status(self) -> None: ...
+    def refresh_bindings(self) -> None: ...
 
 
 class Following:
-    """Mixin for :class:`~termreader.ui.main_screen.MainScreen`: where links lead.
+    """Where links lead, for :class:`~termreader.ui.main_screen.MainScreen`.
 
     A target in the library opens from the cache (offline); a web link is fetched in an exclusive
     worker (a newer fetch cancels an older one; Esc cancels), imported, stored and opened; every
     failure is a one-line notification and leaves the current article as it was.
+
+    Args:
+        screen: The screen showing the articles.
+        library: The open library.
+        navigator: The screen's back/forward history.
+        fetcher: Gives the session's HTTP client (created on first use).
     """
 
-    if TYPE_CHECKING:  # provided by MainScreen
-        article: Article | None
-        library: Any
-        reader: ReaderView
-        library_pane: LibraryPane
-        navigator: Navigator
-        link_digits: str
-        busy: str
-        tr_app: TermreaderApp
+    def __init__(
+        self,
+        screen: FollowingScreen,
+        library: Library,
+        navigator: Navigator,
+        fetcher: Callable[[], Fetcher],
+    ) -> None:
+        self.screen = screen
+        self.library = library
+        self.navigator = navigator
+        self.fetcher = fetcher
+        self.link_digits = ""
+        """Digits typed so far for "follow link N"."""
 
-        def notify(self, message: str, **kwargs: Any) -> None: ...
-        def open_article(
-            self,
-            article_id: str,
-            *,
-            position: Position | None = None,
-            anchor: str = "",
-            record: bool = True,
-        ) -> bool: ...
-        def reload_library(self, keep: str | None = None) -> None: ...
-        def refresh_bindings(self) -> None: ...
-        def _show_library(self, show: bool) -> None: ...
-        def _update_status(self) -> None: ...
-        def complete_article(self) -> None: ...
+    def open_reference(self, ref: str) -> None:
+        """Open an article by id, URL or path, fetching or importing it when it is new."""
+        from termreader.navigation.resolve import is_web
+
+        try:
+            # The id from the index alone; open_article reads the body once.
+            article_id: str | None = self.library.resolve_id(ref)
+        except NotFound:
+            article_id = None
+        if article_id is not None:
+            self.screen.open_article(article_id)
+        elif is_web(ref):
+            self.fetch_and_open(ref)
+        elif Path(ref).expanduser().is_file():
+            self.import_and_open(str(Path(ref).expanduser().resolve()))
+        else:
+            self.screen.notify(f"Not in the library: {ref}", severity="error")
 
     def follow_url(self, url: str) -> None:
         """Follow a link of the current article."""
-        self.complete_article()
+        self.screen.complete_article()
         from termreader.navigation.resolve import resolve_link
 
-        self.follow(resolve_link(url, self.library, self.article))
+        self.follow(resolve_link(url, self.library, self.screen.article))
 
     def follow_related(self, entry: Related | None) -> None:
         """Follow an entry of the related list (by URL, else by title)."""
         if entry is None:
             return
-        self.complete_article()
+        self.screen.complete_article()
         from termreader.navigation.resolve import resolve_related
 
-        target = resolve_related(entry, self.library, self.article)
+        target = resolve_related(entry, self.library, self.screen.article)
         if target.kind == "missing" and not entry.url:
-            self.notify(f"{target.message}. Showing a library filter with that title.", timeout=6)
-            self._show_library(True)
-            self.library_pane.show_filter(clean_line(entry.title))
+            self.screen.notify(
+                f"{target.message}. Showing a library filter with that title.", timeout=6
+            )
+            self.screen.show_library(True)
+            self.screen.library_pane.show_filter(clean_line(entry.title))
             return
         self.follow(target)
 
@@ -80,37 +152,61 @@ class Following:
         if target.kind == "anchor":
             self.jump_to_anchor(target.anchor)
         elif target.kind == "article" and target.article is not None:
-            self.open_article(target.article.id, anchor=target.anchor)
+            self.screen.open_article(target.article.id, anchor=target.anchor)
         elif target.kind == "fetch":
             self.fetch_and_open(target.url, target.anchor)
         elif target.kind == "import":
             self.import_and_open(target.url, target.anchor)
         else:
-            self.notify(target.message or "Cannot follow this link", severity="warning")
+            self.screen.notify(target.message or "Cannot follow this link", severity="warning")
 
     def jump_to_anchor(self, anchor: str) -> None:
         """Scroll to a section of the current article, as a history step."""
-        if self.article is None:
+        article, reader = self.screen.article, self.screen.reader
+        if article is None:
             return
-        leaving = self.reader.reading_position()
+        leaving = reader.reading_position()
         if not anchor:
-            self.reader.scroll_home(animate=False)
-        elif not self.reader.goto_anchor(anchor):
-            self.notify(f"No section “{anchor}” in this article", severity="warning", timeout=3)
+            reader.scroll_home(animate=False)
+        elif not reader.goto_anchor(anchor):
+            self.screen.notify(
+                f"No section “{anchor}” in this article", severity="warning", timeout=3
+            )
             return
-        self.navigator.visit(
-            Location(self.article.id, self.reader.reading_position()), leaving=leaving
+        self.navigator.visit(Location(article.id, reader.reading_position()), leaving=leaving)
+
+    # fetching and importing --------------------------------------------------------------------
+    def fetch_and_open(self, url: str, anchor: str = "") -> None:
+        """Download a web page, import it into the library and open it (Esc cancels).
+
+        Runs in the screen's "fetch" worker group: a newer fetch or import cancels this one.
+        """
+        self.screen.run_worker(
+            partial(self._fetch_and_open, url, anchor),
+            name="fetch_and_open",
+            group="fetch",
+            exclusive=True,
+            exit_on_error=False,
         )
 
-    @work(exclusive=True, group="fetch", exit_on_error=False)
-    async def fetch_and_open(self, url: str, anchor: str = "") -> None:
-        """Download a web page, import it into the library and open it (Esc cancels)."""
+    def import_and_open(self, path: str, anchor: str = "") -> None:
+        """Import a local file linked from a local article, then open it (as a "fetch" worker)."""
+        self.screen.run_worker(
+            partial(self._import_and_open, path, anchor),
+            name="import_and_open",
+            group="fetch",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _fetch_and_open(self, url: str, anchor: str) -> None:
         from termreader.importers import import_bytes
 
-        self.busy = f"Fetching {clean_line(urlsplit(url).netloc)}…"
+        screen = self.screen
+        screen.busy = f"Fetching {clean_line(urlsplit(url).netloc)}…"
         try:
-            result = await self.tr_app.fetcher().fetch(url)
-            self.busy = "Reading the page…"
+            result = await self.fetcher().fetch(url)
+            screen.busy = "Reading the page…"
             article = await asyncio.to_thread(
                 import_bytes,
                 result.data or b"",
@@ -121,120 +217,120 @@ class Following:
             # the reader parses incrementally and stores it on DocumentReady.
             stored = self.library.add(article)
         except asyncio.CancelledError:
-            self.notify("Download cancelled", timeout=3)
+            screen.notify("Download cancelled", timeout=3)
             raise
         except (FetchError, LinkRefused, ImportFailed, StoreError) as error:
-            self.notify(f"Could not open {short_url(url)}: {error}", severity="error", timeout=8)
+            screen.notify(f"Could not open {short_url(url)}: {error}", severity="error", timeout=8)
             return
         finally:
-            self.busy = ""
-        self.reload_library()
-        self.open_article(stored.id, anchor=anchor)
+            screen.busy = ""
+        screen.reload_library()
+        screen.open_article(stored.id, anchor=anchor)
 
-    @work(exclusive=True, group="fetch", exit_on_error=False)
-    async def import_and_open(self, path: str, anchor: str = "") -> None:
-        """Import a local file linked from a local article, then open it."""
+    async def _import_and_open(self, path: str, anchor: str) -> None:
         from termreader.importers import import_path
 
-        self.busy = "Importing…"
+        screen = self.screen
+        screen.busy = "Importing…"
         try:
             article = await asyncio.to_thread(import_path, path)
             # No render form here: it parses the whole body on the UI thread (1.5 s on 2 MB);
             # the reader parses incrementally and stores it on DocumentReady.
             stored = self.library.add(article)
         except (ImportFailed, StoreError) as error:
-            self.notify(str(error), severity="error", timeout=8)
+            screen.notify(str(error), severity="error", timeout=8)
             return
         finally:
-            self.busy = ""
-        self.reload_library()
-        self.open_article(stored.id, anchor=anchor)
+            screen.busy = ""
+        screen.reload_library()
+        screen.open_article(stored.id, anchor=anchor)
 
     # history -----------------------------------------------------------------------------------
     def _go(self, location: Location | None) -> None:
         if location is None:
             return
-        if self.article is not None and location.article_id == self.article.id:
-            self.reader.restore_position(location.position)
+        article = self.screen.article
+        if article is not None and location.article_id == article.id:
+            self.screen.reader.restore_position(location.position)
         else:
-            self.open_article(location.article_id, position=location.position, record=False)
+            self.screen.open_article(location.article_id, position=location.position, record=False)
 
-    def action_back(self) -> None:
+    def back(self) -> None:
         """Go back in the history."""
         if not self.navigator.can_go_back:
-            self.notify("Nothing to go back to", timeout=2)
+            self.screen.notify("Nothing to go back to", timeout=2)
             return
-        leaving = self.reader.reading_position() if self.article else None
+        leaving = self.screen.reader.reading_position() if self.screen.article else None
         self._go(self.navigator.back(leaving))
 
-    def action_forward(self) -> None:
+    def forward(self) -> None:
         """Go forward in the history."""
         if not self.navigator.can_go_forward:
-            self.notify("Nothing to go forward to", timeout=2)
+            self.screen.notify("Nothing to go forward to", timeout=2)
             return
-        leaving = self.reader.reading_position() if self.article else None
+        leaving = self.screen.reader.reading_position() if self.screen.article else None
         self._go(self.navigator.forward(leaving))
 
-    def action_related(self) -> None:
+    def show_related(self) -> None:
         """Open the related-articles dialog."""
-        if self.article is None:
+        article = self.screen.article
+        if article is None:
             return
-        self.complete_article()
-        if not self.article.related:
-            self.notify("This article has no related list", timeout=3)
+        self.screen.complete_article()
+        if not article.related:
+            self.screen.notify("This article has no related list", timeout=3)
             return
         # Loaded on first use: the start of the app does not wait for them.
         from termreader.navigation.resolve import resolve_related
         from termreader.ui.related_screen import RelatedScreen
 
-        entries = [
-            (e, resolve_related(e, self.library, self.article)) for e in self.article.related
-        ]
-        self.app.push_screen(RelatedScreen(self.article.title, entries), self.follow_related)
+        entries = [(e, resolve_related(e, self.library, article)) for e in article.related]
+        self.screen.app.push_screen(RelatedScreen(article.title, entries), self.follow_related)
 
-    def action_digit(self, digit: int) -> None:
+    # link numbers ------------------------------------------------------------------------------
+    def digit(self, digit: int) -> None:
         """Collect the digits of a link number."""
-        if self.article is None or len(self.link_digits) >= 5:
+        if self.screen.article is None or len(self.link_digits) >= 5:
             return
         self.link_digits += str(digit)
-        self.reader.show_link_hints = True
-        self._update_status()
-        self.refresh_bindings()
+        self.screen.reader.show_link_hints = True
+        self.screen.update_status()
+        self.screen.refresh_bindings()
 
-    def action_follow_number(self) -> None:
+    def cancel_number(self) -> None:
+        """Forget the digits typed."""
+        self.link_digits = ""
+        self.screen.update_status()
+        self.screen.refresh_bindings()
+
+    def follow_number(self) -> None:
         """Follow the link whose number was typed."""
         number = int(self.link_digits or 0)
-        self.link_digits = ""
-        self._update_status()
-        self.refresh_bindings()
-        link = self.reader.link(number)
+        self.cancel_number()
+        link = self.screen.reader.link(number)
         if link is None:
-            self.notify(f"No link number {number}", severity="warning", timeout=3)
+            self.screen.notify(f"No link number {number}", severity="warning", timeout=3)
             return
-        self.reader.show_link_hints = False
+        self.screen.reader.show_link_hints = False
         self.follow_url(link.url)
 
-    def _step_article(self, step: int) -> None:
-        shown = self.library_pane.shown
+    # the library list --------------------------------------------------------------------------
+    def step_article(self, step: int) -> None:
+        """Open the article ``step`` rows away in the (filtered) library list."""
+        pane = self.screen.library_pane
+        shown = pane.shown
         if not shown:
             return
         ids = [a.id for a in shown]
-        if self.article is not None and self.article.id in ids:
-            index = ids.index(self.article.id) + step
+        article = self.screen.article
+        if article is not None and article.id in ids:
+            index = ids.index(article.id) + step
         else:
-            index = self.library_pane.article_list.cursor + (step if self.article else 0)
+            index = pane.article_list.cursor + (step if article else 0)
         if 0 <= index < len(ids):
-            self.open_article(ids[index])
+            self.screen.open_article(ids[index])
         else:
-            self.notify("No more articles in the list", timeout=2)
-
-    def action_next_article(self) -> None:
-        """Open the next article of the (filtered) library list."""
-        self._step_article(1)
-
-    def action_previous_article(self) -> None:
-        """Open the previous article of the (filtered) library list."""
-        self._step_article(-1)
+            self.screen.notify("No more articles in the list", timeout=2)
 
 
 def short_url(url: str, limit: int = 60) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -49,7 +51,7 @@ KEYS: list[tuple[str, str, str, str]] = [
 class HelpScreen(ModalScreen[None]):
     """Lists every key; any of Esc, ``q`` or ``?`` closes it."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
         Binding("j,down", "scroll('down')", "Down", show=False),
         Binding("k,up", "scroll('up')", "Up", show=False),

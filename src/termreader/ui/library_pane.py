@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -38,7 +41,7 @@ class LibraryPane(Vertical):
     | `enter` | Open the highlighted article. |
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter_library"),
         Binding("s", "cycle_sort", "Sort", id="sort_library"),
         Binding("n", "next_unread", "Next unread", id="next_unread"),
@@ -51,12 +54,11 @@ class LibraryPane(Vertical):
     filter_text: reactive[str] = reactive("", init=False)
     """The filter text."""
 
+    @dataclass
     class Opened(Message):
         """The user chose an article in the list."""
 
-        def __init__(self, article: Article) -> None:
-            super().__init__()
-            self.article = article
+        article: Article
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

@@ -1,16 +1,28 @@
-"""The main screen: library, reading and outline panes, and everything that moves between articles."""
+"""The main screen: library, reading and outline panes, and everything that moves between articles.
+
+Longer than the ~300 lines a class should be, on purpose: this is where the panes meet. The screen
+composes them, owns the layout (wide or narrow, which pane shows) and the opening of an article
+(render cache first, body later), and routes every pane's messages and keys; each of those touches
+several widgets at once. What has state of its own is composed in as a plain object: the history
+(:class:`~termreader.navigation.history.Navigator`), following links
+(:class:`~termreader.ui.following.Following`) and what is remembered per article
+(:class:`~termreader.ui.reading_state.ReadingState`). The screen gets the settings, the library and
+the HTTP client passed in and asks the app for a sync with :class:`MainScreen.SyncRequested`.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
@@ -27,13 +39,14 @@ from termreader.ui.keys_footer import KeysFooter
 from termreader.ui.library_pane import LibraryPane
 from termreader.ui.outline_pane import OutlinePane
 from termreader.ui.reader import ReaderView
-from termreader.ui.reading_state import ReadingState
+from termreader.ui.reading_state import LAST_KEY, UI_TABLE, ReadingState, first_article
 
 if TYPE_CHECKING:
-    from termreader.ui.app import TermreaderApp
+    from termreader.config import Settings
+    from termreader.library.store import Library
+    from termreader.web.fetch import Fetcher
 
-UI_TABLE, LAST_KEY = "ui", "last"
-"""Where the article open at quit is remembered (see ``TermreaderApp._first_article``)."""
+log = logging.getLogger(__name__)
 
 NARROW_BELOW = 110
 """In the ``auto`` layout, terminals narrower than this get the reading pane alone."""
@@ -52,10 +65,21 @@ SAVE_EVERY = 1.0
 """Seconds between reading-position writes while scrolling (and on leaving an article)."""
 
 
-class MainScreen(Following, ReadingState, Screen[None]):
-    """The reader's home. Keys are listed in :mod:`termreader.ui.help_screen`."""
+class MainScreen(Screen[None]):
+    """The reader's home. Keys are listed in :mod:`termreader.ui.help_screen`.
 
-    BINDINGS: list[BindingType] = [
+    Args:
+        settings: The settings in force.
+        library: The open library.
+        fetcher: Gives the session's HTTP client (created on first use).
+        open_ref: An article to show first: an id, URL or file path (else where the reader
+            left off, see :func:`~termreader.ui.reading_state.first_article`).
+    """
+
+    class SyncRequested(Message):
+        """The user asked to refresh the subscriptions (the app runs the sync)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("L", "toggle_library", "Library", id="toggle_library"),
         Binding("t", "toggle_outline", "Outline", id="toggle_outline"),
         Binding("r", "related", "Related", id="related"),
@@ -86,34 +110,35 @@ class MainScreen(Following, ReadingState, Screen[None]):
     busy: var[str] = var("", init=False)
     """A loading message (a fetch is running) shown in the header; Esc cancels."""
 
-    def __init__(self, on_ready: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        *,
+        fetcher: Callable[[], Fetcher],
+        open_ref: str | None = None,
+    ) -> None:
         super().__init__()
-        self._on_ready = on_ready
+        self.settings = settings
+        self.library = library
+        self._open_ref = open_ref
         self.article: Article | None = None
         """The article on display (with its body), or None."""
+        self.articles: list[Article] = []
+        """The library listing, newest first (the command palette searches it)."""
         self.navigator = Navigator()
         """Back/forward history across articles and in-article jumps."""
-        self.link_digits = ""
-        """Digits typed so far for "follow link N"."""
-        self._pending: tuple[str, Position] | None = None
-        self._pending_since: float | None = None
-        self._kept_unread: set[str] = set()
+        self.following = Following(self, library, self.navigator, fetcher)
+        """Where links lead: following, fetching, history steps."""
+        self.reading = ReadingState(self, library)
+        """What is remembered per article: positions, read/unread, the render cache."""
+        self._reader: ReaderView | None = None
         self._library_shown: bool | None = None
         self._outline_shown = False
         self._find_bar: FindBar | None = None
         self._completing = 0  # bumped per article opened: a late body read for another is dropped
         self._body_verified = False  # the index's fingerprint matched the render form shown
         self._incomplete: tuple[Article, int] | None = None
-
-    @property
-    def tr_app(self) -> TermreaderApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def library(self) -> Any:
-        """The open :class:`termreader.library.store.Library`."""
-        return self.tr_app.library
 
     # layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -131,7 +156,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
     def reader(self) -> ReaderView:
         """The reading widget."""
         # Kept after mount: on quit the children go before the screen, which still saves.
-        reader = getattr(self, "_reader", None)
+        reader = self._reader
         return reader if reader is not None else self.query_one("#reader", ReaderView)
 
     @property
@@ -150,19 +175,32 @@ class MainScreen(Following, ReadingState, Screen[None]):
         return self.query_one("#article-header", ArticleHeader)
 
     def on_mount(self) -> None:
-        self._reader: ReaderView = self.query_one("#reader", ReaderView)
-        self.reader.reading_width = self.tr_app.settings.reading_width
+        self._reader = self.query_one("#reader", ReaderView)
+        self.reader.reading_width = self.settings.reading_width
         self.query_one("#status").display = False
         self.header.show_article(None)
         self.narrow = self._wants_narrow(self.app.size.width)
-        self._outline_shown = self.tr_app.settings.show_outline and not self.narrow
+        self._outline_shown = self.settings.show_outline and not self.narrow
         self._apply_layout()
         self.reload_library(first=LIST_FIRST)
-        self.set_interval(SAVE_EVERY, self.flush_position_when_still)
+        self.set_interval(SAVE_EVERY, self.reading.flush_position_when_still)
         self.reader.focus()
-        if self._on_ready is not None:
-            self.reader.width_hint = self._predicted_reader_width()
-            self._on_ready()
+        self.reader.width_hint = self._predicted_reader_width()
+        self._open_first()
+
+    def _open_first(self) -> None:
+        """Show the article asked for, else where the reader left off (before the first frame:
+        the first screen painted is already the article)."""
+        if self._open_ref:
+            self.following.open_reference(self._open_ref)
+            return
+        first = first_article(self.library, self.articles)
+        if first is not None:
+            self.open_article(first.id)
+        else:
+            self.reader.show_message(
+                "The library is empty. Add articles with `termreader add FILE|URL`."
+            )
 
     def _predicted_reader_width(self) -> int:
         """The reader's text width once laid out, from the terminal width and the side panes'
@@ -185,6 +223,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
                 width -= reader_styles.scrollbar_size_vertical
             return max(0, width)
         except Exception:  # noqa: BLE001 - a hint only: the reader measures itself anyway
+            log.debug("reader width not predicted", exc_info=True)
             return 0
 
     def on_descendant_focus(self) -> None:
@@ -205,13 +244,13 @@ class MainScreen(Following, ReadingState, Screen[None]):
             self.narrow = narrow
 
     def _wants_narrow(self, width: int) -> bool:
-        layout = self.tr_app.settings.layout
+        layout = self.settings.layout
         return layout == "narrow" or (layout == "auto" and width < NARROW_BELOW)
 
     def watch_narrow(self) -> None:
         # Back to the defaults of the new layout: overlays start closed.
         self._library_shown = None
-        self._outline_shown = self.tr_app.settings.show_outline and not self.narrow
+        self._outline_shown = self.settings.show_outline and not self.narrow
         self._apply_layout()
         focused = self.focused
         if focused is None or not all(
@@ -231,17 +270,19 @@ class MainScreen(Following, ReadingState, Screen[None]):
     def watch_busy(self, busy: str) -> None:
         self.header.busy = busy
         status = self.query_one("#status", Static)
-        self._update_status()
+        self.update_status()
         status.set_class(bool(busy), "-busy")
 
-    def _update_status(self) -> None:
+    def update_status(self) -> None:
+        """Show the link number being typed, or what is loading, in the status line."""
         status = self.query_one("#status", Static)
-        if self.link_digits:
-            link = self.reader.link(int(self.link_digits))
+        digits = self.following.link_digits
+        if digits:
+            link = self.reader.link(int(digits))
             # Link texts and URLs are untrusted: cleaned for the status line (issue 6).
             target = (clean_line(link.title) or clean_line(link.url)) if link is not None else ""
             label = f" → {target}" if link is not None else " (no such link)"
-            text = f"Link {self.link_digits}{label}   Enter follows · Esc cancels"
+            text = f"Link {digits}{label}   Enter follows · Esc cancels"
         elif self.busy:
             text = f"{clean_line(self.busy)}   Esc cancels"
         else:
@@ -262,7 +303,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         except StoreError as error:
             self.notify(str(error), severity="error")
             return
-        self.tr_app.set_articles(articles)
+        self.articles = articles
         current = self.article.id if self.article else None
         self.library_pane.set_articles(articles, keep=keep or current, counts=counts)
         if counts is not None and counts[0] > len(articles):
@@ -279,7 +320,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         event.stop()
         self.open_article(event.article.id)
         if self.narrow:
-            self._show_library(False)
+            self.show_library(False)
         self.reader.focus()
 
     # opening articles ------------------------------------------------------------------------
@@ -293,7 +334,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
     ) -> bool:
         """Show an article from the library; ``position`` or ``anchor`` say where (else where
         the reader left it). ``record`` adds the visit to the history. Returns success."""
-        leaving = self._leave()
+        leaving = self.reading.leave()
         self._completing += 1
         self._body_verified = False
         document = None
@@ -301,7 +342,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
             # With a cached render form the index record is enough for the first screen; the
             # body file (megabytes to gunzip and decode) is read once that screen is painted.
             article = self.library.brief(article_id)
-            document = self._cached_document(article)
+            document = self.reading.cached_document(article)
             if document is not None and document.source:
                 # The index knows the body's fingerprint: a form cached for another version of
                 # the body is never shown, not even for the moment before the body is read.
@@ -324,7 +365,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
                 partial(self._complete_article, article, self._completing, now=False),
             )
         self.article = article
-        self._kept_unread.discard(article.id)
+        self.reading.opened(article)
         start = position if position is not None else (None if anchor else article.position)
         self.header.show_article(article)
         self.header.percent = percent_of(article.position.percent) if start else 0
@@ -388,6 +429,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         try:
             meta = self.library.meta(article_id)
         except (NotFound, StoreError):
+            log.debug("no metadata for %s either", article_id, exc_info=True)
             meta = None
         self.header.show_article(meta)
         self.outline.set_sections([])
@@ -397,7 +439,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
     def _document_ready(self, event: ReaderView.DocumentReady) -> None:
         """The reader parsed a whole article: keep its render form, so reopening parses nothing."""
         event.stop()
-        self._write_cache(event.article.id, event.document)
+        self.reading.write_cache(event.article.id, event.document)
         if self.article is not None and self.article.id == event.article.id:
             # The outline of the whole parse is authoritative (same anchors as the reader's).
             self.outline.set_sections(event.document.sections)
@@ -411,9 +453,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         if self.article is None:
             return
         self.header.percent = percent_of(event.percent)  # 0..100
-        self._pending = (self.article.id, event.position)
-        if event.at_end and self.article.unread and self.article.id not in self._kept_unread:
-            self._set_read(self.article, True)
+        self.reading.moved(self.article, event.position, at_end=event.at_end)
 
     @on(ReaderView.SectionChanged)
     def _section_changed(self, event: ReaderView.SectionChanged) -> None:
@@ -425,19 +465,17 @@ class MainScreen(Following, ReadingState, Screen[None]):
     @on(ReaderView.LinkActivated)
     def _link_activated(self, event: ReaderView.LinkActivated) -> None:
         event.stop()
-        self.follow_url(event.link.url)
+        self.following.follow_url(event.link.url)
 
     # actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "follow_number":
-            return bool(self.link_digits)
+            return bool(self.following.link_digits)
         if action == "digit":
             # Link numbers are typed while reading, not while moving in a list or tree.
             return self.article is not None and self.focused in (None, self.reader)
         if action in ("related", "link_hints", "open_browser", "toggle_read", "find"):
             return self.article is not None or None
-        if action == "sync":
-            return self.tr_app.can_sync
         if action in ("find_next", "find_previous"):
             bar = self._find_bar
             return (bar is not None and (bar.display or bar.input.value != "")) or None
@@ -445,9 +483,10 @@ class MainScreen(Following, ReadingState, Screen[None]):
 
     def action_toggle_library(self) -> None:
         """Show or hide the library pane (an overlay on narrow terminals)."""
-        self._show_library(not self.library_pane.display)
+        self.show_library(not self.library_pane.display)
 
-    def _show_library(self, show: bool) -> None:
+    def show_library(self, show: bool) -> None:
+        """Show or hide the library pane; it gets the focus when shown."""
         self._library_shown = show
         self._apply_layout()
         if show:
@@ -460,14 +499,14 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self._outline_shown = not self._outline_shown
         self._apply_layout()
         if self._outline_shown and self.narrow:
-            self.outline.tree.focus()
-        elif not self._outline_shown and self.focused is self.outline.tree:
+            self.outline.section_list.focus()
+        elif not self._outline_shown and self.focused is self.outline.section_list:
             self.reader.focus()
 
     @on(OutlinePane.Jump)
     def _outline_jump(self, event: OutlinePane.Jump) -> None:
         event.stop()
-        self.jump_to_anchor(event.section.anchor)
+        self.following.jump_to_anchor(event.section.anchor)
         if self.narrow:
             self._outline_shown = False
             self._apply_layout()
@@ -479,10 +518,8 @@ class MainScreen(Following, ReadingState, Screen[None]):
 
     def action_escape(self) -> None:
         """Cancel what is in progress: link number, download, find, overlay, link hints."""
-        if self.link_digits:
-            self.link_digits = ""
-            self._update_status()
-            self.refresh_bindings()
+        if self.following.link_digits:
+            self.following.cancel_number()
         elif self.busy:
             self.workers.cancel_group(self, "fetch")
             self.app.workers.cancel_group(self.app, "sync")
@@ -490,7 +527,7 @@ class MainScreen(Following, ReadingState, Screen[None]):
         elif self._find_bar is not None and self._find_bar.display:
             self._find_bar.action_close()
         elif self.narrow and self.library_pane.display:
-            self._show_library(False)
+            self.show_library(False)
         elif self.narrow and self.outline.display:
             self.action_toggle_outline()
         elif self.reader.show_link_hints:
@@ -523,10 +560,12 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self.reader.focus()
 
     def action_find_next(self) -> None:
+        """Go to the next match of the find."""
         self.reader.find_next()
         self._show_find_count()
 
     def action_find_previous(self) -> None:
+        """Go to the previous match of the find."""
         self.reader.find_prev()
         self._show_find_count()
 
@@ -544,8 +583,41 @@ class MainScreen(Following, ReadingState, Screen[None]):
         self.notify(f"Opening {short_url(url)} in the browser", timeout=3)
 
     def action_sync(self) -> None:
-        """Refresh subscriptions (when sync is available)."""
-        self.tr_app.start_sync()
+        """Refresh subscriptions (the app runs the sync)."""
+        self.post_message(self.SyncRequested())
+
+    # delegated actions -------------------------------------------------------------------------
+    def action_back(self) -> None:
+        """Go back in the history."""
+        self.following.back()
+
+    def action_forward(self) -> None:
+        """Go forward in the history."""
+        self.following.forward()
+
+    def action_related(self) -> None:
+        """Open the related-articles dialog."""
+        self.following.show_related()
+
+    def action_digit(self, digit: int) -> None:
+        """Collect the digits of a link number."""
+        self.following.digit(digit)
+
+    def action_follow_number(self) -> None:
+        """Follow the link whose number was typed."""
+        self.following.follow_number()
+
+    def action_next_article(self) -> None:
+        """Open the next article of the (filtered) library list."""
+        self.following.step_article(1)
+
+    def action_previous_article(self) -> None:
+        """Open the previous article of the (filtered) library list."""
+        self.following.step_article(-1)
+
+    def action_toggle_read(self) -> None:
+        """Mark the article read or unread."""
+        self.reading.toggle_read()
 
     def save_state(self) -> None:
         """Save the reading position and which article is open (on quit; safe to repeat)."""
@@ -556,10 +628,18 @@ class MainScreen(Following, ReadingState, Screen[None]):
             except (StoreError, OSError) as error:
                 self.log.error(f"saving the open article: {error}")
         try:
-            self._leave()
+            self.reading.leave()
         except (StoreError, OSError, NoMatches) as error:
             self.log.error(f"saving the position on exit: {error}")
 
     def on_unmount(self) -> None:
         # Also reached on exits that bypass action_quit (Ctrl+C, a crash in another widget).
         self.save_state()
+
+
+def main_screen_of(app: App[Any]) -> MainScreen | None:
+    """The app's main screen once it is installed."""
+    for screen in app.screen_stack:
+        if isinstance(screen, MainScreen):
+            return screen
+    return None

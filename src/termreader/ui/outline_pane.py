@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
@@ -50,7 +51,7 @@ class OutlineList(CursorKeys, ScrollView, can_focus=True):
     | `space` | Fold or unfold a section's sub-sections. |
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False),
         Binding("k,up", "cursor_up", "Up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
@@ -87,13 +88,12 @@ class OutlineList(CursorKeys, ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
     """The highlighted row (an index into the visible rows, not into the sections)."""
 
+    @dataclass
     class Selected(Message):
         """A section was chosen (Enter or click)."""
 
-        def __init__(self, outline: OutlineList, section: Section) -> None:
-            super().__init__()
-            self.outline = outline
-            self.section = section
+        outline: OutlineList
+        section: Section
 
         @property
         def control(self) -> OutlineList:
@@ -304,7 +304,7 @@ class OutlineList(CursorKeys, ScrollView, can_focus=True):
     def action_toggle_fold(self) -> None:
         self.toggle_fold(self.cursor)
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         row = event.y + self.scroll_offset.y
         if not 0 <= row < len(self._rows):
             return
@@ -392,12 +392,11 @@ class _RowStyles(NamedTuple):
 class OutlinePane(Vertical):
     """Holds the outline list and keeps the current section highlighted."""
 
+    @dataclass
     class Jump(Message):
         """The user chose a section to jump to."""
 
-        def __init__(self, section: Section) -> None:
-            super().__init__()
-            self.section = section
+        section: Section
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -412,8 +411,8 @@ class OutlinePane(Vertical):
         yield self._list
 
     @property
-    def tree(self) -> OutlineList:
-        """The focusable list widget (named ``tree`` for the screens that focus it)."""
+    def section_list(self) -> OutlineList:
+        """The focusable list widget (the screens focus it)."""
         return self._list
 
     def set_sections(
@@ -441,19 +440,19 @@ class OutlinePane(Vertical):
         self._built = True
         if callable(self._sections):
             self._sections = self._sections()
-        self.tree.set_sections(self._sections)
-        self.tree.show_current(self.current_anchor)
+        self.section_list.set_sections(self._sections)
+        self.section_list.show_current(self.current_anchor)
 
     def highlight(self, anchor: str) -> None:
         """Mark section ``anchor`` as the reader's and move the cursor to it (O(1))."""
         self.current_anchor = anchor
         if self._built:
-            self.tree.show_current(anchor)
+            self.section_list.show_current(anchor)
 
     @property
     def highlighted(self) -> Section | None:
         """The section under the cursor."""
-        return self.tree.highlighted
+        return self.section_list.highlighted
 
     @on(OutlineList.Selected, "#outline-tree")
     def _selected(self, event: OutlineList.Selected) -> None:
