@@ -50,19 +50,19 @@ class ReadingState:
 
     def _cached_document(self, article: Article) -> Any:
         try:
-            from termreader.render import Document, cache_name
+            from termreader.render.codec import cache_name, from_bytes
 
             data = self.library.map_cache(article.id, cache_name())
-            return Document.from_bytes(data) if data else None
+            return from_bytes(data) if data else None
         except (ImportError, ValueError, StoreError, OSError):
             return None
 
     @work(group="render-cache", thread=True, exit_on_error=False)
     def _write_cache(self, article_id: str, document: Any) -> None:
-        from termreader.render import cache_name
+        from termreader.render.codec import cache_name, to_bytes
 
         try:
-            data = document.to_bytes()
+            data = to_bytes(document)
         except ValueError:  # a damaged cache form being replaced: nothing to keep
             return
         # The store is used from the UI thread only.
