@@ -191,8 +191,8 @@ class DeferredBlocks(list):  # type: ignore[type-arg]
 class Document:
     """The render-ready form of an article: blocks, numbered links and sections.
 
-    A document can grow: :class:`~termreader.render.parser.Builder` appends the blocks of later chunks while the first
-    screen is already shown (``complete`` is False until then).
+    A document can grow: :class:`~termreader.render.parser.Builder` appends the blocks of later
+    chunks while the first screen is already shown (``complete`` is False until then).
     """
 
     def __init__(

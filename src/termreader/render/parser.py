@@ -1,4 +1,4 @@
-"""Markdown parsed into the blocks of a :class:`~termreader.render.model.Document`, chunk by chunk."""
+"""Markdown parsed chunk by chunk into the blocks of a render :class:`~.model.Document`."""
 
 from __future__ import annotations
 
