@@ -29,14 +29,15 @@ def _article_library(
 ) -> tuple[Path, str]:
     from termreader import importers
     from termreader.library.store import Library
-    from termreader.render import cache_name, parse
+    from termreader.render.codec import cache_name, to_bytes
+    from termreader.render.parser import parse
 
     spec = gen.write_document(work, size, lang)
     gen.make_library(work / "lib", 0)
     library = Library.open(work / "lib", seed_samples=False)
     article = library.add(importers.import_path(spec.path))
     if cached:
-        library.write_cache(article.id, cache_name(), parse(article.body).to_bytes())
+        library.write_cache(article.id, cache_name(), to_bytes(parse(article.body)))
     return work / "lib", article.id
 
 

@@ -190,7 +190,7 @@ class Bench:
             return self._cached[key]
         from termreader import importers
         from termreader.library.store import Library
-        from termreader.render import Document, cache_name
+        from termreader.render.codec import cache_name, from_bytes, to_bytes
 
         home = self.empty_library(f"lib-cached-{key}")
         library = Library.open(home, seed_samples=False)
@@ -199,10 +199,10 @@ class Bench:
         try:
             from termreader.library.ingest import store_article
         except ImportError:
-            from termreader.render import parse
+            from termreader.render.parser import parse
 
             article = library.add(article)
-            library.write_cache(article.id, cache_name(), parse(article.body).to_bytes())
+            library.write_cache(article.id, cache_name(), to_bytes(parse(article.body)))
         else:
             article = store_article(library, article)
         self.extra.setdefault("import_and_store_seconds", {})[key] = round(
@@ -211,7 +211,7 @@ class Bench:
         # The figure is only "cached" if the reader accepts that cache.
         data = library.read_cache(article.id, cache_name())
         try:
-            accepted = bool(data) and Document.from_bytes(data) is not None
+            accepted = bool(data) and from_bytes(data) is not None
         except ValueError:
             accepted = False
         if not accepted:

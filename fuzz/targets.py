@@ -535,7 +535,7 @@ def _check_opml(data: bytes) -> None:
 
 
 def _check_render(text: str) -> None:
-    from termreader.render.document import parse
+    from termreader.render.parser import parse
 
     document = guarded(lambda: parse(text))
     if document is not None:

@@ -772,7 +772,7 @@ async def test_open_ref_by_id_and_by_new_file(library: Library, tmp_path: Path) 
 
 
 async def test_render_form_is_cached_for_the_next_open(library: Library) -> None:
-    from termreader.render import Document, cache_name
+    from termreader.render.codec import cache_name, from_bytes
 
     assert library.read_cache("field0000000001", cache_name()) is None
     app = make_app(library)
@@ -782,7 +782,7 @@ async def test_render_form_is_cached_for_the_next_open(library: Library) -> None
         await pilot.pause()
         data = library.read_cache("field0000000001", cache_name())
         assert data is not None
-        assert len(Document.from_bytes(data).sections) == 16  # title, 12 parts, 3 details
+        assert len(from_bytes(data).sections) == 16  # title, 12 parts, 3 details
 
 
 async def test_click_in_library_opens_article(library: Library) -> None:

@@ -57,10 +57,11 @@ async def test_footer_keeps_the_help_key_on_a_narrow_terminal(library: Library) 
 
 
 async def test_damaged_render_cache_is_replaced_by_a_parse(library: Library) -> None:
-    from termreader.render import Document, cache_name, parse
+    from termreader.render.codec import cache_name, from_bytes, to_bytes
+    from termreader.render.parser import parse
 
     article = library.get("field0000000001")
-    data = parse(article.body).to_bytes()
+    data = to_bytes(parse(article.body))
     library.write_cache(article.id, cache_name(), data[:-30] + b"x" * 29 + data[-1:])
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -74,7 +75,7 @@ async def test_damaged_render_cache_is_replaced_by_a_parse(library: Library) -> 
         assert texts[-1].startswith("Second paragraph of part 12")
         fixed = library.read_cache(article.id, cache_name())
         assert fixed is not None and fixed != data[:-30] + b"x" * 29 + data[-1:]
-        reread = Document.from_bytes(fixed)
+        reread = from_bytes(fixed)
         assert reread.load_step(pieces=100) and not reread.damaged
 
 
@@ -95,9 +96,10 @@ async def test_collector_turned_off_for_the_start_is_back_on(library: Library) -
 async def test_render_cache_of_an_older_body_is_replaced_once_the_body_is_read(
     library: Library,
 ) -> None:
-    from termreader.render import cache_name, parse
+    from termreader.render.codec import cache_name, to_bytes
+    from termreader.render.parser import parse
 
-    stale = parse("# Field notes\n\nAn older version of the article.\n").to_bytes()
+    stale = to_bytes(parse("# Field notes\n\nAn older version of the article.\n"))
     library.write_cache("field0000000001", cache_name(), stale)
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -130,9 +132,10 @@ async def test_record_without_a_fingerprint_is_checked_once_the_body_is_read(
     library: Library,
 ) -> None:
     from termreader.library.store import BODY_FINGERPRINT
-    from termreader.render import cache_name, parse
+    from termreader.render.codec import cache_name, to_bytes
+    from termreader.render.parser import parse
 
-    stale = parse("# Field notes\n\nAn older version of the article.\n").to_bytes()
+    stale = to_bytes(parse("# Field notes\n\nAn older version of the article.\n"))
     library.write_cache("field0000000001", cache_name(), stale)
     # A record written before the index kept body fingerprints.
     library._records["field0000000001"].pop(BODY_FINGERPRINT)

@@ -162,6 +162,33 @@ def test_binary_input_is_refused(data: bytes, kind: str) -> None:
         decode(data)
 
 
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00", "BMP image"),
+        (b"MZ\x90\x00\x03\x00\x00\x00", "Windows executable"),
+        (b"RIFF\x24\x08\x00\x00CDXA", "RIFF media"),
+        (b"\x00\x00\x00\x18ftypmp42", "MP4 media"),
+    ],
+)
+def test_short_signatures_name_binary_files(data: bytes, kind: str) -> None:
+    """The download sniffer's short signatures (once its own table) name files with NULs."""
+    assert binary_kind(data) == kind
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"BMW and MZ are not file signatures here.",
+        b"RIFF: a short phrase repeated in music.",
+        "\ufeff中文 text with a BOM".encode("utf-16-le"),
+        "中文 UTF-16 text".encode("utf-16"),
+    ],
+)
+def test_text_that_looks_like_a_signature_is_text(data: bytes) -> None:
+    assert binary_kind(data) is None
+
+
 @pytest.mark.parametrize("data", [b"", b"plain ascii", b"\x1b[31mred\x1b[0m", b"a\tb\r\nc\x0c"])
 def test_text_with_escapes_and_whitespace_is_not_binary(data: bytes) -> None:
     assert not looks_binary(data)

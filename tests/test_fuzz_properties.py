@@ -133,7 +133,7 @@ def test_deep_nesting_neither_crashes_nor_hangs(case: str) -> None:
 )
 def test_renderer_handles_deep_nesting(case: str) -> None:
     """Issue 6: the renderer, fed a deep body straight from an old library, stays bounded."""
-    from termreader.render.document import parse
+    from termreader.render.parser import parse
 
     document, seconds = _timed(lambda: parse(case))
     assert seconds < DEEP_SECONDS
@@ -261,7 +261,7 @@ def test_opml_with_unknown_encoding_is_a_project_error() -> None:
 def test_nested_quote_lazy_lines_are_bounded(stage: str) -> None:
     """Issue 6, bounded work: found by fuzz/run.py (its slowest render input, 1.6 s for 11 KB)."""
     from termreader.importers import import_bytes
-    from termreader.render.document import parse
+    from termreader.render.parser import parse
 
     body = "> >\nK\n" * 4000  # 24 KB
     if stage == "import":
@@ -279,7 +279,7 @@ def test_quotes_before_lazy_lines_are_bounded(unit: str) -> None:
     """Issue 6: every quote whose content does not take the next lazy line, not just "> >",
     made markdown-it rescan to the end (each of these took over 30 s at 24 KB before)."""
     from termreader.importers import import_bytes
-    from termreader.render.document import parse
+    from termreader.render.parser import parse
 
     body = unit * (24_000 // len(unit))
     article = _within(5.0, lambda: import_bytes(body.encode(), filename="quotes.md"))

@@ -17,7 +17,9 @@ from termreader.library.ingest import (
 )
 from termreader.library.store import Library
 from termreader.models import Article
-from termreader.render import Document, cache_name, parse
+from termreader.render.codec import cache_name, from_bytes
+from termreader.render.model import Document
+from termreader.render.parser import parse
 
 NAMES = [
     "the-art-of-command-line.README.md",
@@ -40,13 +42,13 @@ def _forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("a Markdown parse happened")
 
     monkeypatch.setattr(markdown_it.MarkdownIt, "parse", refuse)
-    monkeypatch.setattr("termreader.render.document._make_parser", refuse)
+    monkeypatch.setattr("termreader.render.parser.make_parser", refuse)
 
 
 def _cached(library: Library, article_id: str) -> Document:
     data = library.read_cache(article_id, cache_name())
     assert data is not None, "no render cache written"
-    return Document.from_bytes(data)
+    return from_bytes(data)
 
 
 async def test_added_article_opens_from_the_cache_without_parsing(

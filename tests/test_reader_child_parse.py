@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_reader_widget import ReaderApp, _article
 
-from termreader.render.document import parse
+from termreader.render.parser import parse
 from termreader.ui import reader as reader_module
 from termreader.ui.reader import ReaderView
 

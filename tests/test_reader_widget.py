@@ -9,7 +9,8 @@ import pytest
 from textual.app import App, ComposeResult
 
 from termreader.models import Article, Position
-from termreader.render.document import Document, parse
+from termreader.render.codec import from_bytes, to_bytes
+from termreader.render.parser import parse
 from termreader.ui.reader import ReaderView
 
 
@@ -172,12 +173,12 @@ async def test_reading_position_round_trip(fixtures: Path) -> None:
 
 async def test_cached_document_shows_without_parsing(fixtures: Path) -> None:
     body = _zh(fixtures)
-    data = parse(body).to_bytes()
+    data = to_bytes(parse(body))
     app = ReaderApp()
     async with app.run_test(size=(80, 24)) as pilot:
         reader = app.query_one(ReaderView)
         reader.show_article(
-            _article(body), document=Document.from_bytes(data), position=Position(anchor="基础")
+            _article(body), document=from_bytes(data), position=Position(anchor="基础")
         )
         await pilot.pause()
         assert reader.current_section() is not None

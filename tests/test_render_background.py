@@ -20,7 +20,8 @@ from termreader.render.background import (
     iter_rest,
     parse_rest,
 )
-from termreader.render.document import Builder, Document, parse
+from termreader.render.model import Document
+from termreader.render.parser import Builder, parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 WAIT = 20.0
@@ -260,7 +261,7 @@ HELLO = (
     "    d = json.dumps(v).encode()\n"
     "    sys.stdout.buffer.write(len(d).to_bytes(4, 'big') + d); sys.stdout.buffer.flush()\n"
     "body = sys.stdin.buffer.read().decode('utf-8', 'surrogatepass')\n"
-    "from termreader.render.document import fingerprint, DOC_VERSION\n"
+    "from termreader.render.model import fingerprint, DOC_VERSION\n"
     "from termreader.render.background import _package_dir\n"
     "HELLO = {'protocol': 1, 'version': DOC_VERSION, 'package': _package_dir(),\n"
     "         'source': fingerprint(body)}\n"

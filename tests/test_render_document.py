@@ -8,19 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from termreader.render import document as document_module
-from termreader.render.document import (
-    CODE,
-    HEADING,
-    PARAGRAPH,
-    RULE,
-    TABLE,
-    Builder,
-    Document,
-    cache_name,
-    parse,
-    split_chunks,
-)
+from termreader.render import chunks as chunks_module
+from termreader.render.chunks import split_chunks
+from termreader.render.codec import CACHE_CHUNK, cache_name, from_bytes, to_bytes
+from termreader.render.model import CODE, HEADING, PARAGRAPH, RULE, TABLE, Document, fingerprint
+from termreader.render.parser import Builder, parse
 from termreader.text.outline import sections_from_markdown
 
 SAMPLE = """\
@@ -175,9 +167,9 @@ def test_reference_link_defined_in_a_later_chunk() -> None:
 
 def test_cache_round_trip() -> None:
     doc = parse(SAMPLE)
-    data = doc.to_bytes()
-    back = Document.from_bytes(data)
-    assert back.to_bytes() == data
+    data = to_bytes(doc)
+    back = from_bytes(data)
+    assert to_bytes(back) == data
     assert [b.text for b in back.blocks] == [b.text for b in doc.blocks]
     assert [b.kind for b in back.blocks] == [b.kind for b in doc.blocks]
     assert [s.anchor for s in back.sections] == [s.anchor for s in doc.sections]
@@ -188,7 +180,7 @@ def test_cache_round_trip() -> None:
 @pytest.mark.parametrize("data", [b"", b"garbage", b"[99, [], []]", b'{"a": 1}'])
 def test_bad_cache_raises_value_error(data: bytes) -> None:
     with pytest.raises(ValueError):
-        Document.from_bytes(data)
+        from_bytes(data)
 
 
 def test_search_is_case_insensitive_and_finds_cjk(fixtures: Path) -> None:
@@ -238,8 +230,8 @@ _SNIPPETS = [
 @settings(max_examples=150, deadline=None)
 def test_chunked_parse_equals_whole_parse(parts: list[str], chunk: int) -> None:
     """Whatever the cut points, incremental parsing gives the blocks of a one-piece parse."""
-    saved = document_module.FORCE_CUT_FACTOR
-    document_module.FORCE_CUT_FACTOR = 10**9  # never cut inside a giant list here
+    saved = chunks_module.FORCE_CUT_FACTOR
+    chunks_module.FORCE_CUT_FACTOR = 10**9  # never cut inside a giant list here
     try:
         body = "\n\n".join(parts) + "\n"
         doc_whole = Builder(body, chunk_size=10**9).first()
@@ -247,7 +239,7 @@ def test_chunked_parse_equals_whole_parse(parts: list[str], chunk: int) -> None:
         doc = pieces.first()
         pieces.rest(doc)
     finally:
-        document_module.FORCE_CUT_FACTOR = saved
+        chunks_module.FORCE_CUT_FACTOR = saved
     assert [b.to_list() for b in doc.blocks] == [b.to_list() for b in doc_whole.blocks]
     assert [(x.title, x.url) for x in doc.links] == [(x.title, x.url) for x in doc_whole.links]
 
@@ -257,7 +249,7 @@ def test_hostile_cache_is_cleaned_where_it_leaves_the_core() -> None:
     doc = parse("# Title\n\n[x](http://e.com)\n")
     doc.blocks[0].spans = [("Ti\x1b]2;pwn\x07tle", "h1")]
     doc.links[0].url = "http://e.com/\x1b[2J"
-    back = Document.from_bytes(doc.to_bytes())
+    back = from_bytes(to_bytes(doc))
     assert "\x1b" not in back.sections[0].title and "\x07" not in back.sections[0].title
     assert "\x1b" not in back.links[0].url
 
@@ -265,8 +257,6 @@ def test_hostile_cache_is_cleaned_where_it_leaves_the_core() -> None:
 def test_footnotes_work_across_chunks() -> None:
     """Issue 5: a reference in an early chunk and its definition at the end of a long body give
     the same footnotes as a one-piece parse (none lost, none empty, none twice)."""
-    from termreader.render.document import Builder
-
     filler = "\n\n".join(f"Paragraph {i} " + "filler words " * 8 for i in range(200))
     body = (
         "# T\n\nSee this[^note] and that[^two].\n\n"
@@ -295,17 +285,15 @@ def test_footnotes_work_across_chunks() -> None:
 
 
 def test_cache_form_keeps_body_fingerprint_and_size_hints(fixtures: Path) -> None:
-    from termreader.render.document import Document, fingerprint
-
     body = (fixtures / "markdown" / "the-art-of-command-line.README-zh.md").read_text("utf-8")
     doc = parse(body)
     assert doc.source == fingerprint(body) != fingerprint(body + " ")
-    back = Document.from_bytes(doc.to_bytes())
+    back = from_bytes(to_bytes(doc))
     assert back.source == doc.source
     assert back.size_hints() == doc.size_hints()
     assert len(back.size_hints()[0]) == len(back.blocks)
     with pytest.raises(ValueError):
-        Document.from_bytes(b"[3, [], [], {}]")  # an older cache version is refused
+        from_bytes(b"[3, [], [], {}]")  # an older cache version is refused
 
 
 def _big_markdown(parts: int = 700) -> str:
@@ -316,11 +304,9 @@ def _big_markdown(parts: int = 700) -> str:
 
 
 def test_cached_document_decodes_only_what_is_used() -> None:
-    from termreader.render.document import CACHE_CHUNK
-
     doc = parse(_big_markdown())
     assert len(doc.blocks) > 4 * CACHE_CHUNK
-    back = Document.from_bytes(doc.to_bytes())
+    back = from_bytes(to_bytes(doc))
     # Sections, anchors and links come from the header: no block is decoded for them.
     assert [s.anchor for s in back.sections] == [s.anchor for s in doc.sections]
     assert back.anchors == doc.anchors and back.top_level() == doc.top_level()
@@ -334,23 +320,23 @@ def test_cached_document_decodes_only_what_is_used() -> None:
         pass
     assert back.loaded and type(back.blocks) is list
     assert [b.text for b in back.blocks] == [b.text for b in doc.blocks]
-    assert back.to_bytes() == doc.to_bytes()
+    assert to_bytes(back) == to_bytes(doc)
 
 
 def test_cached_document_iteration_and_find_decode_everything() -> None:
     doc = parse(_big_markdown())
-    back = Document.from_bytes(doc.to_bytes())
+    back = from_bytes(to_bytes(doc))
     assert [b.kind for b in back.blocks] == [b.kind for b in doc.blocks]
-    fresh = Document.from_bytes(doc.to_bytes())
+    fresh = from_bytes(to_bytes(doc))
     assert list(fresh.search("paragraph 650 ")) == list(doc.search("paragraph 650 "))
 
 
 def test_damaged_piece_shows_a_note_instead_of_failing() -> None:
     doc = parse(_big_markdown())
-    data = bytearray(doc.to_bytes())
+    data = bytearray(to_bytes(doc))
     # Garble the last piece (the header still reads: the damage shows only when used).
     data[-40:-1] = b"x" * 39
-    back = Document.from_bytes(bytes(data))
+    back = from_bytes(bytes(data))
     assert back.blocks[0].text == doc.blocks[0].text
     assert not back.damaged
     last = back.blocks[-1]
@@ -369,26 +355,26 @@ def test_damaged_piece_shows_a_note_instead_of_failing() -> None:
     ],
 )
 def test_bad_cache_header_is_refused(mangle) -> None:  # type: ignore[no-untyped-def]
-    data = parse(_big_markdown(40)).to_bytes()
+    data = to_bytes(parse(_big_markdown(40)))
     with pytest.raises(ValueError):
-        Document.from_bytes(mangle(data))
+        from_bytes(mangle(data))
 
 
 def test_damaged_document_is_not_cached_again() -> None:
     doc = parse(_big_markdown())
-    data = doc.to_bytes()
-    back = Document.from_bytes(data[:-40] + b"x" * 39 + data[-1:])
+    data = to_bytes(doc)
+    back = from_bytes(data[:-40] + b"x" * 39 + data[-1:])
     back.load_step(pieces=100)
     assert back.damaged
     with pytest.raises(ValueError):
-        back.to_bytes()
+        to_bytes(back)
 
 
 def test_two_threads_decoding_one_cached_document_agree() -> None:
     import threading
 
     doc = parse(_big_markdown(1500))
-    back = Document.from_bytes(doc.to_bytes())
+    back = from_bytes(to_bytes(doc))
     seen: list[list[str]] = []
 
     def read() -> None:
@@ -407,13 +393,13 @@ def test_two_threads_decoding_one_cached_document_agree() -> None:
 def test_cache_with_garbage_counts_is_refused() -> None:
     import json
 
-    data = parse(_big_markdown(40)).to_bytes()
+    data = to_bytes(parse(_big_markdown(40)))
     cut = data.index(b"\n")
     header = json.loads(data[:cut])
     for bad in ("!!not base64!!", "AAAAAP////8=", 12):  # garbage, a negative count, not text
         header[7] = bad
         with pytest.raises(ValueError):
-            Document.from_bytes(json.dumps(header).encode() + data[cut:])
+            from_bytes(json.dumps(header).encode() + data[cut:])
 
 
 def test_cached_document_loads_from_a_mapped_file(tmp_path: Path) -> None:
@@ -421,10 +407,10 @@ def test_cached_document_loads_from_a_mapped_file(tmp_path: Path) -> None:
 
     doc = parse(_big_markdown())
     path = tmp_path / "form"
-    path.write_bytes(doc.to_bytes())
+    path.write_bytes(to_bytes(doc))
     with open(path, "rb") as handle:
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    back = Document.from_bytes(mapped)
+    back = from_bytes(mapped)
     assert back.load_step(pieces=1000)
     assert [b.text for b in back.blocks] == [b.text for b in doc.blocks]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from rich.segment import Segment
 from rich.style import Style
 
-from termreader.render.document import parse
 from termreader.render.find import Finder
 from termreader.render.layout import Layout
 from termreader.render.paint import mark_matches
+from termreader.render.parser import parse
 
 
 def _zh(fixtures: Path) -> str:
@@ -75,7 +75,7 @@ def test_mark_matches_splits_segments() -> None:
 
 
 def test_search_index_matches_per_block_search_and_grows_with_the_document() -> None:
-    from termreader.render.document import Builder
+    from termreader.render.parser import Builder
 
     body = "\n\n".join(
         f"## Part {n}\n\nAlpha beta ALPHA. İstanbul alpha 中文字 alphaalpha." for n in range(300)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from termreader.render.document import parse
 from termreader.render.layout import BACK_TO_TOP, FOOTER_LINES, Layout, block_height, render_block
+from termreader.render.parser import parse
 from termreader.text.outline import sections_from_markdown
 
 TABLE_DOC = """\
@@ -138,12 +138,12 @@ def test_heading_rules() -> None:
 
 def test_saved_line_counts_skip_wrapping(fixtures: Path) -> None:
     """A cached document carries its line counts per width: laying it out again wraps nothing."""
-    from termreader.render.document import Document
+    from termreader.render.codec import from_bytes, to_bytes
 
     doc = parse((fixtures / "markdown" / "the-art-of-command-line.README-zh.md").read_text("utf-8"))
     first = Layout(doc, 72)
     assert doc.changed and 72 in doc.heights
-    back = Document.from_bytes(doc.to_bytes())
+    back = from_bytes(to_bytes(doc))
     assert not doc.changed
     assert back.heights == {72: doc.heights[72]}
     again = Layout(back, 72)

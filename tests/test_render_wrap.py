@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from termreader.render.document import PARAGRAPH, parse
+from termreader.render.model import PARAGRAPH
+from termreader.render.parser import parse
 from termreader.render.wrap import (
     CJK_RANGES,
     NO_END,

@@ -619,7 +619,7 @@ async def test_reader_strips_controls_from_rendered_lines(tmp_path: Path) -> Non
 
 def test_document_builder_cleans_a_raw_body() -> None:
     """The core renderer (no Textual) cleans a raw body again before building blocks."""
-    from termreader.render.document import parse
+    from termreader.render.parser import parse
 
     document = parse(_raw_article().body)
     texts = [block.text for block in document.blocks]

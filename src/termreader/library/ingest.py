@@ -21,14 +21,16 @@ Other widths are estimated at once and wrapped lazily by the reader (see ``rende
 
 def render_form(body: str, widths: Sequence[int] = DEFAULT_WIDTHS) -> bytes:
     """The render cache of ``body``: its parsed blocks, outline, links, size hints and line
-    counts at ``widths`` (``render.Document.to_bytes``), tagged with the body's fingerprint."""
+    counts at ``widths`` (``render.codec.to_bytes``), tagged with the body's fingerprint."""
     # The renderer (markdown-it and friends) loads only when something is imported.
-    from termreader.render import Layout, parse
+    from termreader.render.codec import to_bytes
+    from termreader.render.layout import Layout
+    from termreader.render.parser import parse
 
     document = parse(body)
     for width in widths:
         Layout(document, width)  # records the line counts in document.heights
-    return document.to_bytes()
+    return to_bytes(document)
 
 
 def render_form_or_none(body: str) -> bytes | None:
@@ -54,7 +56,7 @@ def write_render_cache(
     reader then parses the body itself). A form written for an older body is never shown: the
     reader checks the body fingerprint stored in it, and this call overwrites it anyway.
     """
-    from termreader.render import cache_name
+    from termreader.render.codec import cache_name
 
     try:
         data = form if form is not None else render_form(article.body, widths)

@@ -38,7 +38,9 @@ from typing import IO, Any
 
 from termreader.errors import TermreaderError
 from termreader.models import Link
-from termreader.render.document import CHUNK_SIZE, DOC_VERSION, Block, Builder, fingerprint
+from termreader.render.chunks import CHUNK_SIZE
+from termreader.render.model import DOC_VERSION, Block, fingerprint
+from termreader.render.parser import Builder
 from termreader.text.sanitize import clean_line
 
 PROTOCOL = 1
@@ -467,9 +469,9 @@ def _write_frame(out: IO[bytes], value: Any) -> None:
 
 def run_child(source: IO[bytes], out: IO[bytes], *, skip: int, chunk_size: int) -> int:
     """The child's work: read a body from ``source``, write frames to ``out``; the exit status."""
-    from termreader.render.document import _make_parser
+    from termreader.render.parser import make_parser
 
-    _make_parser()  # markdown-it's import while the parent is still sending the body
+    make_parser()  # markdown-it's import while the parent is still sending the body
     body = source.read().decode("utf-8", "surrogatepass")
     hello = {
         "protocol": PROTOCOL,

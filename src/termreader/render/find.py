@@ -5,8 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 
-from termreader.render.document import Document
 from termreader.render.layout import Layout
+from termreader.render.model import Document
 
 
 class Finder:

@@ -9,13 +9,13 @@ from itertools import accumulate
 from time import perf_counter
 from typing import Any
 
-from termreader.render.document import CODE, HEADING, RULE, TABLE, Block, Document
+from termreader.render.model import CODE, HEADING, RULE, TABLE, Block, Document
 from termreader.render.wrap import Span, break_offsets, cell_len, count_lines, wrap_spans
 
 Line = list[Span]
 """One rendered line: styled spans (style names, see :mod:`termreader.render`)."""
 
-QUOTE_BAR = "▌ "  # QUOTE_CELLS wide (document.py estimates with it)
+QUOTE_BAR = "▌ "  # QUOTE_CELLS wide (model.py estimates with it)
 BACK_TO_TOP = "↑ Back to top (g)"
 FOOTER_LINES = 2  # a blank line, then the back-to-top line
 

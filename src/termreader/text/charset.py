@@ -161,6 +161,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_BOM_PREFIXES = tuple(bom for bom, _ in _BOMS)
 
 # Magic numbers of formats people are likely to hand a reader by mistake.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -192,6 +193,13 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"MM\x00*", "TIFF image"),
     (b"\x00\x00\x01\x00", "icon image"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Microsoft Office document"),
+)
+# Signatures too short to trust alone (a text may start "BMW" or "MZ"): they name the kind only
+# when the head also holds a NUL, which such files always have early and text never does.
+_WEAK_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"BM", "BMP image"),
+    (b"MZ", "Windows executable"),
+    (b"RIFF", "RIFF media"),
 )
 
 
@@ -234,8 +242,14 @@ def normalize_label(label: str | None) -> str | None:
 
 
 def binary_kind(data: bytes) -> str | None:
-    """Describe ``data`` when it is clearly not text ("PNG image", "binary data"), else None."""
+    """Describe ``data`` when it is clearly not text ("PNG image", "binary data"), else None.
+
+    The one sniffer for files and downloads alike: a byte-order mark means text (UTF-16 holds
+    NULs), then magic numbers, then NULs or many control bytes in the first 1,024 bytes.
+    """
     head = data[:1024]
+    if head.startswith(_BOM_PREFIXES):
+        return None  # decode() honours the mark first, so BOM'd input is text everywhere
     for magic, name in _MAGIC:
         if head.startswith(magic):
             return name
@@ -248,6 +262,9 @@ def binary_kind(data: bytes) -> str | None:
     if not head or _utf16_without_bom(head):
         return None
     if b"\x00" in head:
+        for magic, name in _WEAK_MAGIC:
+            if head.startswith(magic):
+                return name
         return "binary data"
     # ESC is common in text pasted from terminals (the sanitizer strips it); other controls in
     # numbers only show up in binary formats.

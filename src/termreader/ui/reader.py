@@ -23,10 +23,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from termreader.models import Article, Link, Position, Section
-from termreader.render.document import CHUNK_SIZE, CODE, Block, Builder, Document, fingerprint
+from termreader.render.chunks import CHUNK_SIZE
 from termreader.render.find import Finder
 from termreader.render.layout import Layout, Line, code_pieces, content_width
+from termreader.render.model import CODE, Block, Document, fingerprint
 from termreader.render.paint import code_colours, highlight_code, mark_matches
+from termreader.render.parser import Builder
 from termreader.render.wrap import wrap_spans
 from termreader.text.sanitize import clean, clean_line
 
@@ -309,7 +311,7 @@ class ReaderView(ScrollView, can_focus=True):
         """The document is parsed and laid out, and holds something new worth caching.
 
         Posted once an uncached parse is complete, and after a document was laid out in full at
-        a width it had no saved line counts for. The app stores ``document.to_bytes()`` with
+        a width it had no saved line counts for. The app stores ``codec.to_bytes(document)`` with
         ``Library.write_cache(article.id, cache_name(), data)`` (off the UI thread if it can).
         """
 

@@ -110,11 +110,11 @@ class ReadingState:
     # render cache ------------------------------------------------------------------------------
     def cached_document(self, article: Article) -> Document | None:
         """The article's render form from the cache, or None (none kept, or unreadable)."""
-        from termreader.render import Document, cache_name
+        from termreader.render.codec import cache_name, from_bytes
 
         try:
             data = self.library.map_cache(article.id, cache_name())
-            return Document.from_bytes(data) if data else None
+            return from_bytes(data) if data else None
         except (ValueError, StoreError, OSError):
             log.debug("render cache of %s not used", article.id, exc_info=True)
             return None
@@ -130,10 +130,10 @@ class ReadingState:
         )
 
     def _encode_cache(self, article_id: str, document: Document) -> None:
-        from termreader.render import cache_name
+        from termreader.render.codec import cache_name, to_bytes
 
         try:
-            data = document.to_bytes()
+            data = to_bytes(document)
         except ValueError:  # a damaged cache form being replaced: nothing to keep
             return
         # The store is used from the UI thread only.

@@ -18,6 +18,7 @@ import httpx
 from termreader import __version__
 from termreader.config import Settings
 from termreader.errors import FetchError, LinkRefused, NotAnArticle
+from termreader.text.charset import looks_binary
 from termreader.text.sanitize import clean_line
 from termreader.web.linkpolicy import WEB_SCHEMES, check_web_link
 
@@ -130,24 +131,6 @@ _TEXT_TYPES = frozenset(
         "application/x-markdown",
     }
 )
-_BINARY_MAGIC = (
-    b"%PDF",
-    b"\x89PNG",
-    b"GIF8",
-    b"\xff\xd8\xff",
-    b"PK\x03\x04",
-    b"\x1f\x8b",
-    b"BM",
-    b"RIFF",
-    b"\x00\x00\x01\x00",
-    b"OggS",
-    b"ID3",
-    b"fLaC",
-    b"\x7fELF",
-    b"MZ",
-    b"7z\xbc\xaf",
-    b"Rar!",
-)
 
 
 def is_text_type(content_type: str) -> bool | None:
@@ -160,15 +143,6 @@ def is_text_type(content_type: str) -> bool | None:
     if content_type.endswith(("+xml", "+json")):
         return True
     return False
-
-
-def looks_binary(head: bytes) -> bool:
-    """True when the first bytes of a body are clearly not text (magic numbers, NULs)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
-        return False  # a BOM: UTF-16 text carries NULs
-    if head.startswith(_BINARY_MAGIC) or head[4:12] in (b"ftypisom", b"ftypmp42"):
-        return True
-    return b"\x00" in head[:1024]
 
 
 def _host_of(url: httpx.URL | str) -> str:
