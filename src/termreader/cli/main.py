@@ -61,6 +61,19 @@ def _reader_args(words: list[str]) -> argparse.Namespace | None:
         return None
 
 
+def quiet_extractor_logs() -> None:
+    """Keep trafilatura's and htmldate's warnings (one per odd page) off the terminal.
+
+    With no handler configured, Python prints a library's warnings on stderr, across the reader's
+    screen or a script's output; a page that cannot be read is already reported as one line. The
+    application decides this at its start, not the importer at import time.
+    """
+    import logging
+
+    for name in ("trafilatura", "htmldate"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 error, 2 usage)."""
     words = list(sys.argv[1:] if argv is None else argv)
@@ -71,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:  # usage errors (2), --help and --version (0)
             return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     func: Callable[[argparse.Namespace], int] = args.func
+    quiet_extractor_logs()
     try:
         return int(func(args) or 0)
     except TermreaderError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,8 @@ from termreader.text.outline import (
     sections_from_markdown,
 )
 from termreader.text.sanitize import clean, clean_line
+
+log = logging.getLogger(__name__)
 
 #: Largest document an importer accepts (bytes). Bigger inputs fail with ImportFailed.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -254,6 +257,7 @@ def _parse_string(text: str) -> datetime | None:
 
         return dateutil_parser.parse(text, fuzzy=False)
     except Exception:  # noqa: BLE001 - dateutil raises a zoo of types on odd input; no date
+        log.debug("no date in %r", text, exc_info=True)
         return None
 
 

@@ -27,6 +27,8 @@ from termreader.models import Article, Related
 from termreader.text.charset import decode
 from termreader.text.sanitize import clean, clean_line, is_clean
 
+log = logging.getLogger(__name__)
+
 #: Trafilatura's fallback extractors (readability, justext) cost several times the main pass
 #: for a few points of recall; keep them off so a page imports in tens of milliseconds.
 FAST_EXTRACTION = True
@@ -36,9 +38,6 @@ MAX_TREE_ELEMENTS = 200_000
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CJK = ("zh", "ja", "ko")
-
-logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-logging.getLogger("htmldate").setLevel(logging.CRITICAL)
 
 
 @dataclass(slots=True)
@@ -213,6 +212,7 @@ def _main_content(tree: Any, base: str) -> str:
                 with_metadata=False,
             )
         except Exception:  # noqa: BLE001 - an extractor bug must not lose the page
+            log.debug("trafilatura failed; the page is converted whole", exc_info=True)
             document = None
         if document is not None:
             body = _document_markdown(document)
@@ -231,7 +231,8 @@ def _document_markdown(document: Any) -> str:
         return str(getattr(document, "text", "") or "")
     try:
         return xmltotxt(body, True)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - trafilatura's serialiser has no error contract
+        log.debug("trafilatura's Markdown not written; its plain text is used", exc_info=True)
         return str(getattr(document, "text", "") or "")
 
 

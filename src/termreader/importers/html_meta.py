@@ -4,6 +4,7 @@ language and publication date."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +14,8 @@ from urllib.parse import urljoin, urlsplit
 from termreader.importers.common import MAX_TITLE, find_wordy_date, parse_datetime
 from termreader.importers.html_tree import SKIP_TEXT, text_of
 from termreader.text.sanitize import clean_line
+
+log = logging.getLogger(__name__)
 
 # Title suffixes: "Title | Site", "Title - Site", "Title_网站", "Title -- 文化 -- 人民网".
 _TITLE_SEPARATOR = re.compile(
@@ -387,5 +390,6 @@ def _htmldate(tree: Any, base: str, language: str) -> datetime | None:
             url=base if base.startswith(("http://", "https://")) else None,
         )
     except Exception:  # noqa: BLE001 - a date is optional; its absence is no failure
+        log.debug("htmldate found no date", exc_info=True)
         return None
     return parse_datetime(found, language=language) if found else None

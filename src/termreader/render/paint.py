@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+
+log = logging.getLogger(__name__)
 
 
 def highlight_code(code: str, language: str, *, dark: bool) -> list[Text]:
@@ -14,7 +18,8 @@ def highlight_code(code: str, language: str, *, dark: bool) -> list[Text]:
     try:
         syntax = Syntax(code, language, theme="monokai" if dark else "default")
         return list(syntax.highlight(code).split("\n", allow_blank=True))
-    except Exception:  # an unknown lexer or a Pygments error: plain text is still readable
+    except Exception:  # noqa: BLE001 - an unknown lexer or a Pygments error: plain text reads
+        log.debug("code not highlighted as %s", language, exc_info=True)
         return [Text(line) for line in code.split("\n")]
 
 

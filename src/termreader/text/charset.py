@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 
 from termreader.errors import ImportFailed
+
+log = logging.getLogger(__name__)
 
 #: How far into a document declarations are looked for. WHATWG says 1024 bytes; real pages put
 #: long scripts and comments before their ``<meta>``, so a little more finds more of them.
@@ -353,6 +356,7 @@ def _detect(data: bytes) -> str | None:
     try:
         best = from_bytes(sample).best()
     except Exception:  # noqa: BLE001 - detection is a guess; a failing guess is no guess
+        log.debug("charset detection failed", exc_info=True)
         return None
     if best is None or not best.encoding:
         return None

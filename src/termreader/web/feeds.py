@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import html
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,8 +17,11 @@ import lxml.etree
 
 from termreader.errors import ImportFailed, LinkRefused
 from termreader.models import parse_iso
+from termreader.text.charset import decode
 from termreader.text.sanitize import clean, clean_line
 from termreader.web.linkpolicy import check_web_link
+
+log = logging.getLogger(__name__)
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -286,24 +290,16 @@ def _encoding_trouble(parsed: Any) -> bool:
 def _reparse_decoded(data: bytes, url: str, headers: dict[str, str]) -> Any | None:
     """Second chance for a feed lying about its charset: decode like a browser, parse UTF-8."""
     try:
-        from termreader.text.charset import decode
-
         text, _ = decode(data, content_type=headers.get("content-type"))
-    except Exception:  # noqa: BLE001 - a second chance only; charset.py may not exist yet
-        try:
-            import charset_normalizer
-
-            best = charset_normalizer.from_bytes(data).best()
-        except Exception:  # noqa: BLE001
-            return None
-        if best is None:
-            return None
-        text = str(best)
+    except ImportFailed:  # binary after all: the first parse's error stands
+        log.debug("feed bytes not re-decoded", exc_info=True)
+        return None
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     fixed = dict(headers, **{"content-type": "application/xml; charset=utf-8"})
     try:
         return feedparser.parse(harden(text.encode("utf-8")), response_headers=fixed)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - feedparser has no error contract; the first error stands
+        log.debug("feed not parsed again", exc_info=True)
         return None
 
 

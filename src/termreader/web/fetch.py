@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import socket
 import ssl
 import zlib
@@ -21,6 +22,8 @@ from termreader.errors import FetchError, LinkRefused, NotAnArticle
 from termreader.text.charset import looks_binary
 from termreader.text.sanitize import clean_line
 from termreader.web.linkpolicy import WEB_SCHEMES, check_web_link
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = f"termreader/{__version__} (+https://termreader.example)"
 MAX_REDIRECTS = 10
@@ -149,6 +152,7 @@ def _host_of(url: httpx.URL | str) -> str:
     try:
         return httpx.URL(str(url)).host or str(url)
     except Exception:  # noqa: BLE001 - only for messages
+        log.debug("no host in %r", url, exc_info=True)
         return str(url)
 
 

@@ -15,6 +15,7 @@ passing a ``progress`` callback; the CLI uses :func:`sync_blocking`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from termreader.web.sync_writer import (
     import_result,
     with_url,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -130,7 +133,8 @@ def _text(result: FetchResult) -> str:
         from termreader.text.charset import decode
 
         return decode(result.data, content_type=result.content_type_header)[0]
-    except Exception:  # noqa: BLE001 - discovery only needs the <head>
+    except ImportFailed:  # binary: discovery only needs whatever text the <head> has
+        log.debug("page not decoded for feed discovery", exc_info=True)
         return result.data.decode("utf-8", "replace")
 
 

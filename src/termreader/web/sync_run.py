@@ -20,6 +20,7 @@ import asyncio
 import functools
 import hashlib
 import html
+import logging
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +48,8 @@ from termreader.web.sync_writer import (
     import_result,
     with_url,
 )
+
+log = logging.getLogger(__name__)
 
 FULL_TEXT_CHARS = 1500
 """Feed content shorter than this (as text) is taken for a summary: the page is fetched instead."""
@@ -189,7 +192,7 @@ class SyncRun:
             try:
                 self.progress(SyncProgress(self.total, self.done, source, ok, message))
             except Exception:  # noqa: BLE001 - a broken display must not break the sync
-                pass
+                log.debug("sync progress not shown", exc_info=True)
 
     def fail(self, table: str, url: str, record: dict[str, Any], error: TermreaderError) -> None:
         reason = str(error)
