@@ -23,18 +23,17 @@ from netserver import (
 
 from termreader import __version__
 from termreader.errors import FetchError, LinkRefused, NotAnArticle
-from termreader.web.fetch import (
+from termreader.web.fetch import Fetcher, fetch_sync
+from termreader.web.fetch_errors import (
     ConnectionBroken,
     ConnectionRefused,
     DNSError,
-    Fetcher,
     FetchTimeout,
     HTTPStatusError,
     RedirectRefused,
     TLSError,
     TooLarge,
     TooManyRedirects,
-    fetch_sync,
 )
 
 PAGE = "<html><head><title>Hello</title></head><body><p>Text</p></body></html>"
