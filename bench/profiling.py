@@ -33,7 +33,7 @@ def _article_library(
 
     spec = gen.write_document(work, size, lang)
     gen.make_library(work / "lib", 0)
-    library = Library.open(work / "lib", seed_samples=False)
+    library = Library.open(work / "lib")
     article = library.add(importers.import_path(spec.path))
     if cached:
         library.write_cache(article.id, cache_name(), parse(article.body).to_bytes())
@@ -45,7 +45,7 @@ async def _app(home: Path, ref: str | None, profiler: cProfile.Profile, what: st
     from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     app = TermreaderApp(library, open_ref=ref, settings=Settings())
     if what.startswith("open"):
         profiler.enable()
@@ -108,7 +108,7 @@ def _sync(profiler: cProfile.Profile, work: Path) -> None:
 
     with run.FeedSite(10, 10, 1, 0.05) as site:
         gen.make_library(work / "lib", 0)
-        library = Library.open(work / "lib", seed_samples=False)
+        library = Library.open(work / "lib")
         for url in site.info["feeds"]:
             sync.add_subscription(library, url)
         profiler.enable()

@@ -27,9 +27,9 @@ def _library(args: argparse.Namespace) -> Any:
     try:
         from termreader.cli.main import open_library
     except ImportError:  # cli.py not there (or reshaped): open the library directly
-        from termreader.library.store import Library
+        from termreader.library.seeding import open_seeded
 
-        return Library.open(getattr(args, "library", None))
+        return open_seeded(getattr(args, "library", None))
     return open_library(args)
 
 
