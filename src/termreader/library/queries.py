@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from termreader.errors import NotFound
 from termreader.library.files import ID_RE
-from termreader.library.query import fold
+from termreader.library.query import Query, fold, haystack
 from termreader.library.records import article_from, parse_dt, sort_key
 from termreader.models import Article, Position
 
@@ -111,13 +111,11 @@ class Lookups:
         return cached
 
     def haystack(self, record: dict[str, Any]) -> str:
-        """The record's folded title, source and tags."""
+        """The record's folded title, source and tags (:func:`termreader.library.query.haystack`)."""
         hay = self.hay.get(record["id"])
         if hay is None:
-            hay = self.hay[record["id"]] = fold(
-                " ".join(
-                    [record.get("title", ""), record.get("source", ""), *record.get("tags", [])]
-                )
+            hay = self.hay[record["id"]] = haystack(
+                record.get("title", ""), record.get("source", ""), *record.get("tags", [])
             )
         return hay
 
@@ -152,23 +150,23 @@ def brief(record: dict[str, Any], lookups: Lookups) -> Article:
 def listing(
     records: Records,
     lookups: Lookups,
-    query: str | None,
+    query: Query,
     *,
     unread: bool | None = None,
     limit: int | None = None,
 ) -> list[Article]:
     """See :meth:`termreader.library.store.Library.list`."""
-    needle = fold(query) if query else ""
+    searching = bool(query)
     hays = lookups.hay
     chosen = []
     for record in records.values():
         if unread is not None and bool(record.get("unread", True)) != unread:
             continue
-        if needle:
+        if searching:
             hay = hays.get(record["id"])
             if hay is None:
                 hay = lookups.haystack(record)
-            if needle not in hay:
+            if not query.matches(hay):
                 continue
         chosen.append(record)
 

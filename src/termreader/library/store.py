@@ -31,6 +31,7 @@ from termreader.library.atomic import describe_oserror
 from termreader.library.files import ArticleFiles
 from termreader.library.index import Index
 from termreader.library.kv import KVTables
+from termreader.library.query import Query
 from termreader.library.records import BODY_FINGERPRINT, article_from, lean
 from termreader.models import Article, Position, now
 
@@ -177,15 +178,18 @@ class Library:
         unread: bool | None = None,
         limit: int | None = None,
     ) -> builtins.list[Article]:
-        """Metadata of the articles, newest first (published, else fetched). ``query`` matches
-        title, source and tags case-insensitively (substrings, so CJK works); ``limit`` keeps
-        the newest that many (the rest is never built: a first screen of a big library).
+        """Metadata of the articles, newest first (published, else fetched). ``query`` keeps
+        those whose title, source or tags hold every word of it (the rule of
+        :class:`termreader.library.query.Query`); ``limit`` keeps the newest that many (the rest
+        is never built: a first screen of a big library).
 
         The articles carry index fields only: no body, sections, links or related.
         """
         index = self._index
         index.refresh()
-        return queries.listing(index.records, index.lookups, query, unread=unread, limit=limit)
+        return queries.listing(
+            index.records, index.lookups, Query(query), unread=unread, limit=limit
+        )
 
     def counts(self) -> tuple[int, int]:
         """(articles, unread articles) in the library, without building Article objects."""
