@@ -222,7 +222,7 @@ def make_library(home: Path, count: int, *, body_size: int = 3000) -> list:
     from termreader.library.store import Library
 
     articles = library_articles(count, body_size=body_size)
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     # Mark the library as seeded so the app does not import the samples on first start.
     library.kv_put("meta", "seeded", {"at": "bench", "count": 0})
     for start in range(0, len(articles), 1000):

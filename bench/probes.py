@@ -147,7 +147,7 @@ async def reader_keys(
     from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(Path(library_dir), seed_samples=False)
+    library = Library.open(Path(library_dir))
     app = TermreaderApp(library, open_ref=article_id, settings=Settings())
     out: dict[str, Any] = {}
     async with app.run_test(size=SIZE) as pilot:
@@ -259,7 +259,7 @@ async def reader_pages(library_dir: str, article_id: str, *, presses: int = 40) 
     from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(Path(library_dir), seed_samples=False)
+    library = Library.open(Path(library_dir))
     app = TermreaderApp(library, open_ref=article_id, settings=Settings())
     async with app.run_test(size=SIZE) as pilot:
         clock = FrameClock(app)
@@ -295,7 +295,7 @@ async def reader_input_while_parsing(
     from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(Path(library_dir), seed_samples=False)
+    library = Library.open(Path(library_dir))
     app = TermreaderApp(library, open_ref=path, settings=Settings())
     async with app.run_test(size=SIZE) as pilot:
         clock = FrameClock(app)
@@ -329,7 +329,7 @@ async def open_in_pilot(library_dir: str, ref: str) -> dict[str, Any]:
     from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(Path(library_dir), seed_samples=False)
+    library = Library.open(Path(library_dir))
     app = TermreaderApp(library, open_ref=ref, settings=Settings())
     start = time.perf_counter()
     async with app.run_test(size=SIZE) as pilot:
@@ -350,7 +350,7 @@ async def library_filter(library_dir: str, typed: str = "article 9") -> dict[str
     from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(Path(library_dir), seed_samples=False)
+    library = Library.open(Path(library_dir))
     everything = len(library.ids())
     app = TermreaderApp(library, settings=Settings())
     async with app.run_test(size=SIZE) as pilot:

@@ -34,7 +34,7 @@ def _article_library(
 
     spec = gen.write_document(work, size, lang)
     gen.make_library(work / "lib", 0)
-    library = Library.open(work / "lib", seed_samples=False)
+    library = Library.open(work / "lib")
     article = library.add(importers.import_path(spec.path))
     if cached:
         library.write_cache(article.id, cache_name(), to_bytes(parse(article.body)))
@@ -46,7 +46,7 @@ async def _app(home: Path, ref: str | None, profiler: cProfile.Profile, what: st
     from termreader.library.store import Library
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     app = TermreaderApp(library, open_ref=ref, settings=Settings())
     if what.startswith("open"):
         profiler.enable()
@@ -109,7 +109,7 @@ def _sync(profiler: cProfile.Profile, work: Path) -> None:
 
     with run.FeedSite(10, 10, 1, 0.05) as site:
         gen.make_library(work / "lib", 0)
-        library = Library.open(work / "lib", seed_samples=False)
+        library = Library.open(work / "lib")
         for url in site.info["feeds"]:
             sync.add_subscription(library, url)
         profiler.enable()

@@ -193,7 +193,7 @@ class Bench:
         from termreader.render.codec import cache_name, from_bytes, to_bytes
 
         home = self.empty_library(f"lib-cached-{key}")
-        library = Library.open(home, seed_samples=False)
+        library = Library.open(home)
         started = time.perf_counter()
         article = importers.import_path(path)
         try:
@@ -471,7 +471,7 @@ class Bench:
         from termreader import importers
         from termreader.library.store import Library
 
-        library = Library.open(home, seed_samples=False)
+        library = Library.open(home)
         article = library.add(importers.import_path(spec.path))
         result = probe(
             "reader_input_while_parsing", {"library_dir": str(home), "path": article.id}, 300
@@ -626,7 +626,7 @@ class Bench:
             from termreader.library.store import Library
 
             home = self.empty_library("lib-200k-uncached")
-            article = Library.open(home, seed_samples=False).add(
+            article = Library.open(home).add(
                 importers.import_path(self.doc(200 * 1024, "latin").path)
             )
             shown = probe("open_in_pilot", {"library_dir": str(home), "ref": article.id}, 120)
@@ -761,7 +761,7 @@ class Bench:
         from termreader.library.store import Library
         from termreader.models import Position
 
-        library = Library.open(home, seed_samples=False)
+        library = Library.open(home)
         n = 30 if self.quick else 100
         pos, unread = [], []
         for i in range(n):
@@ -826,7 +826,7 @@ class Bench:
         feeds, per_feed = (4, 10) if self.quick else (20, 10)
         with FeedSite(feeds, per_feed, 1, 0.05) as site:
             home = self.empty_library("lib-sync")
-            library = Library.open(home, seed_samples=False)
+            library = Library.open(home)
             for url in site.info["feeds"]:
                 sync.add_subscription(library, url)
             report = asyncio.run(sync.sync(library, settings))
@@ -862,7 +862,7 @@ class Bench:
         many = 50 if self.quick else 200
         with FeedSite(many, 1, 0, 0.05) as site:
             home2 = self.empty_library("lib-sync-304")
-            library2 = Library.open(home2, seed_samples=False)
+            library2 = Library.open(home2)
             for url in site.info["feeds"]:
                 sync.add_subscription(library2, url)
             asyncio.run(sync.sync(library2, settings))
@@ -1052,7 +1052,7 @@ def reset_position(home: Path, article_id: str) -> None:
     from termreader.library.store import Library
     from termreader.models import Position
 
-    Library.open(home, seed_samples=False).set_position(article_id, Position())
+    Library.open(home).set_position(article_id, Position())
 
 
 def _median_time(action: Callable[[], Any], runs: int) -> float:

@@ -34,12 +34,12 @@ CJK_TITLE = "在终端里高效阅读"
 
 async def shoot(out: Path, library_home: Path) -> list[Path]:
     from termreader.config import Settings
-    from termreader.library.store import Library
+    from termreader.library.seeding import open_seeded
     from termreader.ui.app import TermreaderApp
 
     written: list[Path] = []
     for name, size, theme, keys in SHOTS:
-        library = Library.open(library_home / name.removesuffix(".svg"))  # a fresh one each
+        library = open_seeded(library_home / name.removesuffix(".svg"))  # a fresh one each
         articles = library.list()
         chosen = next((a for a in articles if a.title.startswith(CJK_TITLE)), None)
         chosen = chosen or next((a for a in articles if a.language.startswith("zh")), articles[0])

@@ -77,7 +77,7 @@ CJK_BODY = """# 终端阅读指南
 
 def build_library(home: Path) -> Library:
     """A small library with fixed dates: an English long read, a CJK article, a second article."""
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     library.add_many(
         [
             _article(
@@ -409,7 +409,7 @@ async def test_refused_scheme_is_a_notification(library: Library) -> None:
 async def test_position_restored_after_restart(tmp_path: Path) -> None:
     home = tmp_path / "library"
     build_library(home)
-    app = make_app(Library.open(home, seed_samples=False))
+    app = make_app(Library.open(home))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         await pilot.press("]", "]", "]", "]", "j", "j")
@@ -417,7 +417,7 @@ async def test_position_restored_after_restart(tmp_path: Path) -> None:
         position = screen.reader.reading_position()
         assert position.anchor == "part-4" and position.offset == 2
         offset = screen.reader.scroll_y
-    again = make_app(Library.open(home, seed_samples=False))
+    again = make_app(Library.open(home))
     async with again.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = main(again)
@@ -825,7 +825,7 @@ async def test_resize_to_narrow_hides_library_and_moves_focus(library: Library) 
 async def test_restart_opens_the_article_open_at_quit(tmp_path: Path) -> None:
     home = tmp_path / "library"
     build_library(home)
-    app = make_app(Library.open(home, seed_samples=False))
+    app = make_app(Library.open(home))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = main(app)
@@ -835,7 +835,7 @@ async def test_restart_opens_the_article_open_at_quit(tmp_path: Path) -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_value == 0
-    again = make_app(Library.open(home, seed_samples=False))
+    again = make_app(Library.open(home))
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert main(again).article.id == "second000000003"
@@ -901,7 +901,7 @@ def test_palette_label_is_clean_and_literal() -> None:
 async def test_article_list_and_header_clean_raw_records(tmp_path: Path) -> None:
     """Issue 6: a title and source stored raw are drawn without their controls in the list row
     and the header."""
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     raw = _article(
         "raw1",
         "Raw \x1b]2;PWNED\x07title \u202eok",

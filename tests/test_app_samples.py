@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from termreader.config import Settings
+from termreader.library.seeding import open_seeded
 from termreader.library.store import Library
 from termreader.models import Article
 from termreader.ui.app import TermreaderApp
@@ -18,9 +19,8 @@ from termreader.ui.main_screen import MainScreen
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A library seeded from sample_articles/ once per module (copied for each test)."""
     home = tmp_path_factory.mktemp("seeded") / "library"
-    library = Library.open(home)
-    if len(library) < 5:
-        pytest.skip("the sample library is not available")
+    library = open_seeded(home)
+    assert len(library) >= 5 and library.notices == []
     library.close()
     return home
 
@@ -43,7 +43,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def app_on(home: Path, **settings: object) -> TermreaderApp:
-    return TermreaderApp(Library.open(home, seed_samples=False), settings=Settings(**settings))  # type: ignore[arg-type]
+    return TermreaderApp(Library.open(home), settings=Settings(**settings))  # type: ignore[arg-type]
 
 
 def find(library: Library, predicate) -> Article:  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ async def test_first_start_opens_the_welcome_article(home: Path) -> None:
 
 
 async def test_sections_outline_top_and_bottom_on_the_longest_sample(home: Path) -> None:
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     longest = max((library.get(a.id) for a in library.list()), key=lambda a: len(a.sections))
     app = app_on(home, show_outline=True)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -106,7 +106,7 @@ async def test_sections_outline_top_and_bottom_on_the_longest_sample(home: Path)
 
 
 async def test_follow_a_link_between_samples_and_come_back(home: Path) -> None:
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     source = find(library, lambda a: any(library.by_url(link.url) for link in a.links))
     app = app_on(home)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -130,7 +130,7 @@ async def test_follow_a_link_between_samples_and_come_back(home: Path) -> None:
 
 
 async def test_related_title_without_url_opens_the_cached_sample(home: Path) -> None:
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     source = find(
         library, lambda a: any(r.url is None for r in a.related) and a.language.startswith("zh")
     )
@@ -153,7 +153,7 @@ async def test_related_title_without_url_opens_the_cached_sample(home: Path) -> 
 
 
 async def test_cjk_find_in_a_chinese_sample(home: Path) -> None:
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     source = find(library, lambda a: "终端" in a.body)
     app = app_on(home)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -168,7 +168,7 @@ async def test_cjk_find_in_a_chinese_sample(home: Path) -> None:
 
 
 async def test_position_and_article_restored_after_restart(home: Path) -> None:
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     longest = max((library.get(a.id) for a in library.list()), key=lambda a: len(a.sections))
     app = app_on(home)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -131,14 +131,14 @@ async def test_first_article_is_laid_out_at_the_reader_real_width(
 async def test_record_without_a_fingerprint_is_checked_once_the_body_is_read(
     library: Library,
 ) -> None:
-    from termreader.library.store import BODY_FINGERPRINT
+    from termreader.library.records import BODY_FINGERPRINT
     from termreader.render.codec import cache_name, to_bytes
     from termreader.render.parser import parse
 
     stale = to_bytes(parse("# Field notes\n\nAn older version of the article.\n"))
     library.write_cache("field0000000001", cache_name(), stale)
     # A record written before the index kept body fingerprints.
-    library._records["field0000000001"].pop(BODY_FINGERPRINT)
+    library._index.records["field0000000001"].pop(BODY_FINGERPRINT)
     assert library.body_fingerprint("field0000000001") == ""
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -49,7 +49,7 @@ def test_library_generator_fills_a_library(tmp_path: Path) -> None:
     from termreader.library.store import Library
 
     articles = gen.make_library(tmp_path / "lib", 30)
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     assert len(library) == 30
     listed = library.list()
     assert listed[0].title == gen.NEWEST_TITLE
@@ -116,7 +116,7 @@ async def test_key_probe_times_keys_on_a_small_article(tmp_path: Path) -> None:
 
     spec = gen.write_document(tmp_path, 6 * 1024, "latin")
     gen.make_library(tmp_path / "lib", 0)
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     article = library.add(importers.import_path(spec.path))
     result = await probes.reader_keys(
         str(tmp_path / "lib"), article.id, needle=gen.FIND_NEEDLE, repeat=1

@@ -67,7 +67,7 @@ def _article(n: int, **kw: object) -> Article:
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A library with three articles, no samples; $TERMREADER_HOME points at it."""
     home = tmp_path / "lib"
-    lib = Library.open(home, seed_samples=False)
+    lib = Library.open(home)
     lib.add_many([_article(0), _article(1, title="中文标题 Post"), _article(2, title="Unread one")])
     lib.set_unread(_article(0).id, False)
     lib.set_unread(_article(1).id, False)
@@ -171,7 +171,7 @@ def test_show_file_outside_library_is_not_stored(
     )
     code, out, _ = run(capsys, "show", str(path), "--json")
     assert code == 0 and json.loads(out)["title"] == "Note"
-    assert len(Library.open(home, seed_samples=False)) == 3
+    assert len(Library.open(home)) == 3
 
 
 def test_show_unknown_is_one_line_error(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -205,7 +205,7 @@ def test_store_notices_go_to_stderr(home: Path, capsys: pytest.CaptureFixture[st
 
 def test_output_is_sanitized(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # An old library could hold unsanitized text; the CLI cleans it again on the way out.
-    lib = Library.open(home, seed_samples=False)
+    lib = Library.open(home)
     lib.add(_article(5, title="Evil\x1b]2;pwned\x07 title\x9b31m", body="x\x1b[2Jy"))
     _, out, _ = run(capsys, "list")
     _, out_json, _ = run(capsys, "show", _article(5).id, "--json")
@@ -359,7 +359,7 @@ def test_open_imports_then_opens_that_article(
     )
     assert run(capsys, "open", str(path))[0] == 0
     assert fake_ui[-1][1] == _article(11, url=str(path.absolute())).id
-    assert len(Library.open(home, seed_samples=False)) == 4
+    assert len(Library.open(home)) == 4
     code, _, err = run(capsys, "open", "not-there")
     assert code == 1 and err.count("\n") == 1
 

@@ -15,6 +15,7 @@ from termreader.library.ingest import (
     store_articles,
     write_render_cache,
 )
+from termreader.library.seeding import open_seeded
 from termreader.library.store import Library
 from termreader.models import Article
 from termreader.render.codec import cache_name, from_bytes
@@ -61,7 +62,7 @@ async def test_added_article_opens_from_the_cache_without_parsing(
     big.write_text(_big_markdown(fixtures), encoding="utf-8")
     assert cli_main(["add", str(big)]) == 0
     article_id = capsys.readouterr().out.split()[0]
-    library = Library.open(seed_samples=False)
+    library = Library.open()
     document = _cached(library, article_id)
     assert document.complete and len(document.sections) > 100
     for width in DEFAULT_WIDTHS:
@@ -89,7 +90,7 @@ async def test_added_article_opens_from_the_cache_without_parsing(
 
 def test_readding_a_changed_body_replaces_the_render_form(fixtures: Path) -> None:
     """Issue 5: a new body gets a new render form; an old one is never shown for it."""
-    library = Library.open(seed_samples=False)
+    library = Library.open()
     first = store_article(library, Article(id="b" * 16, title="T", body="# One\n\nold text\n"))
     assert "old text" in _cached(library, first.id).blocks[1].text
     store_article(library, Article(id="b" * 16, title="T", body="# One\n\nnew text\n"))
@@ -100,7 +101,7 @@ async def test_stale_render_form_is_not_shown(monkeypatch: pytest.MonkeyPatch) -
     """A body changed behind the cache's back (plain ``Library.add``): the reader parses it."""
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(seed_samples=False)
+    library = Library.open()
     stored = store_article(library, Article(id="c" * 16, title="T", body="# One\n\nstale words\n"))
     library.add(Article(id=stored.id, title="T", body="# One\n\nfresh words\n"))
     assert "stale" in _cached(library, stored.id).blocks[1].text  # the old form is still there
@@ -114,7 +115,7 @@ async def test_stale_render_form_is_not_shown(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_store_articles_and_seeding_write_render_forms(fixtures: Path) -> None:
-    library = Library.open(seed_samples=False)
+    library = Library.open()
     articles = [
         Article(id=f"{n:016d}", title=name, body=(fixtures / "markdown" / name).read_text("utf-8"))
         for n, name in enumerate(NAMES)
@@ -126,14 +127,14 @@ def test_store_articles_and_seeding_write_render_forms(fixtures: Path) -> None:
         assert [s.anchor for s in document.sections] == [
             s.anchor for s in parse(article.body).sections
         ]
-    seeded = Library.open(Path(library.home).parent / "seeded")
+    seeded = open_seeded(Path(library.home).parent / "seeded")
     assert len(seeded) > 0
     for article in seeded.list():
         assert seeded.read_cache(article.id, cache_name()) is not None, article.title
 
 
 def test_a_failing_cache_never_fails_the_import(monkeypatch: pytest.MonkeyPatch) -> None:
-    library = Library.open(seed_samples=False)
+    library = Library.open()
 
     def broken(*args: object) -> None:
         raise StoreError("disk full")

@@ -16,9 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from termreader import locations
 from termreader.errors import ImportFailed, NotFound, StoreError
-from termreader.library import store as store_mod
-from termreader.library.store import Library, open_tinydb
+from termreader.library import atomic, files
+from termreader.library import index as index_mod
+from termreader.library.index import open_tinydb
+from termreader.library.seeding import open_seeded, seed_samples
+from termreader.library.store import Library
 from termreader.models import Article, Link, Position, Related, Section, article_id
 
 BASE = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -44,11 +48,11 @@ def make(n: int, **kw: object) -> Article:
 
 @pytest.fixture
 def lib(library_home: Path) -> Library:
-    return Library.open(library_home, seed_samples=False)
+    return Library.open(library_home)
 
 
 def reopen(lib: Library) -> Library:
-    return Library.open(lib.home, seed_samples=False)
+    return Library.open(lib.home)
 
 
 # --- round trip and reading state -------------------------------------------------------------
@@ -153,13 +157,14 @@ def test_add_many_is_one_index_write_and_fast(
     lib: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writes: list[str] = []
-    real = store_mod.atomic_write
+    real = atomic.atomic_write
 
     def counting(path: Path, data: bytes) -> None:
         writes.append(path.name)
         real(path, data)
 
-    monkeypatch.setattr(store_mod, "atomic_write", counting)
+    monkeypatch.setattr(index_mod, "atomic_write", counting)  # the index file
+    monkeypatch.setattr(files, "atomic_write", counting)  # body files
     started = time.perf_counter()
     stored = lib.add_many(make(n) for n in range(300))
     elapsed = time.perf_counter() - started
@@ -179,7 +184,7 @@ def test_single_add_does_not_rewrite_the_index(lib: Library) -> None:
 
 
 def test_journal_is_compacted_when_long(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_mod, "COMPACT_LINES", 10)
+    monkeypatch.setattr(index_mod, "COMPACT_LINES", 10)
     for n in range(25):
         lib.add(make(n))
     lines = (lib.home / "state.jsonl").read_bytes().count(b"\n")
@@ -191,7 +196,7 @@ def test_journal_is_compacted_when_long(lib: Library, monkeypatch: pytest.Monkey
 def test_big_state_snapshot_does_not_force_compaction_on_every_add(
     lib: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_mod, "COMPACT_LINES", 10)
+    monkeypatch.setattr(index_mod, "COMPACT_LINES", 10)
     articles = lib.add_many([make(n) for n in range(30)])
     for article in articles:
         lib.set_unread(article.id, False)
@@ -289,8 +294,8 @@ def test_remove_deletes_article_and_files(lib: Library) -> None:
 
 
 def test_two_instances_see_each_others_writes(library_home: Path) -> None:
-    one = Library.open(library_home, seed_samples=False)
-    two = Library.open(library_home, seed_samples=False)
+    one = Library.open(library_home)
+    two = Library.open(library_home)
     a = one.add(make(1))
     assert two.meta(a.id).title == "Article 1"
     two.set_unread(a.id, False)
@@ -448,7 +453,7 @@ def test_read_only_library_gives_clear_error_and_changes_nothing(
     def read_only(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(store_mod.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)
     monkeypatch.setattr(os, "open", read_only)
     with pytest.raises(StoreError, match="read-only"):
         lib.add(make(2))
@@ -460,7 +465,7 @@ def test_library_folder_that_cannot_be_created(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(StoreError) as info:
-        Library.open(blocker / "library", seed_samples=False)
+        Library.open(blocker / "library")
     assert "cannot write" in str(info.value) and "\n" not in str(info.value)
 
 
@@ -486,7 +491,7 @@ def samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     for name in ("one.md", "two.txt", "broken.bin"):
         (folder / name).write_text(name)
-    monkeypatch.setattr(store_mod.locations, "sample_articles_dir", lambda: folder)
+    monkeypatch.setattr(locations, "sample_articles_dir", lambda: folder)
 
     def fake_import(path: Path | str) -> Article:
         path = Path(path)
@@ -501,49 +506,29 @@ def samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_first_start_seeds_samples_once(library_home: Path, samples: Path) -> None:
-    lib = Library.open(library_home)
+    lib = open_seeded(library_home)
     assert sorted(a.title for a in lib.list()) == ["one", "two"]
     assert lib.notices == ["sample broken.bin not imported: broken.bin: not a text file"]
+    assert lib.kv_get("meta", "seeded")["count"] == 2  # type: ignore[index]
     for article in lib.list():
         lib.remove(article.id)
-    assert len(Library.open(library_home)) == 0  # removed samples stay removed
+    assert len(open_seeded(library_home)) == 0  # removed samples stay removed
 
 
-def test_seeding_waits_for_a_working_importer(
-    library_home: Path, samples: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import termreader.importers
-
-    def not_yet(path: Path | str) -> Article:
-        raise NotImplementedError
-
-    with monkeypatch.context() as patch:
-        patch.setattr(termreader.importers, "import_path", not_yet)
-        lib = Library.open(library_home)
-        assert len(lib) == 0 and "not imported" in lib.notices[0]
-    assert len(Library.open(library_home)) == 2
-
-
-def test_seed_samples_false_and_nonempty_library_do_not_seed(
+def test_open_does_not_seed_and_a_nonempty_library_is_not_seeded(
     library_home: Path, samples: Path
 ) -> None:
-    assert len(Library.open(library_home, seed_samples=False)) == 0
-    lib = Library.open(library_home, seed_samples=False)
+    assert len(Library.open(library_home)) == 0
+    lib = Library.open(library_home)
     lib.add(make(1))
-    assert len(Library.open(library_home)) == 1
+    seed_samples(lib)
+    assert len(lib) == 1 and lib.notices == []
+    assert len(open_seeded(library_home)) == 1
 
 
 def test_real_samples_import(library_home: Path) -> None:
-    """The shipped samples import without notices (needs the real importers)."""
-    import termreader.importers
-
-    try:
-        termreader.importers.import_path(Path(__file__))
-    except NotImplementedError:
-        pytest.skip("importers not implemented yet")
-    except Exception:
-        pass
-    lib = Library.open(library_home)
+    """The shipped samples import without notices."""
+    lib = open_seeded(library_home)
     assert len(lib) >= 10 and lib.notices == []
 
 
@@ -551,7 +536,7 @@ def test_real_samples_import(library_home: Path) -> None:
 
 
 def _writer(home: str, tag: str, count: int, start: object, spans: object) -> None:
-    lib = Library.open(home, seed_samples=False)
+    lib = Library.open(home)
     ids = []
     start.wait(60)  # type: ignore[attr-defined]
     first = time.monotonic()
@@ -571,7 +556,7 @@ def _writer(home: str, tag: str, count: int, start: object, spans: object) -> No
 
 @pytest.mark.slow
 def test_two_processes_writing_at_once_lose_nothing(library_home: Path) -> None:
-    Library.open(library_home, seed_samples=False)
+    Library.open(library_home)
     ctx = multiprocessing.get_context("spawn")
     count = 500
     start, spans = ctx.Event(), ctx.Queue()
@@ -587,7 +572,7 @@ def test_two_processes_writing_at_once_lose_nothing(library_home: Path) -> None:
         assert proc.exitcode == 0
     (a0, a1), (b0, b1) = spans.get(timeout=5), spans.get(timeout=5)
     assert a0 < b1 and b0 < a1  # the two really wrote at the same time
-    lib = Library.open(library_home, seed_samples=False)
+    lib = Library.open(library_home)
     assert len(lib) == count  # 250 adds from each
     for tag in ("p", "q"):
         for n in range(0, count, 2):
@@ -602,7 +587,7 @@ def test_two_processes_writing_at_once_lose_nothing(library_home: Path) -> None:
 
 
 def test_reading_state_is_cheap_in_a_big_library(library_home: Path) -> None:
-    lib = Library.open(library_home, seed_samples=False)
+    lib = Library.open(library_home)
     # Build the index directly: 10,000 body files would take the test's whole budget.
     records = {}
     for n in range(10_000):
@@ -612,7 +597,7 @@ def test_reading_state_is_cheap_in_a_big_library(library_home: Path) -> None:
         records[record["id"]] = record
     (library_home / "library.json").write_text(json.dumps({"articles": records}))
     (library_home / "state.jsonl").unlink(missing_ok=True)
-    lib = Library.open(library_home, seed_samples=False)
+    lib = Library.open(library_home)
     assert len(lib) == 10_000
     ids = list(records)
     timings = []
@@ -640,7 +625,7 @@ _text = st.text(
 def test_store_round_trips_any_text(
     library_home: Path, title: str, body: str, tags: list[str], offset: int
 ) -> None:
-    lib = Library.open(library_home, seed_samples=False)
+    lib = Library.open(library_home)
     article = lib.add(make(1, title=title, body=body, tags=tags))
     lib.set_position(article.id, Position(anchor=title, offset=offset, percent=0.5))
     got = reopen(lib).get(article.id)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from termreader.library import store as store_mod
+from termreader.library import index as index_mod
 from termreader.library.store import Library
 from termreader.models import Article, Position, article_id
 
@@ -32,9 +32,9 @@ pytestmark = [
 
 def _writer(home: Path, tag: str, report_fd: int, seed: int) -> None:
     """Write forever, reporting each completed operation on ``report_fd`` (one line each)."""
-    store_mod.COMPACT_LINES = 12  # compaction (index + journal rewrite) every few writes
+    index_mod.COMPACT_LINES = 12  # compaction (index + journal rewrite) every few writes
     rnd = random.Random(seed)
-    lib = Library.open(home, seed_samples=False)
+    lib = Library.open(home)
     mine: list[str] = []
     n = 0
 
@@ -113,7 +113,7 @@ def test_sigkilled_writers_never_break_the_library(tmp_path: Path) -> None:
     for round_no in range(ROUNDS):
         if round_no % ROUNDS_PER_LIBRARY == 0:
             home = tmp_path / f"lib{round_no}"
-            Library.open(home, seed_samples=False)
+            Library.open(home)
             added, positions, kv = set(), {}, {}
         new_ids: list[str] = []
         for line in _round(home, round_no, rnd):
@@ -127,7 +127,7 @@ def test_sigkilled_writers_never_break_the_library(tmp_path: Path) -> None:
                 kv[rest[0]] = max(kv.get(rest[0], 0), int(rest[1]))
         kills += WRITERS
 
-        lib = Library.open(home, seed_samples=False)
+        lib = Library.open(home)
         assert lib.notices == [], f"round {round_no}: the library needed repair: {lib.notices}"
         present = set(lib.ids())
         missing = added - present

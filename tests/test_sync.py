@@ -50,7 +50,7 @@ from termreader.web.sync import (
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
-    lib = Library.open(tmp_path / "lib", seed_samples=False)
+    lib = Library.open(tmp_path / "lib")
     yield lib
     close = getattr(lib, "close", None)
     if close:
@@ -106,7 +106,7 @@ async def test_acceptance_subscribe_sync_resync_offline(
     assert len(library) == count
 
     netserver.stop()
-    offline = Library.open(library.home, seed_samples=False)  # a fresh process's view
+    offline = Library.open(library.home)  # a fresh process's view
     titles = {a.title for a in offline.list()}
     assert {"Post 0", "Post 1", "Post 2", "Related 0-0", "Related 2-1"} <= titles
     related = offline.by_url(netserver.url("/related/1-0"))
@@ -415,7 +415,7 @@ async def test_related_prefetch_respects_limit_and_depth(
     prefetched = library.by_url(netserver.url("/r/0"))
     assert prefetched is not None and "prefetched" in prefetched.tags
 
-    library2 = Library.open(library.home.parent / "lib2", seed_samples=False)
+    library2 = Library.open(library.home.parent / "lib2")
     library2.kv_put(SAVED_URLS, url, {"title": "", "added": "", "last_sync": "", "last_error": ""})
     report = await sync(library2, fast(related_limit=2, related_depth=2))
     assert report.prefetched == 4  # 2 related, then 1 deeper for each of them
@@ -451,7 +451,7 @@ def test_cli_sync_text_output_and_exit_code(
     feed_url = serve_summary_feed(netserver, n=1, related=0)
     home = str(tmp_path / "lib")
     assert cli_main(["--library", home, "subscribe", feed_url]) == 0
-    lib = Library.open(home, seed_samples=False)
+    lib = Library.open(home)
     add_subscription(lib, netserver.url("/gone.xml"))
     capsys.readouterr()
     assert cli_main(["--library", home, "sync"]) == 1  # a source failed
@@ -755,7 +755,7 @@ def test_added_url_is_refreshed_by_sync_without_duplicates(
     assert cli_main(["--library", home, "add", netserver.url("/short"), "--json"]) == 0
     added = json.loads(capsys.readouterr().out)
     assert added["url"] == netserver.url("/real")
-    lib = Library.open(home, seed_samples=False)
+    lib = Library.open(home)
     assert list(lib.kv_all(SAVED_URLS)) == [netserver.url("/real")]
 
     assert cli_main(["--library", home, "sync", "--json"]) == 0
@@ -767,7 +767,7 @@ def test_added_url_is_refreshed_by_sync_without_duplicates(
     assert cli_main(["--library", home, "sync", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["updated"] == 1 and report["articles"][0]["id"] == added["id"]
-    lib = Library.open(home, seed_samples=False)
+    lib = Library.open(home)
     assert [a.title for a in lib.list() if a.url.startswith(netserver.url("/"))] == ["Added v2"]
 
 

@@ -363,7 +363,7 @@ def test_stored_library_holds_no_payload(
 ) -> None:
     """Issue 6: library.json, the journal and articles/*.json.gz carry none of the payloads."""
     home = tmp_path / "lib"
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     added = [library.add(import_path(hostile_files[kind])) for kind in kinds]
     for article in added:
         library.set_position(article.id, article.position)
@@ -372,7 +372,7 @@ def test_stored_library_holds_no_payload(
     markers = "html" not in kinds
     checked = _assert_store_safe(home, markers=markers)
     assert checked >= 1 + len(added)  # the index and every body file at least
-    reopened = Library.open(home, seed_samples=False)
+    reopened = Library.open(home)
     for article in added:
         _assert_article_safe(reopened.get(article.id), markers=markers)
 
@@ -478,7 +478,7 @@ async def test_app_output_carries_no_payload(
     """Issue 6: the real app showing the three hostile imports writes only its own sequences."""
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     ids = [library.add(import_path(path)).id for path in hostile_files.values()]
     app = TermreaderApp(library, settings=_settings())
     output = await _drive(app, ids)
@@ -493,7 +493,7 @@ async def test_app_cleans_unsanitized_records_at_render(tmp_path: Path) -> None:
     in the header, library list, outline, link numbers and related list as well as the body."""
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     raw = _raw_article()
     library.add(raw)
     assert "\x1b" in library.get(raw.id).title  # the store kept it raw: the app is on its own
@@ -509,7 +509,7 @@ async def test_import_error_notification_is_clean(tmp_path: Path) -> None:
 
     bad = tmp_path / "evil\x1b]0;PWNED-FILE\x07\u202eexe.md"
     bad.write_bytes(b"\x7fELF" + bytes(100))
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     library.add(import_path(_write(tmp_path / "ok.md", "# Fine\n\nText.\n")))
     app = TermreaderApp(library, open_ref=str(bad), settings=_settings())
     _OUTPUT.clear()
@@ -527,7 +527,7 @@ async def test_every_notification_is_cleaned(tmp_path: Path) -> None:
     """Issue 6, defence in depth: whatever string reaches notify() is shown clean."""
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     library.add(import_path(_write(tmp_path / "ok.md", "# Fine\n\nText.\n")))
     app = TermreaderApp(library, settings=_settings())
     _OUTPUT.clear()
@@ -545,7 +545,7 @@ async def test_notification_text_is_not_markup(tmp_path: Path) -> None:
     "[@click=...]" action, no "[draft]" silently dropped from a file name."""
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     library.add(import_path(_write(tmp_path / "ok.md", "# Fine\n\nText.\n")))
     app = TermreaderApp(library, settings=_settings())
     _OUTPUT.clear()
@@ -567,7 +567,7 @@ async def test_command_palette_shows_titles_literally(tmp_path: Path) -> None:
     palette as the text it is."""
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     title = "Tmark [/] y [@click=app.quit]z"
     library.add(
         Article(id="mark000000000001", title=title, source="src [/] x", body="# H\n\nbody\n")
@@ -595,7 +595,7 @@ async def test_reader_strips_controls_from_rendered_lines(tmp_path: Path) -> Non
     """Issue 6, defence in depth: ReaderView's Strips hold no control even for a raw body."""
     from termreader.ui.app import TermreaderApp
 
-    library = Library.open(tmp_path / "lib", seed_samples=False)
+    library = Library.open(tmp_path / "lib")
     raw = _raw_article()
     library.add(raw)
     app = TermreaderApp(library, settings=_settings())
@@ -680,7 +680,7 @@ def test_real_terminal_output_in_a_pty(hostile_files: dict[str, Path], tmp_path:
     terminal receives hold only the app's own sequences (compared with a benign article), and
     the app exits cleanly on `q`."""
     home = tmp_path / "lib"
-    library = Library.open(home, seed_samples=False)
+    library = Library.open(home)
     hostile_id = library.add(import_path(hostile_files["markdown"])).id
     benign = _write(tmp_path / "benign.md", "---\ntitle: Benign\n---\n# Benign\n\nJust text.\n")
     benign_id = library.add(import_path(benign)).id

@@ -33,11 +33,11 @@ def open_library(args: argparse.Namespace, *, seed_samples: bool = True) -> Any:
     Raises:
         StoreError: the library cannot be opened.
     """
+    from termreader.library.seeding import open_seeded
     from termreader.library.store import Library
 
-    library = Library.open(
-        locations.library_dir(getattr(args, "library", None)), seed_samples=seed_samples
-    )
+    home = locations.library_dir(getattr(args, "library", None))
+    library = open_seeded(home) if seed_samples else Library.open(home)
     for notice in library.notices:
         error(notice)
     library.notices.clear()

@@ -147,10 +147,10 @@ class TermreaderApp(App[int]):
         self.set_keymap({name: value for name, value in keys.items() if name in known})
 
     def _open_library(self) -> None:
-        from termreader.library.store import Library
+        from termreader.library.seeding import open_seeded
 
         try:
-            self.library = Library.open(self.library_dir)
+            self.library = open_seeded(self.library_dir)
         except TermreaderError as error:
             # Said from on_mount: this runs in __init__, before the app runs, and exiting
             # while Textual composes the first screen breaks its mount.

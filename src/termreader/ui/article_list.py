@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -17,6 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from termreader.library.query import Query, haystack
 from termreader.models import Article
 from termreader.text.sanitize import clean_line
 from termreader.ui.cursor_list import CursorKeys
@@ -30,7 +32,7 @@ SORTS = ("date", "title", "source")
 
 @dataclass(slots=True)
 class Entry:
-    """One article of the list, with its lower-cased search text computed once."""
+    """One article of the list, with its folded search text computed once."""
 
     article: Article
     haystack: str
@@ -39,20 +41,18 @@ class Entry:
     @classmethod
     def of(cls, article: Article) -> Entry:
         """Build an entry from article metadata."""
-        hay = "\n".join([article.title, article.source, *article.tags]).casefold()
+        hay = haystack(article.title, article.source, *article.tags)
         when = article.published or article.fetched
         return cls(article, hay, when.isoformat() if when else "")
 
 
+_HAYSTACK = attrgetter("haystack")
+
+
 def filter_entries(entries: list[Entry], query: str) -> list[Entry]:
-    """Entries whose title, source or tags contain every word of ``query`` (case-insensitive)."""
-    words = query.casefold().split()
-    if not words:
-        return list(entries)
-    if len(words) == 1:
-        word = words[0]
-        return [entry for entry in entries if word in entry.haystack]
-    return [entry for entry in entries if all(word in entry.haystack for word in words)]
+    """Entries whose title, source or tags contain every word of ``query``: the library's one
+    matching rule (:class:`termreader.library.query.Query`), as ``termreader list --query``."""
+    return Query(query).select(entries, _HAYSTACK)
 
 
 def sort_entries(entries: list[Entry], order: str) -> list[Entry]:

@@ -84,7 +84,7 @@ def save(app: App[Any], folder: Path | None, loaded: int) -> None:
     entries = {key: cache[key] for key in cache.keys()}
     if len(entries) <= loaded:
         return
-    from termreader.library.store import atomic_write
+    from termreader.library.atomic import atomic_write
 
     target = cache_file(folder, app)
     try:

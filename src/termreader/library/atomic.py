@@ -1,0 +1,80 @@
+"""Durable writes for the library: atomic file replacement, fsync'd folders, compact JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from termreader.errors import StoreError
+
+
+def describe_oserror(error: OSError, what: str) -> str:
+    """A one-line, user-facing description of a failed write."""
+    if error.errno == errno.ENOSPC or error.errno == errno.EDQUOT:
+        reason = "the disk is full"
+    elif error.errno in (errno.EROFS,):
+        reason = "the library folder is read-only"
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        reason = "permission denied"
+    else:
+        reason = error.strerror or str(error)
+    return f"cannot write {what}: {reason}"
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename durable. Some filesystems refuse fsync on directories; that is harmless."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically: temp file in the same folder, fsync, rename.
+
+    Raises:
+        StoreError: the file could not be written; ``path`` is unchanged and no temp file remains.
+    """
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as error:
+        raise StoreError(describe_oserror(error, str(path))) from error
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    fsync_dir(path.parent)
+
+
+def dumps(data: Any) -> bytes:
+    """Compact ASCII JSON (index and journal lines)."""
+    # ensure_ascii: lone surrogates (undecodable file names) survive a round trip.
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def dumps_utf8(data: Any) -> bytes:
+    """JSON as UTF-8 (body files: ``\\uXXXX`` escapes made CJK bodies twice as large to write,
+    gunzip and decode). Text with lone surrogates, which UTF-8 cannot hold, falls back to
+    :func:`dumps`; readers take either form."""
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return dumps(data)

@@ -1,0 +1,229 @@
+"""Reading the index: listing, sorting, counting, and finding an article by id, URL, path or title.
+
+Local files: importers set ``Article.url`` to the absolute path string (not a ``file:`` URL);
+:func:`resolve_id` accepts a path (relative or absolute, symlinks resolved or not) or a
+``file://`` URL and compares against that form.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from termreader.errors import NotFound
+from termreader.library.files import ID_RE
+from termreader.library.query import Query, fold, haystack
+from termreader.library.records import article_from, parse_dt, sort_key
+from termreader.models import Article, Position
+
+Records = dict[str, dict[str, Any]]
+"""The index records by article id (``Index.records``)."""
+
+
+def normalize_url(url: str) -> str:
+    """A URL for comparison: trimmed, no fragment, lower-case scheme and host. Paths unchanged."""
+    url = url.strip()
+    if "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+
+
+class Lookups:
+    """What listing and finding derive from each index record, computed once: sort stamps,
+    parsed dates, folded search text, and the URL map (built on the first lookup: normalizing
+    10,000 URLs costs more than loading them).
+
+    The index keeps it in step: :meth:`clear` on a reload, :meth:`changed` / :meth:`removed`
+    as journal entries are applied.
+    """
+
+    def __init__(self) -> None:
+        self.by_url: dict[str, str] = {}
+        self.url_map_valid = False
+        self.dates: dict[str, tuple[float, datetime | None, datetime | None]] = {}
+        self.stamps: dict[str, float] = {}  # sort keys alone (see sort_stamp)
+        self.hay: dict[str, str] = {}
+
+    def clear(self) -> None:
+        """Forget everything (the records were replaced)."""
+        self.by_url = {}
+        self.url_map_valid = False
+        self.dates = {}
+        self.stamps = {}
+        self.hay = {}
+
+    def changed(self, key: str, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        """The record ``key`` was added, or replaced ``old``."""
+        if self.url_map_valid:
+            if old and old.get("url"):
+                self.by_url.pop(normalize_url(old["url"]), None)
+            if new.get("url"):
+                self.by_url[normalize_url(new["url"])] = key
+        self.dates.pop(key, None)
+        self.stamps.pop(key, None)
+        self.hay.pop(key, None)
+
+    def removed(self, record: dict[str, Any]) -> None:
+        """``record`` left the index."""
+        if record.get("url") and self.url_map_valid:
+            self.by_url.pop(normalize_url(record["url"]), None)
+
+    def url_map(self, records: Records) -> dict[str, str]:
+        """Normalized URL -> article id."""
+        if not self.url_map_valid:
+            self.by_url = {}
+            for key, record in records.items():
+                url = record.get("url")
+                if url:
+                    self.by_url[normalize_url(url)] = key
+            self.url_map_valid = True
+        return self.by_url
+
+    def sort_stamp(self, record: dict[str, Any]) -> float:
+        """The record's sort key (:func:`termreader.library.records.sort_key`), parsed once
+        (``dates`` gets its first field from here, so this cache always holds it too)."""
+        key = record["id"]
+        value = self.stamps.get(key)
+        if value is None:
+            value = self.stamps[key] = sort_key(record)
+        return value
+
+    def dates_of(self, record: dict[str, Any]) -> tuple[float, datetime | None, datetime | None]:
+        """(sort key, published, fetched) of a record, parsed once."""
+        key = record["id"]
+        cached = self.dates.get(key)
+        if cached is None:
+            cached = (
+                self.sort_stamp(record),
+                parse_dt(record.get("published")),
+                parse_dt(record.get("fetched")),
+            )
+            self.dates[key] = cached
+        return cached
+
+    def haystack(self, record: dict[str, Any]) -> str:
+        """The record's folded title, source and tags (:func:`termreader.library.query.haystack`)."""
+        hay = self.hay.get(record["id"])
+        if hay is None:
+            hay = self.hay[record["id"]] = haystack(
+                record.get("title", ""), record.get("source", ""), *record.get("tags", [])
+            )
+        return hay
+
+
+def brief(record: dict[str, Any], lookups: Lookups) -> Article:
+    """An index-only Article, built without re-parsing dates (the list path at 10k)."""
+    try:
+        _, published, fetched = lookups.dates_of(record)
+        position = record.get("position") or {}
+        return Article(
+            id=record["id"],
+            title=record.get("title", ""),
+            url=record.get("url", ""),
+            source=record.get("source", ""),
+            published=published,
+            fetched=fetched,
+            language=record.get("language", ""),
+            kind=record.get("kind", "markdown"),
+            tags=list(record.get("tags", ())),
+            unread=bool(record.get("unread", True)),
+            position=Position(
+                position.get("anchor", ""),
+                position.get("offset", 0),
+                position.get("percent", 0.0),
+            ),
+            finished=bool(record.get("finished", False)),
+        )
+    except (TypeError, AttributeError, KeyError):
+        return article_from(record)
+
+
+def listing(
+    records: Records,
+    lookups: Lookups,
+    query: Query,
+    *,
+    unread: bool | None = None,
+    limit: int | None = None,
+) -> list[Article]:
+    """See :meth:`termreader.library.store.Library.list`."""
+    searching = bool(query)
+    hays = lookups.hay
+    chosen = []
+    for record in records.values():
+        if unread is not None and bool(record.get("unread", True)) != unread:
+            continue
+        if searching:
+            hay = hays.get(record["id"])
+            if hay is None:
+                hay = lookups.haystack(record)
+            if not query.matches(hay):
+                continue
+        chosen.append(record)
+
+    sort_stamp = lookups.sort_stamp
+
+    def order(record: dict[str, Any]) -> tuple[float, str]:
+        return (-sort_stamp(record), record.get("title", ""))
+
+    if limit is not None and limit < len(chosen):
+        chosen = heapq.nsmallest(max(0, limit), chosen, key=order)
+    else:
+        chosen.sort(key=order)
+    return [brief(r, lookups) for r in chosen]
+
+
+def counts(records: Records) -> tuple[int, int]:
+    """(articles, unread articles), without building Article objects."""
+    values = records.values()
+    return len(values), sum(1 for r in values if r.get("unread", True))
+
+
+def resolve_id(records: Records, lookups: Lookups, ref: str) -> str:
+    """See :meth:`termreader.library.store.Library.resolve_id`. Raises NotFound."""
+    ref = ref.strip()
+    if not ref:
+        raise NotFound("no article matches an empty reference")
+    if ref in records:
+        return ref
+    key = lookups.url_map(records).get(normalize_url(ref))
+    if key is not None:
+        return key
+    path_text = ref
+    if ref.lower().startswith("file://"):
+        path_text = unquote(urlsplit(ref).path)
+    candidates: list[str] = []
+    with contextlib.suppress(OSError, ValueError):
+        path = Path(path_text).expanduser()
+        candidates += [str(path.absolute()), str(path.resolve())]
+        candidates += [Path(os.path.abspath(path)).as_posix()]
+    for candidate in candidates:
+        key = lookups.url_map(records).get(candidate)
+        if key is not None:
+            return key
+    if len(ref) >= 4 and ID_RE.match(ref):
+        matches = [key for key in records if key.startswith(ref.lower())]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise NotFound(f"id prefix {ref} is ambiguous ({len(matches)} articles match)")
+    raise NotFound(f"no article matches {ref}")
+
+
+def by_title(records: Records, lookups: Lookups, title: str) -> list[Article]:
+    """Articles whose title equals ``title`` (whitespace/case folded), newest first."""
+    want = fold(title)
+    if not want:
+        return []
+    hits = [r for r in records.values() if fold(r.get("title", "")) == want]
+    hits.sort(key=lambda r: lookups.dates_of(r)[0], reverse=True)
+    return [brief(r, lookups) for r in hits]

@@ -1,0 +1,104 @@
+"""Index records: the lean form of an article kept in the index, its reading state and defaults."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from termreader.models import Article, body_fingerprint
+
+# Index records carry what the list needs; sections, links and related live in the body file.
+BODY_FINGERPRINT = "body_fp"
+"""Index field: :func:`termreader.models.body_fingerprint` of the body file's body."""
+
+LEAN_DROP = ("body", "sections", "links", "related")
+"""Article fields kept in the body file only."""
+STATE_FIELDS = ("unread", "position", "finished")
+"""The reading state: journalled on its own, never written to a body file."""
+
+
+def default_state() -> dict[str, Any]:
+    """The reading state of an article never opened."""
+    return {
+        "unread": True,
+        "position": {"anchor": "", "offset": 0, "percent": 0.0},
+        "finished": False,
+    }
+
+
+_RECORD_DEFAULTS: dict[str, Any] = {
+    **default_state(),
+    "language": "",
+    "kind": "markdown",
+    "tags": [],
+    "published": None,
+}
+"""Index fields left out of the file when they hold these values (see without_defaults)."""
+
+
+def lean(article: Article) -> dict[str, Any]:
+    """The index record of ``article``: its metadata and body fingerprint, no body."""
+    data = article.to_dict()
+    for key in LEAN_DROP:
+        data.pop(key, None)
+    # Lets a reader check a cached render form without reading the body file.
+    data[BODY_FINGERPRINT] = body_fingerprint(article.body)
+    return data
+
+
+def meta_only(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` without its reading state."""
+    return {k: v for k, v in record.items() if k not in STATE_FIELDS}
+
+
+def without_defaults(record: dict[str, Any]) -> dict[str, Any]:
+    """An index record without the fields that hold their default value (every reader of a
+    record defaults them): a 10,000-article index loads in ~19 ms instead of ~35 ms, most of
+    a big library's start being the objects the JSON decoder builds."""
+    defaults = _RECORD_DEFAULTS
+    return {
+        key: value for key, value in record.items() if key not in defaults or value != defaults[key]
+    }
+
+
+def sort_key(record: dict[str, Any]) -> float:
+    """The record's date as a timestamp (published, else fetched; naive means UTC), else 0."""
+    for field in ("published", "fetched"):
+        value = record.get(field)
+        if value:
+            try:
+                stamp = datetime.fromisoformat(str(value))
+            except ValueError:
+                continue
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=UTC)
+            return stamp.timestamp()
+    return 0.0
+
+
+def parse_dt(value: Any) -> datetime | None:
+    """An ISO date of a record, or None (absent or not a date)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def article_from(record: dict[str, Any], full: Article | dict[str, Any] | None = None) -> Article:
+    """Build an Article from an index record, taking body/sections/links/related from ``full``
+    when given."""
+    data = dict(record)
+    if isinstance(full, Article):
+        data["body"] = full.body
+        article = Article.from_dict(data)
+        article.sections = list(full.sections)
+        article.links = list(full.links)
+        article.related = list(full.related)
+        return article
+    if isinstance(full, dict):
+        for key in LEAN_DROP:
+            if key in full:
+                data[key] = full[key]
+    return Article.from_dict(data)

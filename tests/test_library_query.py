@@ -1,0 +1,66 @@
+"""One matching rule for the library: ``Library.list(query=...)`` and the TUI filter agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from termreader.library.query import Query, fold, haystack
+from termreader.library.store import Library
+from termreader.models import Article
+from termreader.ui.article_list import Entry, filter_entries
+
+ARTICLES = [
+    ("a1", "abc Terminal Reader", "Example Blog", ["tools"]),
+    ("a2", "Café culture", "Ｆｕｌｌ Ｗｉｄｔｈ Ｐｒｅｓｓ", ["Food"]),
+    ("a3", "中文排版指南", "博客", ["cjk"]),
+    ("a4", "Straße und Weg", "Zeitung", []),
+    ("a5", "Reading offline", "abc news", ["Terminal"]),
+]
+
+CASES = [
+    ("ＡＢＣ reader", {"a1"}),  # full-width letters, two words
+    ("reader ABC", {"a1"}),  # any order, any case
+    ("abc terminal", {"a1", "a5"}),  # words may come from title, source or tags
+    ("abc terminal reader", {"a1"}),
+    ("full width", {"a2"}),  # a full-width source
+    ("CAFÉ", {"a2"}),
+    ("cafe\u0301", {"a2"}),  # a decomposed accent matches the composed one
+    ("cafe", set()),  # accents are not stripped
+    ("STRASSE", {"a4"}),  # case folding, not lower-casing
+    ("排版", {"a3"}),  # substrings: CJK has no spaces
+    ("博客 cjk", {"a3"}),
+    ("terminal reader offline", set()),  # every word must appear in the same article
+    ("   ", {"a1", "a2", "a3", "a4", "a5"}),
+]
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    lib = Library.open(tmp_path / "lib")
+    lib.add_many(
+        Article(id=key, title=title, source=source, tags=tags, body="text")
+        for key, title, source, tags in ARTICLES
+    )
+    return lib
+
+
+@pytest.mark.parametrize(("query", "expected"), CASES)
+def test_store_and_tui_filter_match_the_same_articles(
+    library: Library, query: str, expected: set[str]
+) -> None:
+    entries = [Entry.of(a) for a in library.list()]
+    assert {a.id for a in library.list(query)} == expected
+    assert {e.article.id for e in filter_entries(entries, query)} == expected
+
+
+def test_fold_and_haystack() -> None:
+    assert fold("  ＡＢＣ \t Reader\n") == "abc reader"
+    assert Query("ＡＢＣ  reader").words == ("abc", "reader")
+    assert not Query("  ") and not Query(None)
+    hay = haystack("abc Terminal Reader", "Example", "tag")
+    assert Query("ＡＢＣ reader").matches(hay)
+    assert not Query("reader example2").matches(hay)
+    assert not Query("reader example").matches(haystack("reader", "other"))
+    assert Query("x").select(["xa", "b", "cx"], str) == ["xa", "cx"]
