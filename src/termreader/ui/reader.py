@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -22,8 +21,18 @@ from termreader.render.document import Document
 from termreader.render.find import Finder
 from termreader.render.layout import Layout
 from termreader.render.pipeline import Pipeline
+from termreader.render.position import (
+    anchored_line,
+    expose,
+    heading_after,
+    heading_before,
+    position_at,
+    section_at,
+    settle,
+    top_anchor,
+)
 from termreader.render.wrap import wrap_spans
-from termreader.text.sanitize import clean, clean_line
+from termreader.text.sanitize import clean
 from termreader.ui.reader_paint import COMPONENTS, LinePainter
 
 _STRIP_CACHE = 400
@@ -312,16 +321,7 @@ class ReaderView(ScrollView, can_focus=True):
         layout, document = self._work.layout, self._work.document
         if layout is None or document is None:
             return None
-        index = layout.section_at(round(self.scroll_y))
-        if index is None:
-            return None
-        block = document.blocks[index]
-        return Section(
-            level=block.level,
-            title=clean_line(block.text),
-            anchor=block.anchor,
-            position=block.line,
-        )
+        return section_at(layout, document, round(self.scroll_y))
 
     def goto_anchor(self, anchor: str, offset: int = 0) -> bool:
         """Scroll so the heading with ``anchor`` (plus ``offset`` lines) is at the top.
@@ -343,20 +343,15 @@ class ReaderView(ScrollView, can_focus=True):
 
     def next_section(self, top_level: bool = False) -> None:
         """Scroll to the next section heading below the top line."""
-        if self._work.layout is None:
-            return
-        lines = self._work.layout.heading_lines(top_level)
-        pos = bisect_right(lines, round(self.scroll_y))
-        if pos < len(lines):
-            self._place(lines[pos])
+        if self._work.layout is not None:
+            line = heading_after(self._work.layout, round(self.scroll_y), top_level)
+            if line is not None:
+                self._place(line)
 
     def prev_section(self, top_level: bool = False) -> None:
         """Scroll to the previous section heading above the top line (or the top)."""
-        if self._work.layout is None:
-            return
-        lines = self._work.layout.heading_lines(top_level)
-        pos = bisect_left(lines, round(self.scroll_y)) - 1
-        self._place(lines[pos] if pos >= 0 else 0)
+        if self._work.layout is not None:
+            self._place(heading_before(self._work.layout, round(self.scroll_y), top_level))
 
     def reading_position(self) -> Position:
         """The position as a section anchor plus lines into it, and the percentage (0..100)."""
@@ -364,12 +359,7 @@ class ReaderView(ScrollView, can_focus=True):
         layout, document = self._work.layout, self._work.document
         if layout is None or document is None:
             return Position(percent=percent)
-        y = round(self.scroll_y)
-        index = layout.section_at(y)
-        if index is None:
-            return Position(anchor="", offset=y, percent=percent)
-        block = document.blocks[index]
-        return Position(anchor=block.anchor, offset=y - layout.block_line(index), percent=percent)
+        return position_at(layout, document, round(self.scroll_y), percent)
 
     def restore_position(self, position: Position) -> None:
         """Scroll to a saved position (waits for the anchor if it is not parsed yet)."""
@@ -607,10 +597,7 @@ class ReaderView(ScrollView, can_focus=True):
         at_end = False
         if keep_position and old is not None:
             at_end = 0 < self.max_scroll_y <= self.scroll_y
-            y = round(self.scroll_y)
-            block = old.block_at(y)
-            within = max(0, y - old.block_top(block))
-            anchor = (block, within / max(1, old.height(block)))
+            anchor = top_anchor(old, round(self.scroll_y))
         layout = self._work.layout_for(width)
         # The code highlight cache holds whole source lines: it does not depend on the width.
         # Drawing now (the first frame at the pane's real width): a new virtual size would make
@@ -619,11 +606,7 @@ class ReaderView(ScrollView, can_focus=True):
         if at_end:
             self.action_bottom()  # a reader at the end stays at the end
         elif anchor is not None and (repaint or anchor != (0, 0.0)):
-            block, fraction = anchor
-            layout.ensure_down(block, 1)
-            height = layout.height(block)
-            within = min(height - 1, round(fraction * height))
-            self._place(layout.block_top(block) + max(0, within))
+            self._place(anchored_line(layout, anchor))
         if repaint:
             self._invalidate()
         else:
@@ -657,12 +640,11 @@ class ReaderView(ScrollView, can_focus=True):
 
         The blocks from ``index`` down are wrapped for a screen first, so the line is exact."""
         layout, document = self._work.layout, self._work.document
-        assert layout is not None
-        gap = document.blocks[index].gap if document else 0
-        layout.ensure_down(index, gap + max(0, offset) + self.scrollable_content_region.height + 1)
+        assert layout is not None and document is not None
+        y = expose(layout, document, index, offset, self.scrollable_content_region.height)
         self._sync_size()
         self._invalidate()
-        self._scroll_line(layout.block_line(index) + offset)
+        self._scroll_line(y)
 
     def _place(self, y: int) -> None:
         """Scroll to line ``y`` with the screen below it wrapped exactly (``y``'s block keeps its
@@ -678,12 +660,9 @@ class ReaderView(ScrollView, can_focus=True):
 
         Only blocks from the top line's block down change: the top line does not move."""
         layout = self._work.layout
-        if layout is None or layout.complete:
+        if layout is None:
             return
-        y = round(self.scroll_y)
-        index = layout.block_at(y)
-        lines = y - layout.block_top(index) + self.scrollable_content_region.height + 2
-        if layout.ensure_down(index, lines):
+        if settle(layout, round(self.scroll_y), self.scrollable_content_region.height):
             self._sync_size(urgent=False)
             self._invalidate()
 
