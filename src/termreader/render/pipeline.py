@@ -6,6 +6,10 @@ built, code highlighters load, a big body is parsed chunk by chunk (through
 :mod:`~termreader.render.background`), and a big layout is wrapped in short slices. The widget
 showing the article (``ui.reader.ReaderView``) owns the timers and threads: it hands the
 pipeline callbacks to start them and hooks that redraw what changed.
+
+``Pipeline`` is somewhat over 300 lines: its steps share the article's state (generation,
+document, layouts, find index) and the one notion of a still reader; split, each part would
+need all of it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,13 @@
-"""The reading pane: an article drawn line by line (Textual line API), fast on huge documents."""
+"""The reading pane: an article drawn line by line (Textual line API), fast on huge documents.
+
+``ReaderView`` is longer than a widget should be (about 700 lines) because it is the pane's whole
+public face: the main screen, link following, the reading state and the tests use some 25 of
+its members, and it declares 12 key actions, 4 messages and the component CSS. The work behind
+them lives elsewhere: the steps run between frames in :mod:`termreader.render.pipeline`, the
+arithmetic of places in :mod:`termreader.render.position`, drawing in
+:mod:`termreader.ui.reader_paint`. What is left is Textual's side (keys, scrolling, the
+virtual size, repaints, messages), a few lines a member.
+"""
 
 from __future__ import annotations
 
