@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from test_reader_widget import ReaderApp, _article
 
+from termreader.render import pipeline
 from termreader.render.parser import parse
-from termreader.ui import reader as reader_module
 from termreader.ui.reader import ReaderView
 
 
@@ -23,7 +23,7 @@ async def test_long_article_parses_whole_with_or_without_a_child(
     child: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body = _long_body()
-    assert len(body) > reader_module._CHILD_PARSE_FROM
+    assert len(body) > pipeline._CHILD_PARSE_FROM
     if not child:
         monkeypatch.setenv("TERMREADER_NO_CHILD_PARSE", "1")
     app = ReaderApp()

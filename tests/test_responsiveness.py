@@ -11,7 +11,7 @@ from test_reader_widget import ReaderApp, _article
 
 from termreader.library.store import Library
 from termreader.models import Position
-from termreader.ui import reader as reader_module
+from termreader.render import pipeline
 from termreader.ui.reader import ReaderView
 
 
@@ -27,12 +27,12 @@ async def test_position_is_saved_once_the_reader_stops(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         library.set_position("field0000000001", Position())
-        monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 60.0)  # a slow machine's pauses
+        monkeypatch.setattr(pipeline, "_QUIET_AFTER_MOVE", 60.0)  # a slow machine's pauses
         await pilot.press("j", "j", "j")
         assert screen.reader.moving
         screen.reading.flush_position_when_still()  # the interval's save, while scrolling: held
         assert library.brief("field0000000001").position.offset == 0
-        monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 0.1)
+        monkeypatch.setattr(pipeline, "_QUIET_AFTER_MOVE", 0.1)
         await pilot.pause(0.3)
         assert not screen.reader.moving
         screen.reading.flush_position_when_still()
@@ -49,7 +49,7 @@ async def test_a_held_position_is_saved_within_the_limit(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         library.set_position("field0000000001", Position())
-        monkeypatch.setattr(reader_module, "_QUIET_AFTER_MOVE", 60.0)
+        monkeypatch.setattr(pipeline, "_QUIET_AFTER_MOVE", 60.0)
         await pilot.press("j", "j")
         assert screen.reader.moving
         screen.reading.flush_position_when_still()
@@ -58,8 +58,8 @@ async def test_a_held_position_is_saved_within_the_limit(
 
 
 async def test_code_shows_plain_then_highlighted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reader_module, "_READY", set())
-    monkeypatch.setattr(reader_module, "_WARMED", set())
+    monkeypatch.setattr(pipeline, "_READY", set())
+    monkeypatch.setattr(pipeline, "_WARMED", set())
     body = "# Code\n\n```python\ndef answer():\n    return 42\n```\n"
     app = ReaderApp()
     async with app.run_test(size=(80, 20)) as pilot:
@@ -74,7 +74,7 @@ async def test_code_shows_plain_then_highlighted(monkeypatch: pytest.MonkeyPatch
         plain = colours()
         for _ in range(100):
             await pilot.pause(0.05)
-            if "python" in reader_module._READY:
+            if "python" in pipeline._READY:
                 break
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -4,8 +4,10 @@ The core of the reading pane, free of Textual: :mod:`~termreader.render.model` (
 anchors), :mod:`~termreader.render.codec` (the cache form, decoded lazily),
 :mod:`~termreader.render.parser` and :mod:`~termreader.render.chunks` (incremental parsing),
 :mod:`~termreader.render.wrap` (cell wrapping with CJK line breaking and kinsoku),
-:mod:`~termreader.render.layout` (lines per width), :mod:`~termreader.render.find` and
-:mod:`~termreader.render.paint`.
+:mod:`~termreader.render.layout` (lines per width), :mod:`~termreader.render.find`,
+:mod:`~termreader.render.paint`, :mod:`~termreader.render.position` (sections and reading
+positions at a line) and :mod:`~termreader.render.pipeline` (the shown article's work between
+frames).
 """
 
 from __future__ import annotations

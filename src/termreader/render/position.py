@@ -1,0 +1,81 @@
+"""Places in a laid-out article: the section and reading position at a line, the line to show."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from termreader.models import Position, Section
+from termreader.render.layout import Layout
+from termreader.render.model import Document
+from termreader.text.sanitize import clean_line
+
+
+def section_at(layout: Layout, document: Document, y: int) -> Section | None:
+    """The section holding line ``y`` (None above the first heading)."""
+    index = layout.section_at(y)
+    if index is None:
+        return None
+    block = document.blocks[index]
+    return Section(
+        level=block.level, title=clean_line(block.text), anchor=block.anchor, position=block.line
+    )
+
+
+def position_at(layout: Layout, document: Document, y: int, percent: float) -> Position:
+    """Line ``y`` as its section's anchor plus lines into the section (what a reader saves)."""
+    index = layout.section_at(y)
+    if index is None:
+        return Position(anchor="", offset=y, percent=percent)
+    block = document.blocks[index]
+    return Position(anchor=block.anchor, offset=y - layout.block_line(index), percent=percent)
+
+
+def heading_after(layout: Layout, y: int, top_level: bool = False) -> int | None:
+    """The line of the first heading below line ``y`` (None after the last)."""
+    lines = layout.heading_lines(top_level)
+    pos = bisect_right(lines, y)
+    return lines[pos] if pos < len(lines) else None
+
+
+def heading_before(layout: Layout, y: int, top_level: bool = False) -> int:
+    """The line of the last heading above line ``y`` (0, the top, before the first)."""
+    lines = layout.heading_lines(top_level)
+    pos = bisect_left(lines, y) - 1
+    return lines[pos] if pos >= 0 else 0
+
+
+def top_anchor(layout: Layout, y: int) -> tuple[int, float]:
+    """Line ``y`` as its block and how far into the block (0..1): what stays on top when the
+    column's width changes (see :func:`anchored_line`)."""
+    block = layout.block_at(y)
+    within = max(0, y - layout.block_top(block))
+    return block, within / max(1, layout.height(block))
+
+
+def anchored_line(layout: Layout, anchor: tuple[int, float]) -> int:
+    """The line of ``layout`` where a :func:`top_anchor` of another width is now (its block
+    wrapped for real first)."""
+    block, fraction = anchor
+    layout.ensure_down(block, 1)
+    height = layout.height(block)
+    within = min(height - 1, round(fraction * height))
+    return layout.block_top(block) + max(0, within)
+
+
+def expose(layout: Layout, document: Document, index: int, offset: int, height: int) -> int:
+    """Line ``offset`` after block ``index``'s first content line, with the ``height`` lines
+    from it wrapped for real, so the line is exact."""
+    gap = document.blocks[index].gap
+    layout.ensure_down(index, gap + max(0, offset) + height + 1)
+    return layout.block_line(index) + offset
+
+
+def settle(layout: Layout, y: int, height: int) -> bool:
+    """Wrap the blocks of a screen from line ``y`` for real (their estimated heights were
+    placeholders); True when a height changed.
+
+    Only blocks from line ``y``'s block down change: line ``y`` does not move."""
+    if layout.complete:
+        return False
+    index = layout.block_at(y)
+    return layout.ensure_down(index, y - layout.block_top(index) + height + 2)
