@@ -246,10 +246,6 @@ def test_add_real_markdown_file(
 ) -> None:
     path = tmp_path / "real.md"
     path.write_text("---\ntitle: Real file\n---\n\n# Heading\n\nText.\n", encoding="utf-8")
-    try:
-        termreader.importers.import_path(path)
-    except NotImplementedError:
-        pytest.skip("importers not implemented yet")
     code, out, err = run(capsys, "add", str(path))
     assert code == 0, err
     article_id_, title = out.strip().split("  ", 1)

@@ -52,9 +52,7 @@ from termreader.web.sync import (
 def library(tmp_path: Path) -> Library:
     lib = Library.open(tmp_path / "lib")
     yield lib
-    close = getattr(lib, "close", None)
-    if close:
-        close()
+    lib.close()
 
 
 def fast(**overrides: object) -> Settings:

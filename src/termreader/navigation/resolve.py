@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from termreader.errors import LinkRefused, NotFound, StoreError
 from termreader.models import Article, Related
 from termreader.web.linkpolicy import check_local_link, check_web_link, scheme_of
+
+log = logging.getLogger(__name__)
 
 TargetKind = Literal["anchor", "article", "fetch", "import", "missing", "refused"]
 
@@ -143,8 +146,8 @@ def find_by_title(
         for article in library.by_title(title):
             if article.id != exclude:
                 return article
-    except (NotImplementedError, StoreError):
-        pass
+    except StoreError:
+        log.debug("title lookup failed for %r", title, exc_info=True)
     key = normalize_title(title)
     if not key:
         return None
@@ -180,7 +183,8 @@ def _lookup(library: LibraryLike, url: str) -> Article | None:
         return None
     try:
         hit = library.by_url(url)
-    except (NotImplementedError, StoreError):
+    except StoreError:
+        log.debug("URL lookup failed for %r", url, exc_info=True)
         hit = None
     if hit is not None:
         return hit
@@ -188,5 +192,8 @@ def _lookup(library: LibraryLike, url: str) -> Article | None:
         return None
     try:
         return library.resolve(url)
-    except (NotFound, NotImplementedError, StoreError):
+    except NotFound:
+        return None
+    except StoreError:
+        log.debug("path lookup failed for %r", url, exc_info=True)
         return None

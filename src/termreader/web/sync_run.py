@@ -137,8 +137,7 @@ class SyncRun:
         self.library = library
         self.settings = settings
         self.fetcher = fetcher
-        per_host = int(getattr(settings, "sync_per_host", 0) or 0)
-        self.limiter = Limiter(max(1, concurrency), per_host)
+        self.limiter = Limiter(max(1, concurrency), settings.sync_per_host)
         self.progress = progress
         self.report = SyncReport()
         self.writer = SyncWriter(library, self.report)

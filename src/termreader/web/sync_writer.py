@@ -197,17 +197,9 @@ class SyncWriter:
             self.pending = []
             self.forms = {}
         kv, self.pending_kv = self.pending_kv, {}
-        put_many = getattr(self.library, "kv_put_many", None)
         for table, values in kv.items():
-            if put_many is not None:
-                put_many(table, values)
-            else:
-                for key, value in values.items():
-                    self.library.kv_put(table, key, value)
+            self.library.kv_put_many(table, values)
 
 
 def _ids(library: Library) -> set[str]:
-    ids = getattr(library, "ids", None)
-    if callable(ids):
-        return set(ids())
-    return {a.id for a in library.list()}
+    return set(library.ids())
