@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from termreader.render.layout import BACK_TO_TOP, FOOTER_LINES, Layout, block_height, render_block
+from termreader.render.layout import Layout
+from termreader.render.lines import BACK_TO_TOP, FOOTER_LINES, block_height, render_block
 from termreader.render.parser import parse
 from termreader.text.outline import sections_from_markdown
 
@@ -243,7 +244,7 @@ def test_long_code_lines_fold_at_spaces_with_a_marker(width: int) -> None:
 
 
 def test_code_fold_keeps_short_lines_and_cuts_only_giant_tokens() -> None:
-    from termreader.render.layout import fold_offsets
+    from termreader.render.lines import fold_offsets
 
     assert fold_offsets("short line", 20) == [0]
     assert fold_offsets("alpha beta gamma", 11) == [0, 11]  # after "alpha beta "

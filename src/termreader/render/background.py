@@ -1,10 +1,13 @@
 """Parse the rest of a big article in a child process, so the UI thread keeps the GIL to itself.
 
-Opening an uncached 2 MB article shows the first chunk at once (:meth:`Builder.first`); the
-remaining chunks used to be parsed in a worker thread, whose pure-Python parse held the GIL
-while a key waited (issue 5). :class:`ChildParser` runs the same :class:`Builder` in a child
-Python process instead; the parent only reads frames from a pipe (without the GIL) and decodes
-them with :meth:`Block.from_list`, a few milliseconds per chunk.
+Opening an uncached big article shows the first chunk at once (:meth:`Builder.first`). Parsed
+in a thread, the remaining chunks' pure-Python parse would hold the GIL while a key waits, so
+:class:`ChildParser` runs the same :class:`Builder` in a child Python process; the parent only
+reads frames from a pipe (without the GIL) and decodes them with :meth:`Block.from_list`.
+
+Both sides of the pipe (the parent's :class:`ChildParser`, the child's :func:`run_child`) stay
+in this one module, a little over 500 lines, so that they change together: the hello frame
+checks that the child runs this very file.
 
 Protocol (child stdout, every frame a 4-byte big-endian length then that many bytes of UTF-8
 JSON, lone surrogates passed through as ``surrogatepass`` would):

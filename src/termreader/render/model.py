@@ -18,7 +18,7 @@ DOC_VERSION = 6
 (see :func:`termreader.render.codec.cache_name`) and of the child parser's hello."""
 
 QUOTE_CELLS = 2
-"""Cells a quote bar takes (``layout.QUOTE_BAR``), for height estimates."""
+"""Cells a quote bar takes (``lines.QUOTE_BAR``), for height estimates."""
 
 RAGGED = 3
 """Cells a wrapped line leaves empty at its end, on average (for height estimates)."""

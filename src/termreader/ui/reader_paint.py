@@ -12,7 +12,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from termreader.render.find import Finder
-from termreader.render.layout import Layout, Line, code_pieces, content_width
+from termreader.render.layout import Layout
+from termreader.render.lines import Line, code_pieces, content_width
 from termreader.render.model import CODE, Block, Document
 from termreader.render.paint import code_colours, highlight_code, mark_matches
 from termreader.render.wrap import wrap_spans

@@ -1,0 +1,244 @@
+"""One block's lines at a width: wrapped text, folded code, drawn tables, quote bars and heading
+rules, as styled spans. :mod:`termreader.render.layout` places these lines in the document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from termreader.render.model import CODE, HEADING, RULE, TABLE, Block
+from termreader.render.wrap import Span, cell_len, count_lines, wrap_spans
+
+Line = list[Span]
+"""One rendered line: styled spans (style names, see :mod:`termreader.render`)."""
+
+QUOTE_BAR = "▌ "  # QUOTE_CELLS wide (model.py estimates with it)
+BACK_TO_TOP = "↑ Back to top (g)"
+FOOTER_LINES = 2  # a blank line, then the back-to-top line
+
+
+def content_width(block: Block, width: int) -> int:
+    """Cells left for the block's text at a column ``width``."""
+    return max(4, width - len(QUOTE_BAR) * block.quote - block.indent)
+
+
+def block_height(block: Block, width: int) -> int:
+    """Lines of ``block`` (its gap excluded) at ``width``, without building the lines."""
+    inner = content_width(block, width)
+    kind = block.kind
+    if kind == HEADING:
+        return count_lines(block.text, inner) + (1 if block.level <= 2 else 0)
+    if kind == CODE:
+        avail = max(1, inner - 2)
+        return sum(
+            1 if (line.isascii() and len(line) <= avail) else count_fold(line, avail)
+            for line in block.data[1].split("\n")
+        )
+    if kind == TABLE:
+        return _table_height(block, inner)
+    if kind == RULE:
+        return 1
+    return count_lines(block.text, inner)
+
+
+def count_fold(line: str, width: int) -> int:
+    """Lines a code line takes when folded to ``width`` cells (see :func:`fold_offsets`)."""
+    return len(fold_offsets(line, width))
+
+
+def fold_offsets(line: str, width: int) -> list[int]:
+    """Start offsets of the pieces of a code line folded to ``width`` cells.
+
+    A piece ends after the last space that fits (a space at the very end may hang one cell past
+    the width: see :func:`code_slices`), so a token such as ``function_name`` is not cut while
+    it would fit on a line of its own; a token wider than the line is cut by cells, filling the
+    line. Leading indentation is not a break point (it would leave an empty piece).
+    """
+    width = max(1, width)
+    if line.isascii() and len(line) <= width:
+        return [0]
+    ascii_line = line.isascii()
+    length = len(line)
+    indent = length - len(line.lstrip(" "))
+    starts = [0]
+    start = 0
+    col = 0
+    last_space = -1  # index just after the last breakable space of the current piece
+    index = 0
+    while index < length:
+        char = line[index]
+        if char == " " and index >= indent:
+            # A space may hang at the line end: it never forces a break itself.
+            last_space = index + 1
+            col += 1
+            index += 1
+            continue
+        w = 1 if ascii_line or char.isascii() else cell_len(char)
+        if col + w > width and index > start:
+            cut = index
+            if last_space > start:
+                token_end = line.find(" ", index)
+                token_end = length if token_end < 0 else token_end
+                token = token_end - last_space
+                fits = (
+                    token <= width if ascii_line else cell_len(line[last_space:token_end]) <= width
+                )
+                if fits:
+                    cut = last_space  # the whole token moves to the next line
+            starts.append(cut)
+            start = cut
+            last_space = -1
+            col = index - cut if ascii_line else cell_len(line[cut:index])
+        col += w
+        index += 1
+    return starts
+
+
+def code_slices(line: str, width: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` offsets drawn per folded piece of a code line (a hanging space past
+    ``width`` is left out of the drawn piece)."""
+    starts = fold_offsets(line, width)
+    ends = starts[1:] + [len(line)]
+    out: list[tuple[int, int]] = []
+    for a, b in zip(starts, ends, strict=True):
+        while b > a and line[b - 1] == " " and cell_len(line[a:b]) > width:
+            b -= 1
+        out.append((a, b))
+    return out
+
+
+def render_block(block: Block, width: int) -> list[Line]:
+    """The styled lines of ``block`` (its gap excluded) at column ``width``."""
+    inner = content_width(block, width)
+    kind = block.kind
+    if kind == HEADING:
+        lines = wrap_spans(block.spans, inner)
+        if block.level <= 2:
+            rule_width = max(cell_len("".join(t for t, _ in line)) for line in lines)
+            char = "═" if block.level == 1 else "─"
+            lines.append([(char * max(1, rule_width), f"rule h{block.level}")])
+    elif kind == CODE:
+        lines = _code_lines(block, inner)
+    elif kind == TABLE:
+        lines = _table_lines(block, inner)
+    elif kind == RULE:
+        lines = [[("─" * inner, "rule")]]
+    else:
+        lines = wrap_spans(block.spans, inner)
+    return _decorate(block, lines)
+
+
+def _decorate(block: Block, lines: list[Line]) -> list[Line]:
+    """Add quote bars, list margins and the bullet of the first line."""
+    if not block.quote and not block.indent:
+        return lines
+    bar: list[Span] = [(QUOTE_BAR * block.quote, "quote-bar")] if block.quote else []
+    margin = " " * block.indent
+    first_margin = margin
+    if block.prefix:
+        first_margin = " " * max(0, block.indent - cell_len(block.prefix))
+    out: list[Line] = []
+    for index, line in enumerate(lines):
+        head = list(bar)
+        if index == 0 and block.prefix:
+            if first_margin:
+                head.append((first_margin, ""))
+            head.append((block.prefix, "bullet"))
+        elif margin:
+            head.append((margin, ""))
+        if block.quote:
+            line = [(t, f"{s} quote".strip()) for t, s in line]
+        out.append(head + line)
+    return out
+
+
+CODE_CONTINUATION = "↪"
+"""Drawn in the code box's left padding on the continuation lines of a folded code line."""
+
+
+def _code_lines(block: Block, inner: int) -> list[Line]:
+    # The box is one cell of padding, the code, padding to the width: a folded line's
+    # continuations carry a dim marker in the left padding, so the code columns stay aligned.
+    avail = max(1, inner - 2)
+    out: list[Line] = []
+    for line in block.data[1].split("\n"):
+        for a, b in code_slices(line, avail):
+            piece = line[a:b]
+            pad = avail - cell_len(piece)
+            lead: Span = (CODE_CONTINUATION, "codeblock codecont") if a else (" ", "codeblock")
+            out.append([lead, (piece, "codeblock"), (" " * (pad + 1), "codeblock")])
+    return out
+
+
+def code_pieces(block: Block, inner: int) -> list[tuple[int, int, int]]:
+    """For code highlighting: per rendered line, (source line, start offset, end offset)."""
+    avail = max(1, inner - 2)
+    out: list[tuple[int, int, int]] = []
+    for number, line in enumerate(block.data[1].split("\n")):
+        out.extend((number, a, b) for a, b in code_slices(line, avail))
+    return out
+
+
+def _table_height(block: Block, inner: int) -> int:
+    """Table height; without drawing it when every cell fits on one line (the usual case)."""
+    rows = block.data[1]
+    if not rows:
+        return 1
+    ncols = max(len(r) for r in rows)
+    widths = [0] * ncols
+    for row in rows:
+        for c, cell in enumerate(row):
+            text = "".join(t for t, _ in cell)
+            if "\n" in text:
+                return len(_table_lines(block, inner))
+            widths[c] = max(widths[c], cell_len(text), 1)
+    if sum(widths) + 3 * ncols + 1 > inner:
+        return len(_table_lines(block, inner))
+    return len(rows) + 2 + (1 if len(rows) > 1 else 0)
+
+
+def _table_lines(block: Block, inner: int) -> list[Line]:
+    aligns, rows = block.data
+    if not rows:
+        return [[]]
+    ncols = max(len(r) for r in rows)
+    texts = [[cell_len("".join(t for t, _ in cell)) for cell in row] for row in rows]
+    widths = [max([r[c] for r in texts if c < len(r)] + [1]) for c in range(ncols)]
+    budget = inner - (3 * ncols + 1)
+    if sum(widths) > budget:
+        # Shrink the widest columns first, so short columns (numbers, flags) stay whole.
+        budget = max(ncols * 3, budget)
+        while sum(widths) > budget:
+            widest = max(range(ncols), key=widths.__getitem__)
+            if widths[widest] <= 3:
+                break
+            widths[widest] -= 1
+    border = "table-border"
+
+    def rule(left: str, mid: str, right: str) -> Line:
+        return [(left + mid.join("─" * (w + 2) for w in widths) + right, border)]
+
+    out: list[Line] = [rule("┌", "┬", "┐")]
+    for r, row in enumerate(rows):
+        cells: list[Any] = [
+            wrap_spans(row[c], widths[c]) if c < len(row) else [[]] for c in range(ncols)
+        ]
+        height = max(len(c) for c in cells)
+        for k in range(height):
+            line: Line = [("│", border)]
+            for c in range(ncols):
+                spans = cells[c][k] if k < len(cells[c]) else []
+                if r == 0:
+                    spans = [(t, f"{s} th".strip()) for t, s in spans]
+                used = sum(cell_len(t) for t, _ in spans)
+                pad = widths[c] - used
+                align = aligns[c] if c < len(aligns) else "l"
+                left = pad // 2 if align == "c" else pad if align == "r" else 0
+                line.append((" " + " " * left, ""))
+                line.extend(spans)
+                line.append((" " * (pad - left) + " ", ""))
+                line.append(("│", border))
+            out.append(line)
+        if r == 0 and len(rows) > 1:
+            out.append(rule("├", "┼", "┤"))
+    out.append(rule("└", "┴", "┘"))
+    return out
