@@ -8,6 +8,7 @@ timeout only bounds a hang, so it is generous. Budgets (how fast something must 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -45,12 +46,16 @@ async def wait_until_async(
     *,
     message: str = "",
 ) -> None:
-    """:func:`wait_until` for a Pilot test: the app runs (``pilot.pause()``) between polls."""
+    """:func:`wait_until` for async tests: between polls a Pilot's app runs (``pilot.pause()``),
+    or, with ``pilot=None``, the event loop's other tasks."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise _hung(predicate, timeout, message)
-        await pilot.pause()
+        if pilot is None:
+            await asyncio.sleep(0.01)
+        else:
+            await pilot.pause()
 
 
 BLOWUP = 10.0

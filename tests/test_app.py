@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_async
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -601,7 +602,16 @@ async def test_command_palette_opens_article_by_title(library: Library) -> None:
         screen = await open_field_notes(pilot, app)
         await pilot.press("ctrl+p")
         await pilot.press(*"second article")
-        await pilot.pause(0.5)
+
+        def offered() -> bool:
+            from textual.command import CommandList, CommandPalette
+
+            if not isinstance(app.screen, CommandPalette):
+                return False
+            options = app.screen.query_one(CommandList)
+            return options.option_count > 0 and options.highlighted is not None
+
+        await wait_until_async(pilot, offered)  # the palette searches in the background
         await pilot.press("enter")
         await pilot.pause()
         assert screen.article is not None and screen.article.id == "second000000003"
@@ -718,7 +728,7 @@ async def test_slow_download_shows_loading_and_escape_cancels(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         screen.follow_url(f"{server}/slow")
-        await pilot.pause(0.2)
+        await wait_until_async(pilot, lambda: screen.busy != "")
         assert screen.busy.startswith("Fetching 127.0.0.1")
         assert screen.header.busy and screen.query_one("#status").display
         await pilot.press("escape")
@@ -912,7 +922,9 @@ async def test_article_list_and_header_clean_raw_records(tmp_path: Path) -> None
     library.add(raw)
     app = TermreaderApp(library, settings=Settings(layout="wide"))
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause(0.2)
+        await wait_until_async(
+            pilot, lambda: app.main_screen is not None and app.main_screen.article is not None
+        )
         screen = app.main_screen
         assert screen is not None
         rows = [screen.library_pane.article_list._row_text(raw, part, 60).plain for part in (0, 1)]
