@@ -428,12 +428,51 @@ async def test_position_restored_after_restart(tmp_path: Path) -> None:
 
 
 async def test_position_survives_a_resize(library: Library) -> None:
+    """The stored position is restored, and a narrower or wider terminal (text wrapped anew)
+    keeps the reader in the same section."""
     library.set_position("field0000000001", Position("part-6", 1, 40.0))
     app = make_app(library)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = main(app)
         assert screen.reader.reading_position().anchor == "part-6"
+        before = screen.reader.scrollable_content_region.width
+        for size in ((50, 20), (140, 45), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await wait_until_async(pilot, lambda s=size: app.size == s)
+            await pilot.pause()
+            assert screen.reader.reading_position().anchor == "part-6", size
+            if size == (50, 20):
+                assert screen.reader.scrollable_content_region.width < before  # rewrapped
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_sixteen_colour_terminal_keeps_every_character_visible(
+    library: Library, theme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a 16-colour terminal (``TEXTUAL_COLOR_SYSTEM=standard``) every colour is brought down
+    to the nearest of the 16: no character may end up in its own background's colour."""
+    from rich.color import ColorSystem
+    from textual import constants
+
+    monkeypatch.setattr(constants, "COLOR_SYSTEM", "standard")  # read when the app is made
+    app = make_app(library, theme=theme)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_field_notes(pilot, app)
+        assert app.console.color_system == "standard"
+        drawn, invisible = 0, []
+        for y, strip in enumerate(app.screen._compositor.render_strips()):
+            for segment in strip:
+                style = segment.style
+                if style is None or not segment.text.strip() or style.color is None:
+                    continue
+                drawn += 1
+                fg = style.color.downgrade(ColorSystem.STANDARD)
+                bg = style.bgcolor.downgrade(ColorSystem.STANDARD) if style.bgcolor else None
+                if fg == bg:
+                    invisible.append((y, segment.text))
+        assert drawn > 50  # header, list, reader and footer were drawn
+        assert invisible == []
 
 
 async def test_filter_narrows_list_and_sort_cycles(library: Library) -> None:
