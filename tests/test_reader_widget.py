@@ -299,7 +299,7 @@ def _big_markdown(size: int) -> str:
 
 
 @pytest.mark.slow
-async def test_huge_article_shows_first_lines_at_once() -> None:
+async def test_huge_article_shows_first_lines_before_the_rest_is_parsed() -> None:
     body = _big_markdown(2_000_000)
     app = ReaderApp()
     async with app.run_test(size=(80, 24)) as pilot:
