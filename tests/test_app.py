@@ -439,7 +439,11 @@ async def test_position_survives_a_resize(library: Library) -> None:
         before = screen.reader.scrollable_content_region.width
         for size in ((50, 20), (140, 45), (80, 24)):
             await pilot.resize_terminal(*size)
-            await wait_until_async(pilot, lambda s=size: app.size == s)
+
+            def resized(want: tuple[int, int] = size) -> bool:
+                return app.size == want
+
+            await wait_until_async(pilot, resized)
             await pilot.pause()
             assert screen.reader.reading_position().anchor == "part-6", size
             if size == (50, 20):

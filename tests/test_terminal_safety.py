@@ -18,6 +18,7 @@ import select
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -462,7 +463,7 @@ async def _drive(app: Any, ids: list[str]) -> str:
         await wait_until_async(pilot, lambda: app.main_screen is not None)
         for article_id in ids:
             app.open_article(article_id)
-            await wait_until_async(pilot, lambda a=article_id: _showing(app, a))
+            await wait_until_async(pilot, partial(_showing, app, article_id))
             await pilot.pause()
             for key in ("f", "t", "L", "G", "g"):  # link numbers, outline, library pane, scroll
                 await pilot.press(key)
@@ -572,7 +573,11 @@ async def test_notification_text_is_not_markup(tmp_path: Path) -> None:
         await wait_until_async(pilot, lambda: app.main_screen is not None)
         for message in messages:
             app.notify(message, timeout=30)
-            await wait_until_async(pilot, lambda m=message: m in _captured() or not app.is_running)
+
+            def shown(text: str = message) -> bool:
+                return text in _captured() or not app.is_running
+
+            await wait_until_async(pilot, shown)
         assert app.is_running, "a notification crashed the app"
     output = "".join(_OUTPUT)
     for message in messages:
