@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -341,6 +342,73 @@ async def open_in_pilot(library_dir: str, ref: str) -> dict[str, Any]:
         return {"s": round(shown, 4) if ok else None}
 
 
+def _rss_mb() -> float | None:
+    """This process's resident memory now, in MB (MiB, as GNU time's figure); None off Linux."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+async def long_session(library_dir: str, article_ids: list[str]) -> dict[str, Any]:
+    """Open the articles one after the other, each until it is fully shown; resident memory
+    after the first and after the last (and after a full collection), in MB.
+
+    What a long reading session leaves behind: a leak per article (a cache never trimmed,
+    documents kept frozen out of the collector's reach) shows as growth over the run.
+    """
+    import gc
+
+    from termreader.config import Settings
+    from termreader.library.store import Library
+    from termreader.ui.app import TermreaderApp
+
+    library = Library.open(Path(library_dir))
+    app = TermreaderApp(library, settings=Settings())
+    rss: list[float | None] = []
+    async with app.run_test(size=SIZE) as pilot:
+        if not await _settle(pilot, lambda: app.main_screen is not None):
+            return {"error": "the app did not start"}
+        screen = app.main_screen
+        for article_id in article_ids:
+            screen.open_article(article_id)
+            shown = await _settle(
+                pilot,
+                lambda a=article_id: (
+                    screen.reader.article is not None
+                    and screen.reader.article.id == a
+                    and screen.reader.document is not None
+                    and screen.reader.document.complete
+                ),
+            )
+            if not shown:
+                return {"error": f"article {article_id} did not finish loading"}
+            await pilot.press("G")  # read it to the end: every line drawn once
+            await pilot.pause()
+            rss.append(_rss_mb())
+        first, last = rss[0], rss[-1]
+        gc.collect()
+        collected = _rss_mb()
+        # Cyclic garbage the collector cannot reach because it was frozen with the live objects.
+        frozen = gc.get_freeze_count()
+        gc.unfreeze()
+        frozen_garbage = gc.collect()
+    if first is None or last is None:
+        return {"error": "no resident-memory figure on this system"}
+    return {
+        "articles": len(article_ids),
+        "first_mb": round(first, 1),
+        "last_mb": round(last, 1),
+        "after_collect_mb": round(collected, 1) if collected is not None else None,
+        "growth_mb": round(last - first, 1),
+        "peak_mb": round(max(r for r in rss if r is not None), 1),
+        "frozen_objects": frozen,
+        "frozen_garbage": frozen_garbage,
+    }
+
+
 # --- the library -----------------------------------------------------------------------------
 
 
@@ -467,6 +535,7 @@ PROBES: dict[str, Callable[..., Any]] = {
     "reader_input_while_parsing": reader_input_while_parsing,
     "reader_pages": reader_pages,
     "open_in_pilot": open_in_pilot,
+    "long_session": long_session,
     "library_filter": library_filter,
     "empty_input_keystroke": empty_input_keystroke,
     "markdown_viewer": markdown_viewer,

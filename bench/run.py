@@ -2,8 +2,8 @@
 
 Generates its inputs in a temporary folder, measures each figure beside a baseline taken in
 the same run, prints a table (value, target, baseline, ratio, pass) and writes
-``bench/results.json``. Groups (``--only``): startup, uncached, keys, library, sync, import,
-accuracy. ``--quick`` runs a smaller subset in about a minute.
+``bench/results.json``. Groups (``--only``): startup, uncached, keys, library, session, sync,
+import, accuracy. ``--quick`` runs a smaller subset in about a minute.
 """
 
 from __future__ import annotations
@@ -38,8 +38,12 @@ PYTHON = sys.executable
 CORPUS = Path(os.environ.get("TERMREADER_CORPUS", ROOT.parent / "shared" / "corpus"))
 RESULTS = BENCH / "results.json"
 ACCURACY_BASELINE = BENCH / "accuracy_baseline.json"
-GROUPS = ("startup", "uncached", "keys", "library", "sync", "import", "accuracy")
+GROUPS = ("startup", "uncached", "keys", "library", "session", "sync", "import", "accuracy")
 MB2 = 2 * 1024 * 1024
+SESSION_ARTICLES = 50
+SESSION_SIZE = 100 * 1024
+SESSION_GROWTH_MB = 40.0
+"""Resident-memory growth allowed over a session of SESSION_ARTICLES opens (caches fill)."""
 QUICK_SKIPS = ("uncached",)
 """Groups --quick leaves out (an uncached 2 MB open alone takes longer than the quick budget)."""
 
@@ -807,6 +811,44 @@ class Bench:
                 base_ms,
                 label,
                 f"max {max(unread) * 1000:.1f} ms",
+            )
+        )
+
+    # session -------------------------------------------------------------------------------------
+    def group_session(self) -> None:
+        print("long session (Pilot, articles opened in a row)", flush=True)
+        from termreader import importers
+        from termreader.library.store import Library
+
+        count = 10 if self.quick else SESSION_ARTICLES
+        home = self.empty_library("lib-session")
+        library = Library.open(home)
+        ids = []
+        for i in range(count):
+            # Distinct documents (one in five CJK), so no article's caches serve the next.
+            text, _ = gen.make_markdown(
+                SESSION_SIZE, "cjk" if i % 5 == 4 else "latin", seed=100 + i
+            )
+            article = importers.import_bytes(
+                text.encode("utf-8"), filename=f"session-{i}.md", content_type="text/markdown"
+            )
+            ids.append(library.add(article).id)
+        result = probe("long_session", {"library_dir": str(home), "article_ids": ids}, 900)
+        self.extra["long_session"] = result
+        self.add(
+            Figure(
+                "session",
+                f"memory growth over {count} articles opened in a row ({SESSION_SIZE // 1024} KB each)",
+                result.get("growth_mb"),
+                "MB",
+                "le",
+                SESSION_GROWTH_MB,
+                result.get("first_mb"),
+                "resident after the first article",
+                result.get("error")
+                or f"resident {result.get('last_mb')} MB after the last, "
+                f"{result.get('after_collect_mb')} MB after a full collection; "
+                f"{result.get('frozen_garbage')} objects of garbage were frozen",
             )
         )
 

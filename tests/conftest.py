@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Hypothesis fails an example slower than 200 ms by default: a wall-clock bound that a busy
+# machine trips. Bounds on work are CPU time, where a test needs one (tests/helpers.py).
+settings.register_profile("termreader", deadline=None)
+settings.load_profile("termreader")
 
 
 @pytest.fixture(autouse=True)

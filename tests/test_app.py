@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_async
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -427,12 +428,55 @@ async def test_position_restored_after_restart(tmp_path: Path) -> None:
 
 
 async def test_position_survives_a_resize(library: Library) -> None:
+    """The stored position is restored, and a narrower or wider terminal (text wrapped anew)
+    keeps the reader in the same section."""
     library.set_position("field0000000001", Position("part-6", 1, 40.0))
     app = make_app(library)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = main(app)
         assert screen.reader.reading_position().anchor == "part-6"
+        before = screen.reader.scrollable_content_region.width
+        for size in ((50, 20), (140, 45), (80, 24)):
+            await pilot.resize_terminal(*size)
+
+            def resized(want: tuple[int, int] = size) -> bool:
+                return app.size == want
+
+            await wait_until_async(pilot, resized)
+            await pilot.pause()
+            assert screen.reader.reading_position().anchor == "part-6", size
+            if size == (50, 20):
+                assert screen.reader.scrollable_content_region.width < before  # rewrapped
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_sixteen_colour_terminal_keeps_every_character_visible(
+    library: Library, theme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a 16-colour terminal (``TEXTUAL_COLOR_SYSTEM=standard``) every colour is brought down
+    to the nearest of the 16: no character may end up in its own background's colour."""
+    from rich.color import ColorSystem
+    from textual import constants
+
+    monkeypatch.setattr(constants, "COLOR_SYSTEM", "standard")  # read when the app is made
+    app = make_app(library, theme=theme)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_field_notes(pilot, app)
+        assert app.console.color_system == "standard"
+        drawn, invisible = 0, []
+        for y, strip in enumerate(app.screen._compositor.render_strips()):
+            for segment in strip:
+                style = segment.style
+                if style is None or not segment.text.strip() or style.color is None:
+                    continue
+                drawn += 1
+                fg = style.color.downgrade(ColorSystem.STANDARD)
+                bg = style.bgcolor.downgrade(ColorSystem.STANDARD) if style.bgcolor else None
+                if fg == bg:
+                    invisible.append((y, segment.text))
+        assert drawn > 50  # header, list, reader and footer were drawn
+        assert invisible == []
 
 
 async def test_filter_narrows_list_and_sort_cycles(library: Library) -> None:
@@ -601,7 +645,16 @@ async def test_command_palette_opens_article_by_title(library: Library) -> None:
         screen = await open_field_notes(pilot, app)
         await pilot.press("ctrl+p")
         await pilot.press(*"second article")
-        await pilot.pause(0.5)
+
+        def offered() -> bool:
+            from textual.command import CommandList, CommandPalette
+
+            if not isinstance(app.screen, CommandPalette):
+                return False
+            options = app.screen.query_one(CommandList)
+            return options.option_count > 0 and options.highlighted is not None
+
+        await wait_until_async(pilot, offered)  # the palette searches in the background
         await pilot.press("enter")
         await pilot.pause()
         assert screen.article is not None and screen.article.id == "second000000003"
@@ -718,7 +771,7 @@ async def test_slow_download_shows_loading_and_escape_cancels(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         screen.following.follow_url(f"{server}/slow")
-        await pilot.pause(0.2)
+        await wait_until_async(pilot, lambda: screen.busy != "")
         assert screen.busy.startswith("Fetching 127.0.0.1")
         assert screen.header.busy and screen.query_one("#status").display
         await pilot.press("escape")
@@ -912,7 +965,9 @@ async def test_article_list_and_header_clean_raw_records(tmp_path: Path) -> None
     library.add(raw)
     app = TermreaderApp(library, settings=Settings(layout="wide"))
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause(0.2)
+        await wait_until_async(
+            pilot, lambda: app.main_screen is not None and app.main_screen.article is not None
+        )
         screen = app.main_screen
         assert screen is not None
         rows = [screen.library_pane.article_list._row_text(raw, part, 60).plain for part in (0, 1)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from rich.cells import cell_len
@@ -78,28 +77,31 @@ async def test_rows_are_truncated_by_cells_not_characters() -> None:
         assert "●" in cjk
 
 
-async def test_filter_keystroke_is_fast_with_ten_thousand_articles() -> None:
-    """Issue 5: a filter keystroke answers within 50 ms on a 10,000-article library."""
+async def test_filter_narrows_and_restores_ten_thousand_articles() -> None:
+    """Filtering 10,000 articles keeps exactly the matches, and an empty filter all of them.
+
+    How fast a keystroke answers at 10,000 is a bench figure ("filter keystroke at 10,000").
+    """
     app = PaneApp()
     async with app.run_test(size=(100, 40)) as pilot:
         pane = app.query_one(LibraryPane)
-        started = time.perf_counter()
         pane.set_articles(articles(10_000))
-        load = time.perf_counter() - started
         await pilot.pause()
-        timings = []
+        counts = {}
         for text in ("t", "te", "ter", "term", "终端", ""):
-            started = time.perf_counter()
             pane.filter_text = text
-            for y in range(pane.article_list.size.height):
-                pane.article_list.render_line(y)
-            timings.append(time.perf_counter() - started)
-        assert len(pane.shown) == 10_000
-        pane.filter_text = "终端"
-        assert len(pane.shown) == 3334
-        # Generous bounds for a shared CI machine; measured here: about 5 ms a keystroke.
-        assert max(timings) < 0.05 * 4, timings
-        assert load < 1.0
+            counts[text] = len(pane.shown)
+            top = "".join(seg.text for seg in pane.article_list.render_line(0))
+            assert text in top, (text, top)  # what is drawn is the filtered list
+        # Two in three titles are Latin ("... about terminals"), one in three CJK ("终端").
+        assert counts == {
+            "t": 6666,
+            "te": 6666,
+            "ter": 6666,
+            "term": 6666,
+            "终端": 3334,
+            "": 10_000,
+        }
 
 
 async def test_filter_box_and_sort_keys() -> None:

@@ -60,8 +60,11 @@ def test_related_dialog(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
-def test_no_color_and_sixteen_colours(snap_compare, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """NO_COLOR is honoured (monochrome, still readable: cursor and headings by style)."""
+def test_no_color(snap_compare, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """NO_COLOR is honoured (monochrome, still readable: cursor and headings by style).
+
+    A 16-colour terminal is checked in test_app.py
+    (``test_sixteen_colour_terminal_keeps_every_character_visible``)."""
     monkeypatch.setenv("NO_COLOR", "1")
     app = _app(tmp_path, "textual-dark")
     assert app.no_color

@@ -3,13 +3,16 @@ decoded render cache (and a damaged one), the collector turned back on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_async
 from test_app import build_library, main, make_app, open_field_notes  # shared fixture library
 
 from termreader.library.store import Library
 from termreader.locations import cache_dir
+from termreader.ui.main_screen import MainScreen
 
 
 @pytest.fixture
@@ -62,19 +65,23 @@ async def test_damaged_render_cache_is_replaced_by_a_parse(library: Library) -> 
 
     article = library.get("field0000000001")
     data = to_bytes(parse(article.body))
-    library.write_cache(article.id, cache_name(), data[:-30] + b"x" * 29 + data[-1:])
+    damaged = data[:-30] + b"x" * 29 + data[-1:]
+    library.write_cache(article.id, cache_name(), damaged)
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         await pilot.press("G")
-        await pilot.pause(0.6)  # the rest is decoded, and the body read, after the first frame
+        # The rest is decoded, and the body read and parsed, after the first frame.
+        await wait_until_async(
+            pilot, lambda: library.read_cache(article.id, cache_name()) != damaged
+        )
         await app.workers.wait_for_complete()
         await pilot.pause()
         texts = [b.text for b in screen.reader.document.blocks]
         assert not any("damaged" in t for t in texts)
         assert texts[-1].startswith("Second paragraph of part 12")
         fixed = library.read_cache(article.id, cache_name())
-        assert fixed is not None and fixed != data[:-30] + b"x" * 29 + data[-1:]
+        assert fixed is not None and fixed != damaged
         reread = from_bytes(fixed)
         assert reread.load_step(pieces=100) and not reread.damaged
 
@@ -93,6 +100,21 @@ async def test_collector_turned_off_for_the_start_is_back_on(library: Library) -
         gc.enable()
 
 
+def _body_read(screen: MainScreen) -> Callable[[], bool]:
+    """True once the reader shows the article from its body file, not the stale cached form."""
+
+    def read() -> bool:
+        document = screen.reader.document
+        return (
+            screen.article is not None
+            and screen.article.body != ""
+            and document is not None
+            and not any("older version" in b.text for b in document.blocks)
+        )
+
+    return read
+
+
 async def test_render_cache_of_an_older_body_is_replaced_once_the_body_is_read(
     library: Library,
 ) -> None:
@@ -104,7 +126,7 @@ async def test_render_cache_of_an_older_body_is_replaced_once_the_body_is_read(
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
-        await pilot.pause(0.4)  # the body file is read once the first screen is drawn
+        await wait_until_async(pilot, _body_read(screen))  # once the first screen is drawn
         texts = [b.text for b in screen.reader.document.blocks]
         assert not any("older version" in t for t in texts)
         assert any(t.startswith("Paragraph of part 12") for t in texts)
@@ -143,7 +165,7 @@ async def test_record_without_a_fingerprint_is_checked_once_the_body_is_read(
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
-        await pilot.pause(0.4)  # the body is read (and checked) once the first screen is drawn
+        await wait_until_async(pilot, _body_read(screen))  # and checked, after the first screen
         texts = [b.text for b in screen.reader.document.blocks]
         assert not any("older version" in t for t in texts)
         assert any(t.startswith("Paragraph of part 12") for t in texts)
@@ -188,8 +210,7 @@ async def test_find_index_of_a_cached_article_is_built_while_the_reader_is_still
         screen = await open_field_notes(pilot, app)
         document = screen.reader.document
         assert document is not None and not document.find_ready
-        await pilot.pause(0.8)
-        assert document.find_ready
+        await wait_until_async(pilot, lambda: document.find_ready)
         assert screen.reader.find("paragraph of part 12") >= 1
 
 

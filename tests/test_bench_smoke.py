@@ -126,6 +126,27 @@ async def test_key_probe_times_keys_on_a_small_article(tmp_path: Path) -> None:
         assert result[key]["n"] == 1 and result[key]["ms"] is not None, (key, result)
 
 
+async def test_long_session_probe_reports_memory_growth(tmp_path: Path) -> None:
+    from termreader import importers
+    from termreader.library.store import Library
+
+    gen.make_library(tmp_path / "lib", 0)
+    library = Library.open(tmp_path / "lib")
+    ids = []
+    for seed in (1, 2):
+        text, _ = gen.make_markdown(4 * 1024, "latin", seed=seed)
+        article = importers.import_bytes(
+            text.encode("utf-8"), filename=f"s{seed}.md", content_type="text/markdown"
+        )
+        ids.append(library.add(article).id)
+    result = await probes.long_session(str(tmp_path / "lib"), ids)
+    if probes._rss_mb() is None:
+        assert "error" in result
+        return
+    assert "error" not in result, result
+    assert result["articles"] == 2 and result["growth_mb"] is not None
+
+
 async def test_keystroke_baseline_probe() -> None:
     result = await probes.empty_input_keystroke("ab")
     assert result["n"] == 2 and result["ms"] is not None

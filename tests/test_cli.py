@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import http.server
 import json
 import os
@@ -388,6 +389,24 @@ def test_broken_ui_is_a_one_line_error(
         and err.startswith("termreader: the reader interface cannot start")
         and err.count("\n") == 1
     )
+
+
+def test_the_collector_is_back_on_after_the_reader_whatever_the_ui_did(
+    home: Path,
+    fake_ui: list[tuple[object, object]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The launcher turns the collector off for the start-up; a stand-in UI (as here), or one
+    that cannot start, never turns it back on, and later code would run without it."""
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    assert run(capsys)[0] == 0 and fake_ui
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+    monkeypatch.setitem(sys.modules, "termreader.ui.app", None)  # import raises ImportError
+    assert run(capsys)[0] == 1
+    assert gc.isenabled()
 
 
 def test_web_commands_run_from_the_main_command_line(

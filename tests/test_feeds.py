@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 import json
-import time
 from pathlib import Path
 
 import pytest
+from helpers import BLOWUP, cpu_seconds
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from netserver import NetServer, netserver_fixture  # noqa: F401 - provides `netserver`
@@ -206,9 +206,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 def test_billion_laughs_is_not_expanded() -> None:
     """Issue 6: entity expansion must not happen (3 GB if it did)."""
-    start = time.monotonic()
-    feed = parse_feed(BILLION_LAUGHS)
-    assert time.monotonic() - start < 2
+    feed, seconds = cpu_seconds(lambda: parse_feed(BILLION_LAUGHS))
+    assert seconds < BLOWUP
     assert feed.title == "Laughs" and len(feed.entries) == 1
     assert "lollol" not in feed.entries[0].title + feed.entries[0].summary_html
     assert len(feed.entries[0].summary_html) < 200
@@ -312,19 +311,21 @@ def test_discover_feeds_none_and_bytes() -> None:
 
 
 def test_deep_nesting_neither_crashes_nor_hangs() -> None:
-    """Issue 6: a 10,000-deep nesting inside a feed entry parses in bounded time."""
+    """Issue 6: a 10,000-deep nesting inside a feed entry parses in bounded work."""
     deep = b"<div>" * 10_000 + b"x" + b"</div>" * 10_000
-    start = time.monotonic()
-    feed = parse_feed(
-        b'<rss version="2.0"><channel><title>T</title><item><title>a</title><description><![CDATA['
-        + deep
-        + b"]]></description></item><item><title>b</title>"
-        + b"<y>" * 10_000
-        + b"</y>" * 10_000
-        + b"</item></channel></rss>"
+    feed, seconds = cpu_seconds(
+        lambda: parse_feed(
+            b'<rss version="2.0"><channel><title>T</title><item><title>a</title><description>'
+            b"<![CDATA["
+            + deep
+            + b"]]></description></item><item><title>b</title>"
+            + b"<y>" * 10_000
+            + b"</y>" * 10_000
+            + b"</item></channel></rss>"
+        )
     )
     assert [e.title for e in feed.entries] == ["a", "b"]
-    assert time.monotonic() - start < 5
+    assert seconds < BLOWUP
 
 
 def test_entry_count_is_bounded() -> None:
@@ -395,9 +396,8 @@ def _laughs(prolog: bytes, levels: int = 5) -> bytes:
 def test_billion_laughs_behind_a_comment_or_pi_is_not_expanded(prolog: bytes) -> None:
     """Issue 6: a ``<b`` in a comment or PI before the DOCTYPE was taken for the root element,
     so the DOCTYPE survived and 300 bytes expanded into a 3 MB title. No entity is expanded."""
-    start = time.monotonic()
-    feed = parse_feed(_laughs(prolog), "https://e.test/feed")
-    assert time.monotonic() - start < 1
+    feed, seconds = cpu_seconds(lambda: parse_feed(_laughs(prolog), "https://e.test/feed"))
+    assert seconds < BLOWUP
     text = feed.title + "".join(e.title + e.summary_html for e in feed.entries)
     assert "lol" not in text and len(text) < 200
     assert [e.link for e in feed.entries] == ["https://e.test/1"]
@@ -466,15 +466,18 @@ def test_xml_declaration_is_kept_for_its_encoding() -> None:
         "unclosed-subset-comments",
     ],
 )
-def test_hostile_prologs_take_no_time(data: bytes) -> None:
+def test_hostile_prologs_are_parsed_in_bounded_work(data: bytes) -> None:
     """Issue 6: feedparser's encoding regex is cubic in the first line (4,000 ``encoding="``
     took minutes) and its DOCTYPE regexes quadratic in blank prolog lines (40,000 took 7 s)."""
-    start = time.monotonic()
-    try:
-        parse_feed(data, "https://x.test/f")
-    except ImportFailed:
-        pass
-    assert time.monotonic() - start < 1
+
+    def parse() -> None:
+        try:
+            parse_feed(data, "https://x.test/f")
+        except ImportFailed:
+            pass
+
+    _, seconds = cpu_seconds(parse)
+    assert seconds < BLOWUP
 
 
 def test_utf16_and_ebcdic_feeds_are_hardened_too() -> None:
@@ -500,12 +503,12 @@ def test_utf16_and_ebcdic_feeds_are_hardened_too() -> None:
     ],
     ids=["unterminated-quotes", "unterminated-link", "open-links", "open-comment", "deep"],
 )
-def test_feed_discovery_is_linear_on_hostile_pages(page: str) -> None:
+def test_feed_discovery_is_bounded_on_hostile_pages(page: str) -> None:
     """Issue 6: html.parser is quadratic on unterminated quotes (96 KB took 7 s); 2 MB now take
-    well under half a second."""
-    start = time.monotonic()
-    assert discover_feeds(page, "https://example.test/") == []
-    assert time.monotonic() - start < 0.5
+    well under half a second, far below the bound here, which only a blow-up reaches."""
+    found, seconds = cpu_seconds(lambda: discover_feeds(page, "https://example.test/"))
+    assert found == []
+    assert seconds < BLOWUP
 
 
 def test_discovery_reads_the_head_only_and_ignores_commented_links() -> None:

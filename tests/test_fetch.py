@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import shutil
 import socket
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import wait_until_async
 from netserver import (
     NetServer,
     drip,
@@ -216,11 +216,9 @@ async def test_chunked_50mb_body_is_aborted_early(netserver: NetServer) -> None:
     netserver.route("/big")(huge_body(50_000_000, chunked=True, sent_counter=sent))
     with pytest.raises(TooLarge, match="larger than 1 MB"):
         await fetch(netserver.url("/big"), max_bytes=1_000_000)
-    for _ in range(100):  # the handler records what it sent once it notices the hang-up
-        if sent:
-            break
-        await asyncio.sleep(0.05)
-    assert sent and sent[0] < 20_000_000
+    # The handler records what it sent once it notices the hang-up.
+    await wait_until_async(None, lambda: bool(sent))
+    assert sent[0] < 20_000_000
 
 
 async def test_gzip_bomb_is_stopped_at_the_decompressed_cap(netserver: NetServer) -> None:

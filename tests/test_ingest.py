@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_async
 
 from termreader.cli.main import main as cli_main
 from termreader.config import Settings
@@ -71,11 +72,11 @@ async def test_added_article_opens_from_the_cache_without_parsing(
     _forbid_parsing(monkeypatch)
     app = TermreaderApp(library, open_ref=article_id, settings=Settings())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await wait_until_async(pilot, lambda: app.main_screen is not None)
         screen = app.main_screen
         assert screen is not None
-        await pilot.pause()
         reader = screen.reader
+        await wait_until_async(pilot, lambda: reader.document is not None)
         assert reader.article is not None and reader.article.id == article_id
         assert reader.document is not None and reader.document.complete
         assert len(reader.document.blocks) == len(document.blocks)
@@ -107,11 +108,15 @@ async def test_stale_render_form_is_not_shown(monkeypatch: pytest.MonkeyPatch) -
     assert "stale" in _cached(library, stored.id).blocks[1].text  # the old form is still there
     app = TermreaderApp(library, open_ref=stored.id, settings=Settings())
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.pause()
+        await wait_until_async(pilot, lambda: app.main_screen is not None)
         reader = app.main_screen.reader
-        text = "\n".join(reader.render_line(y).text for y in range(8))
-        assert "fresh words" in text and "stale" not in text
+
+        def shown() -> str:
+            return "\n".join(reader.render_line(y).text for y in range(8))
+
+        # The body is read (and the stale form found out) once the first screen is drawn.
+        await wait_until_async(pilot, lambda: "fresh words" in shown())
+        assert "stale" not in shown()
 
 
 def test_store_articles_and_seeding_write_render_forms(fixtures: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import wait_until_async
 from test_reader_widget import ReaderApp, _article
 
 from termreader.render import pipeline
@@ -34,10 +35,7 @@ async def test_long_article_parses_whole_with_or_without_a_child(
         assert reader.document is not None and not reader.document.complete
         await pilot.press("j", "j", "j")
         assert reader.scroll_y == 3  # keys answered while the rest is parsed
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if reader.document.complete:
-                break
+        await wait_until_async(pilot, lambda: reader.document.complete)
         whole = parse(body)
         got = reader.document
         assert got.complete

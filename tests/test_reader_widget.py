@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_async
 from textual.app import App, ComposeResult
 
 from termreader.models import Article, Position
@@ -300,23 +300,18 @@ def _big_markdown(size: int) -> str:
 
 
 @pytest.mark.slow
-async def test_huge_article_shows_first_lines_at_once() -> None:
+async def test_huge_article_shows_first_lines_before_the_rest_is_parsed() -> None:
     body = _big_markdown(2_000_000)
     app = ReaderApp()
     async with app.run_test(size=(80, 24)) as pilot:
         reader = app.query_one(ReaderView)
-        started = time.perf_counter()
         reader.show_article(_article(body))
         first = reader.render_line(0).text
-        elapsed = time.perf_counter() - started
         assert "Big" in first
-        # Only the first chunk was parsed before the first screen.
+        # Only the first chunk was parsed before the first screen (how fast: the bench's
+        # first-screen figures).
         assert reader.document is not None and not reader.document.complete
-        assert elapsed < 5  # generous; the bench measures the real figure
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if reader.document.complete:
-                break
+        await wait_until_async(pilot, lambda: reader.document.complete)
         assert reader.document.complete
         await pilot.pause()
         assert any(isinstance(m, ReaderView.DocumentReady) for m in app.messages)
@@ -336,10 +331,7 @@ async def test_bottom_follows_a_growing_article() -> None:
         reader.show_article(_article(body))
         assert not reader.document.complete
         await pilot.press("G")
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if reader.document.complete and reader.layout_.complete:
-                break
+        await wait_until_async(pilot, lambda: reader.document.complete and reader.layout_.complete)
         await pilot.pause()
         assert reader.document.complete
         assert reader.scroll_y == reader.max_scroll_y
@@ -406,10 +398,7 @@ async def test_find_and_anchors_while_still_parsing() -> None:
         reader.find("Section 3")
         first_count = reader.match_count
         assert reader.goto_anchor("the-end")  # not parsed yet: remembered
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if reader.document.complete:
-                break
+        await wait_until_async(pilot, lambda: reader.document.complete)
         await pilot.pause()
         assert reader.document.complete
         assert reader.current_section().anchor == "the-end"
@@ -512,10 +501,7 @@ async def test_width_change_keeps_the_top_line_and_wraps_lazily(fixtures: Path) 
     async with app.run_test(size=(100, 30)) as pilot:
         reader = app.query_one(ReaderView)
         reader.show_article(_article(body))
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if reader.layout_.complete:
-                break
+        await wait_until_async(pilot, lambda: reader.layout_.complete)
         document = reader.document
         assert document is not None and len(document.blocks) > 400
         target = document.sections[len(document.sections) * 2 // 3]
@@ -533,10 +519,7 @@ async def test_width_change_keeps_the_top_line_and_wraps_lazily(fixtures: Path) 
         for row in range(reader.scrollable_content_region.height):
             assert layout.is_exact(layout.block_at(y + row))
         shown = _screen_text(reader)
-        for _ in range(300):
-            await pilot.pause(0.03)
-            if layout.complete:
-                break
+        await wait_until_async(pilot, lambda: layout.complete)
         assert layout.complete
         assert reader.layout_.block_at(round(reader.scroll_y)) == top_block
         assert _screen_text(reader) == shown

@@ -196,11 +196,11 @@ def test_killed_child_raises_from_iteration() -> None:
     next(frames)
     assert child.pid is not None
     os.kill(child.pid, signal.SIGKILL)
-    start = time.monotonic()
+    # "stopped early" is the end of the pipe, seen at once; waiting out the timeout would say
+    # "sent nothing" instead.
     with pytest.raises(ChildParseError, match="stopped early"):
         for _ in frames:
             pass
-    assert time.monotonic() - start < WAIT
     assert _gone(child.pid)
 
 
@@ -319,10 +319,10 @@ def test_modules_in_the_current_directory_do_not_shadow_the_child_s(
 def test_a_child_that_never_answers_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_child(monkeypatch, "import time; time.sleep(60)")
     child = ChildParser(generated(40), chunk_size=5_000, timeout=0.5)
-    start = time.monotonic()
+    # "sent nothing" comes from the timeout only; the child exiting after its minute would
+    # have said "stopped early".
     with pytest.raises(ChildParseError, match="sent nothing"):
         list(child)
-    assert time.monotonic() - start < 10
     assert child.pid is not None and _gone(child.pid)
 
 

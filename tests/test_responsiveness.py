@@ -6,6 +6,7 @@ import gc
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_async
 from test_app import build_library, main, make_app, open_field_notes  # shared fixture library
 from test_reader_widget import ReaderApp, _article
 
@@ -33,8 +34,7 @@ async def test_position_is_saved_once_the_reader_stops(
         screen.reading.flush_position_when_still()  # the interval's save, while scrolling: held
         assert library.brief("field0000000001").position.offset == 0
         monkeypatch.setattr(pipeline, "_QUIET_AFTER_MOVE", 0.1)
-        await pilot.pause(0.3)
-        assert not screen.reader.moving
+        await wait_until_async(pilot, lambda: not screen.reader.moving)
         screen.reading.flush_position_when_still()
         assert library.brief("field0000000001").position.offset == 3
 
@@ -72,10 +72,7 @@ async def test_code_shows_plain_then_highlighted(monkeypatch: pytest.MonkeyPatch
             return {seg.style.color for seg in reader.render_line(row) if seg.style}
 
         plain = colours()
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if "python" in pipeline._READY:
-                break
+        await wait_until_async(pilot, lambda: "python" in pipeline._READY)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "def answer" in reader.render_line(row).text
@@ -103,10 +100,7 @@ async def test_paging_keeps_the_view_exact_and_the_size_catches_up() -> None:
         reader = app.query_one(ReaderView)
         reader.focus()
         reader.show_article(_article(body))
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if reader.document.complete:
-                break
+        await wait_until_async(pilot, lambda: reader.document.complete)
         reader.reading_width = 50  # a new width: heights below the view are estimates again
         for _ in range(6):
             await pilot.press("space")
@@ -114,10 +108,7 @@ async def test_paging_keeps_the_view_exact_and_the_size_catches_up() -> None:
         y = round(reader.scroll_y)
         for row in range(reader.scrollable_content_region.height):
             assert layout.is_exact(layout.block_at(y + row))
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if reader.virtual_size.height == layout.total_lines:
-                break
+        await wait_until_async(pilot, lambda: reader.virtual_size.height == layout.total_lines)
         assert reader.virtual_size.height == layout.total_lines
 
 
@@ -134,10 +125,7 @@ async def test_a_big_library_lists_its_newest_first_then_the_rest(
         assert [a.id for a in pane.shown] == ["field0000000001", "cjk000000000002"]
         title = str(pane.query_one("#library-title").render())
         assert "Library · 3 · " in title  # the whole library is counted already
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if len(pane.shown) == 3:
-                break
+        await wait_until_async(pilot, lambda: len(pane.shown) == 3)
         assert [a.id for a in pane.shown] == [
             "field0000000001",
             "cjk000000000002",

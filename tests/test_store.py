@@ -7,7 +7,6 @@ import gzip
 import json
 import multiprocessing
 import os
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,9 +152,7 @@ def test_state_of_unknown_article_is_notfound(lib: Library) -> None:
         lib.meta("nope")
 
 
-def test_add_many_is_one_index_write_and_fast(
-    lib: Library, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_add_many_is_one_index_write(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     writes: list[str] = []
     real = atomic.atomic_write
 
@@ -165,13 +162,10 @@ def test_add_many_is_one_index_write_and_fast(
 
     monkeypatch.setattr(index_mod, "atomic_write", counting)  # the index file
     monkeypatch.setattr(files, "atomic_write", counting)  # body files
-    started = time.perf_counter()
     stored = lib.add_many(make(n) for n in range(300))
-    elapsed = time.perf_counter() - started
     assert len(stored) == 300 and len(reopen(lib)) == 300
     assert writes.count("library.json") == 1
     assert sum(name.endswith(".json.gz") for name in writes) == 300
-    assert elapsed < 10
 
 
 def test_single_add_does_not_rewrite_the_index(lib: Library) -> None:
@@ -586,7 +580,9 @@ def test_two_processes_writing_at_once_lose_nothing(library_home: Path) -> None:
 # --- cost of reading state at 10,000 articles (#5) ---------------------------------------------
 
 
-def test_reading_state_is_cheap_in_a_big_library(library_home: Path) -> None:
+def test_reading_state_in_a_big_library_leaves_the_index_alone(library_home: Path) -> None:
+    """What keeps a position or unread write cheap at 10,000 articles: the index file is not
+    rewritten (the state goes to a journal). Its time is a bench figure ("set_position")."""
     lib = Library.open(library_home)
     # Build the index directly: 10,000 body files would take the test's whole budget.
     records = {}
@@ -600,14 +596,20 @@ def test_reading_state_is_cheap_in_a_big_library(library_home: Path) -> None:
     lib = Library.open(library_home)
     assert len(lib) == 10_000
     ids = list(records)
-    timings = []
+    index = library_home / "library.json"
+    before = index.stat()
     for n in range(200):
-        started = time.perf_counter()
         lib.set_position(ids[n], Position("a", n, 0.1))
         lib.set_unread(ids[n], False)
-        timings.append((time.perf_counter() - started) / 2)
-    assert statistics.median(timings) < 0.010
-    assert reopen(lib).meta(ids[199]).position.offset == 199
+    after = index.stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (
+        before.st_ino,
+        before.st_mtime_ns,
+        before.st_size,
+    )
+    again = reopen(lib)
+    assert again.meta(ids[199]).position.offset == 199
+    assert not again.meta(ids[199]).unread and again.meta(ids[200]).unread
 
 
 # --- properties ---------------------------------------------------------------------------------

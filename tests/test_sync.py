@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import HANG
 from netserver import (
     WORDS,
     NetServer,
@@ -56,10 +57,38 @@ def library(tmp_path: Path) -> Library:
 
 
 def fast(**overrides: object) -> Settings:
-    settings = Settings(fetch_timeout=2.0)
+    # The timeout only bounds a hang: a busy machine must not turn a slow answer into a failure.
+    settings = Settings(fetch_timeout=HANG)
     for key, value in overrides.items():
         setattr(settings, key, value)
     return settings
+
+
+class Overlap:
+    """A test server's slow answer that holds each request until ``want`` are in flight at once.
+
+    With a bare sleep the overlap a test asserts was only likely: on a busy machine the client
+    could start the requests one by one. Here it is certain when the client allows it; when it
+    does not (a cap), each request waits ``HANG / 4`` and the peak tells. ``hold`` keeps each
+    answer slow after that, so a broken cap has time to show as a higher peak.
+    """
+
+    def __init__(self, want: int, *, hold: float = 0.0) -> None:
+        self.want, self.hold = want, hold
+        self.now = self.peak = 0
+        self.changed = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self.changed:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: self.peak >= self.want, timeout=HANG / 4)
+        time.sleep(self.hold)
+
+    def __exit__(self, *exc: object) -> None:
+        with self.changed:
+            self.now -= 1
 
 
 def serve_summary_feed(server: NetServer, n: int = 3, related: int = 2) -> str:
@@ -366,21 +395,14 @@ async def test_tls_error_fails_only_that_source(
 async def test_sources_are_fetched_concurrently_within_the_bound(
     netserver: NetServer, library: Library
 ) -> None:
-    in_flight = 0
-    peak = 0
-    lock = threading.Lock()
+    gate = Overlap(2, hold=0.15)
 
     def slow_feed(n: int):
         body = rss(f"Feed {n}", []).encode()
 
         def handler(req: BaseHTTPRequestHandler) -> None:
-            nonlocal in_flight, peak
-            with lock:
-                in_flight += 1
-                peak = max(peak, in_flight)
-            time.sleep(0.15)
-            with lock:
-                in_flight -= 1
+            with gate:
+                pass
             req.send_response(200)
             req.send_header("Content-Type", "application/rss+xml")
             req.send_header("Content-Length", str(len(body)))
@@ -394,7 +416,7 @@ async def test_sources_are_fetched_concurrently_within_the_bound(
         add_subscription(library, netserver.url(f"/c{n}.xml"))
     report = await sync(library, fast(), concurrency=4)
     assert report.failed == [] and report.unchanged == 12
-    assert 2 <= peak <= 4
+    assert 2 <= gate.peak <= 4
 
 
 async def test_related_prefetch_respects_limit_and_depth(
@@ -715,19 +737,12 @@ async def test_progress_counts_related_prefetching(netserver: NetServer, library
 
 
 async def test_per_host_cap(netserver: NetServer, library: Library) -> None:
-    in_flight = 0
-    peak = 0
-    lock = threading.Lock()
+    gate = Overlap(2, hold=0.1)
     body = rss("Slow", []).encode()
 
     def handler(req: BaseHTTPRequestHandler) -> None:
-        nonlocal in_flight, peak
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-        time.sleep(0.1)
-        with lock:
-            in_flight -= 1
+        with gate:
+            pass
         req.send_response(200)
         req.send_header("Content-Type", "application/rss+xml")
         req.send_header("Content-Length", str(len(body)))
@@ -738,7 +753,7 @@ async def test_per_host_cap(netserver: NetServer, library: Library) -> None:
         netserver.route(f"/h{n}.xml")(handler)
         add_subscription(library, netserver.url(f"/h{n}.xml"))
     report = await sync(library, fast(sync_per_host=2), concurrency=8)
-    assert report.failed == [] and peak == 2
+    assert report.failed == [] and gate.peak == 2
     assert Settings().sync_per_host == 0  # off by default: only sync_concurrency applies
 
 
@@ -781,19 +796,12 @@ async def test_concurrency_above_the_default_pool_is_not_capped(
     netserver: NetServer, library: Library
 ) -> None:
     """The fetcher's pool grows with --concurrency (a 20-connection pool capped 32 at 20)."""
-    in_flight = 0
-    peak = 0
-    lock = threading.Lock()
+    gate = Overlap(21)
     body = rss("Slow", []).encode()
 
     def handler(req: BaseHTTPRequestHandler) -> None:
-        nonlocal in_flight, peak
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-        time.sleep(0.3)
-        with lock:
-            in_flight -= 1
+        with gate:
+            pass
         req.send_response(200)
         req.send_header("Content-Type", "application/rss+xml")
         req.send_header("Content-Length", str(len(body)))
@@ -804,4 +812,4 @@ async def test_concurrency_above_the_default_pool_is_not_capped(
         netserver.route(f"/p{n}.xml")(handler)
         add_subscription(library, netserver.url(f"/p{n}.xml"))
     report = await sync(library, fast(), concurrency=26)
-    assert report.failed == [] and peak > 20
+    assert report.failed == [] and gate.peak > 20

@@ -18,10 +18,12 @@ import select
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import HANG, wait_until_async
 from payloads import MARKERS, PAYLOADS, UNTERMINATED, Payload, all_terminated, hostile
 from textual.drivers.headless_driver import HeadlessDriver
 
@@ -436,6 +438,21 @@ def _raw_article() -> Article:
     )
 
 
+def _showing(app: Any, article_id: str) -> bool:
+    """True once the main screen shows ``article_id`` (its document built)."""
+    screen = app.main_screen
+    return (
+        screen is not None
+        and screen.article is not None
+        and screen.article.id == article_id
+        and screen.reader.document is not None
+    )
+
+
+def _captured() -> str:
+    return "".join(_OUTPUT)
+
+
 async def _drive(app: Any, ids: list[str]) -> str:
     """Open each article and visit every pane that shows article text; return the output."""
     from termreader.ui.commands import read
@@ -444,25 +461,26 @@ async def _drive(app: Any, ids: list[str]) -> str:
     _OUTPUT.clear()
     app.driver_class = CaptureDriver
     async with app.run_test(headless=False, size=(100, 32), notifications=True) as pilot:
-        await pilot.pause(0.3)
+        await wait_until_async(pilot, lambda: app.main_screen is not None)
         for article_id in ids:
             read(app.main_screen, article_id)  # as from the command palette
-            await pilot.pause(0.3)
+            await wait_until_async(pilot, partial(_showing, app, article_id))
+            await pilot.pause()
             for key in ("f", "t", "L", "G", "g"):  # link numbers, outline, library pane, scroll
                 await pilot.press(key)
-                await pilot.pause(0.05)
+                await pilot.pause()
             await pilot.press("r")  # the related list
-            await pilot.pause(0.2)
+            await pilot.pause()
             await pilot.press("escape")
-            await pilot.pause(0.05)
+            await pilot.pause()
             for key in ("f", "t", "L"):
                 await pilot.press(key)
         await pilot.press("slash")
         await pilot.press(*"PWNED")
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await pilot.pause()
         await pilot.press("escape")
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert isinstance(app.main_screen, MainScreen)
     return "".join(_OUTPUT)
 
@@ -515,7 +533,8 @@ async def test_import_error_notification_is_clean(tmp_path: Path) -> None:
     _OUTPUT.clear()
     app.driver_class = CaptureDriver
     async with app.run_test(headless=False, size=(100, 32), notifications=True) as pilot:
-        await pilot.pause(0.8)
+        await wait_until_async(pilot, lambda: any("evil" in n.message for n in app._notifications))
+        await pilot.pause()
         shown = [n.message for n in app._notifications]
         assert any("evil" in message for message in shown), shown
     for message in shown:
@@ -533,9 +552,9 @@ async def test_every_notification_is_cleaned(tmp_path: Path) -> None:
     _OUTPUT.clear()
     app.driver_class = CaptureDriver
     async with app.run_test(headless=False, size=(100, 32), notifications=True) as pilot:
-        await pilot.pause(0.3)
+        await wait_until_async(pilot, lambda: app.main_screen is not None)
         app.notify("Could not open \x1b]0;PWNED-NOTE\x07 \x9b2J \u202etxt", severity="error")
-        await pilot.pause(0.3)
+        await wait_until_async(pilot, lambda: "Could not open" in _captured())
     assert_terminal_safe("".join(_OUTPUT))
 
 
@@ -552,10 +571,14 @@ async def test_notification_text_is_not_markup(tmp_path: Path) -> None:
     app.driver_class = CaptureDriver
     messages = ["a [@click=app.quit]b[/] c", "notes [draft].md", "https://x.test/[/]a"]
     async with app.run_test(headless=False, size=(120, 32), notifications=True) as pilot:
-        await pilot.pause(0.3)
+        await wait_until_async(pilot, lambda: app.main_screen is not None)
         for message in messages:
             app.notify(message, timeout=30)
-            await pilot.pause(0.3)
+
+            def shown(text: str = message) -> bool:
+                return text in _captured() or not app.is_running
+
+            await wait_until_async(pilot, shown)
         assert app.is_running, "a notification crashed the app"
     output = "".join(_OUTPUT)
     for message in messages:
@@ -576,11 +599,16 @@ async def test_command_palette_shows_titles_literally(tmp_path: Path) -> None:
     _OUTPUT.clear()
     app.driver_class = CaptureDriver
     async with app.run_test(headless=False, size=(120, 32)) as pilot:
-        await pilot.pause(0.3)
+        await wait_until_async(pilot, lambda: app.main_screen is not None)
+        from textual.command import CommandPalette
+
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await wait_until_async(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"Tmark")
-        await pilot.pause(0.8)
+        # The palette searches in the background; its list shows the title once found.
+        await wait_until_async(
+            pilot, lambda: "y [@click=app.quit]z" in _captured() or not app.is_running
+        )
         assert app.is_running
     output = "".join(_OUTPUT)
     assert title.replace("Tmark", "") in output and "src [/] x" in output
@@ -600,16 +628,19 @@ async def test_reader_strips_controls_from_rendered_lines(tmp_path: Path) -> Non
     library.add(raw)
     app = TermreaderApp(library, settings=_settings())
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause(0.3)
+        await wait_until_async(pilot, lambda: app.main_screen is not None)
         screen = app.main_screen
         assert screen is not None
         screen.reader.show_article(raw)
-        await pilot.pause(0.3)
         reader = screen.reader
+        await wait_until_async(
+            pilot, lambda: reader.document is not None and reader.document.complete
+        )
+        await pilot.pause()
         seen = 0
         for page in range(6):
             reader.scroll_to(y=page * reader.size.height, animate=False)
-            await pilot.pause(0.02)
+            await pilot.pause()
             for y in range(reader.size.height):
                 text = "".join(segment.text for segment in reader.render_line(y))
                 _assert_text_safe(text, f"rendered line {y}")
@@ -632,9 +663,10 @@ def test_document_builder_cleans_a_raw_body() -> None:
 
 
 # --- the real terminal: a pty running `termreader open ID` ------------------------------------
-def _run_in_pty(argv: list[str], env: dict[str, str], until: bytes, limit: float = 20.0) -> bytes:
+def _run_in_pty(argv: list[str], env: dict[str, str], until: bytes, limit: float = HANG) -> bytes:
     """Run ``argv`` in a pseudo-terminal; once ``until`` was drawn (or ``limit`` passed), let it
-    settle, press ``q`` and collect every byte until the program exits."""
+    settle, press ``q`` and collect every byte until the program exits (both waits end as soon
+    as the program gets there; ``limit`` only bounds a hang)."""
     import pty
 
     pid, fd = pty.fork()
@@ -653,7 +685,7 @@ def _run_in_pty(argv: list[str], env: dict[str, str], until: bytes, limit: float
             if quit_at is not None and time.monotonic() >= quit_at:
                 os.write(fd, b"q")
                 quit_at = float("inf")
-                deadline = time.monotonic() + 5
+                deadline = time.monotonic() + HANG
             ready, _, _ = select.select([fd], [], [], 0.1)
             if ready:
                 try:

@@ -35,13 +35,22 @@ def _run_tui(library: Any, open_ref: str | None) -> int:
     # styles, the article): the cyclic collector would walk them all several times over, about
     # 40 ms of a 0.4 s start. It stays off until the first frame is on screen; the app then
     # freezes what exists out of its reach and turns it back on (TermreaderApp.resume_gc).
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
     gc.disable()
     try:
-        from termreader.ui.app import run
-    except Exception as exc:  # the UI may be missing or broken; the CLI still works
-        error(f"the reader interface cannot start: {exc.__class__.__name__}: {exc}")
-        return 1
-    return int(run(library, open_ref=open_ref) or 0)
+        try:
+            from termreader.ui.app import run
+        except Exception as exc:  # the UI may be missing or broken; the CLI still works
+            error(f"the reader interface cannot start: {exc.__class__.__name__}: {exc}")
+            return 1
+        return int(run(library, open_ref=open_ref) or 0)
+    finally:
+        # Whatever the app did (a UI that failed to start, or a stand-in, never resumes it),
+        # the process gets its collector back: tests and embedders run on after the reader.
+        if gc.get_freeze_count() > frozen:
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def cmd_open(args: argparse.Namespace) -> int:

@@ -36,6 +36,7 @@ def resume_gc() -> None:
     frozen, the collector never walks it again (a full collection walked it all: 40-50 ms in
     the middle of a key); reference counting still frees it. The app unfreezes on exit.
     """
+    gc.collect()  # garbage frozen now would never be collected: free it first
     gc.freeze()
     # Full collections only every ~100x as often as by default: what lives long is frozen, and
     # each full pass over the rest (drawn lines, caches) was a 5-15 ms pause during paging.
