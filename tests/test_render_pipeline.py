@@ -150,3 +150,35 @@ def test_when_still_waits_for_the_reader_and_can_be_called_off(
     host.work.when_still(lambda: ran.append("y"), lambda: wanted[0])
     host.run_timers()
     assert ran == ["x"]
+
+
+def test_cycles_frozen_while_an_article_was_shown_are_collected_after_it_is_left() -> None:
+    """Regression (issue 11): objects frozen out of the collector's reach while an article was
+    shown (Textual's strips and their caches hold reference cycles) were never collected once
+    the article was left: 50 articles opened in a row kept 335,000 dead objects, 79 MB."""
+    import gc
+    import weakref
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self  # a cycle: only the collector frees it
+
+    host = Host()
+    host.work.open(
+        Article(id="c" * 16, title="First", body="# First\n\ntext"), None, body_pending=False
+    )
+    host.run_timers()
+    node = Node()
+    gone = weakref.ref(node)
+    gc.freeze()  # as the reader freezes what it shows
+    try:
+        del node
+        gc.collect()
+        assert gone() is not None  # frozen: out of the collector's reach
+        host.work.open(
+            Article(id="d" * 16, title="Second", body="# Second\n\ntext"), None, body_pending=False
+        )
+        host.run_timers()
+        assert gone() is None
+    finally:
+        gc.unfreeze()

@@ -70,6 +70,9 @@ _PARSE_PAUSE = 0.02
 _FREEZE_AT = 2_000
 """Blocks from which a whole document is moved out of the collector's reach (``gc.freeze``)."""
 
+_RELEASE_AFTER = 1.0
+"""Seconds after another article opens before what the last one left frozen is collected."""
+
 
 def _freeze_young() -> None:
     """Collect the young generations (cheap: a few milliseconds) and freeze what survived.
@@ -78,6 +81,19 @@ def _freeze_young() -> None:
     parse there is little of it (the parser's token lists hold no cycles).
     """
     gc.collect(1)
+    gc.freeze()
+
+
+def _release_frozen() -> None:
+    """Collect what was frozen and has become garbage since, then freeze what is alive again.
+
+    Objects frozen while an article was shown (its blocks, the lines drawn from it, Textual's
+    strips with their caches) are freed by reference counting when it is left, except those
+    in reference cycles: frozen, the collector never sees them, and each article left would
+    leak its cyclic part. One full collection per article left, at a still moment, frees them.
+    """
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()
 
 
@@ -140,6 +156,7 @@ class Pipeline:
         self.layout: Layout | None = None
         self.finder = Finder()
         self.generation = 0
+        self._release_pending = False  # a collection of what left articles froze is due
         self.body_pending = False  # a cached form is shown before its body is read
         self._layouts: dict[int, Layout] = {}
         self._layout_pending = False
@@ -165,6 +182,9 @@ class Pipeline:
         else the first chunk of a parse (the builder returned parses the rest, see :meth:`start`).
         """
         self.generation += 1
+        if self.article is not None and not self._release_pending:
+            self._release_pending = True
+            self._set_timer(_RELEASE_AFTER, self._release_step)
         self.article = article
         self.finder = Finder()
         builder: Builder | None = None
@@ -215,6 +235,14 @@ class Pipeline:
         """The opened article is placed and announced: a big complete one leaves the collector."""
         if self.document is not None:
             _freeze_big(self.document)
+
+    def _release_step(self) -> None:
+        """Collect what the articles left behind were holding frozen (see :func:`_release_frozen`)."""
+        if self.moving:
+            self._set_timer(_QUIET_AFTER_MOVE, self._release_step)
+            return
+        self._release_pending = False
+        _release_frozen()
 
     def clear(self) -> None:
         """Show no article (a message instead): the work on the previous one stops."""
