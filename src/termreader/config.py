@@ -27,8 +27,8 @@ class Settings:
     """Key overrides: action name → comma-separated keys, e.g. ``next_section = "],ctrl+n"``."""
     sync_concurrency: int = 16
     """How many requests ``sync`` keeps in flight at once (feeds, pages and related links).
-    16 keeps a sync of many slow sources quick (a re-sync where everything answers 304 runs at
-    about 200 sources/s with 50 ms latency); lower it on a slow link."""
+    16 keeps a sync of many slow sources quick (a re-sync where everything answers 304 waits on
+    round trips, not on work, so requests in flight set its pace); lower it on a slow link."""
     sync_per_host: int = 0
     """At most this many of those requests go to one host at once (politeness towards a site
     whose feed lists many of its own pages); 0, or a value ≥ ``sync_concurrency``, means no

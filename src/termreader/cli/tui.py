@@ -12,7 +12,8 @@ from termreader.cli.common import add_library_option, error, import_ref, is_url,
 from termreader.errors import NotFound
 
 IMPORT_NOTICE_FROM = 512 * 1024
-"""Bytes from which ``termreader open FILE`` says it is importing (a 1 MB list takes seconds)."""
+"""Bytes from which ``termreader open FILE`` says it is importing (a big file takes long
+enough to parse that a blank terminal would look stuck)."""
 
 
 def register(subparsers: Any) -> None:
@@ -31,9 +32,9 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def _run_tui(library: Any, open_ref: str | None) -> int:
     """Start the reader on ``library`` (at the article ``open_ref``); returns the exit code."""
-    # Starting the UI allocates a few hundred thousand long-lived objects (Textual's modules,
-    # styles, the article): the cyclic collector would walk them all several times over, about
-    # 40 ms of a 0.4 s start. It stays off until the first frame is on screen; the app then
+    # Starting the UI allocates a great many long-lived objects (Textual's modules, styles,
+    # the article): the cyclic collector would walk them all several times over, a sizeable
+    # share of the start. It stays off until the first frame is on screen; the app then
     # freezes what exists out of its reach and turns it back on (TermreaderApp.resume_gc).
     enabled, frozen = gc.isenabled(), gc.get_freeze_count()
     gc.disable()
@@ -63,8 +64,8 @@ def cmd_open(args: argparse.Namespace) -> int:
     except NotFound:
         if not (is_url(args.ref) or Path(args.ref).expanduser().exists()):
             raise
-        # No render form here (``ingest.store_article`` parses the whole body again, about
-        # 1.5 s on 2 MB): the reader shows the first screen from an incremental parse and
+        # No render form here (``ingest.store_article`` parses the whole body again, a long
+        # wait on a big article): the reader shows the first screen from an incremental parse and
         # stores the form itself once the document is ready (ReaderView.DocumentReady).
         _say_importing(args.ref)
         article_id = library.add(import_ref(args.ref)).id

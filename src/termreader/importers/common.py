@@ -446,8 +446,8 @@ def build_article(
             seen_tags.append(tag)
         if len(seen_tags) >= 100:
             break
-    # One block pass shared by the outline and the links (each used to parse the body again),
-    # or none here when the importer's own pass can stand in for it.
+    # One block pass shared by the outline and the links (rather than a parse of the body for
+    # each), or none here when the importer's own pass can stand in for it.
     if blocks is None:
         env: dict[str, object] = {}
         blocks = BlockPass(_md_blocks.parse(body, env), env, 0)

@@ -29,8 +29,8 @@ from termreader.text.sanitize import clean, clean_line, is_clean
 
 log = logging.getLogger(__name__)
 
-#: Trafilatura's fallback extractors (readability, justext) cost several times the main pass
-#: for a few points of recall; keep them off so a page imports in tens of milliseconds.
+#: Trafilatura's fallback extractors (readability, justext) cost far more than the main pass
+#: for little extra recall; keep them off so a page imports quickly.
 FAST_EXTRACTION = True
 #: Elements beyond this count are not handed to the extractor (bounded work on huge pages).
 MAX_TREE_ELEMENTS = 200_000

@@ -19,7 +19,7 @@ from termreader.models import Article, Related
 from termreader.text.outline import BLOCK_PARSER, INLINE_PARSER
 from termreader.text.sanitize import clean, clean_line
 
-# The outline's guarded parsers (block structure only for headings and lists: half the cost),
+# The outline's guarded parsers (block structure only for headings and lists: no inline parse),
 # so this importer's block parse can be handed on to the outline.
 _md = INLINE_PARSER
 _md_blocks = BLOCK_PARSER

@@ -71,8 +71,8 @@ def dumps(data: Any) -> bytes:
 
 
 def dumps_utf8(data: Any) -> bytes:
-    """JSON as UTF-8 (body files: ``\\uXXXX`` escapes made CJK bodies twice as large to write,
-    gunzip and decode). Text with lone surrogates, which UTF-8 cannot hold, falls back to
+    """JSON as UTF-8 (body files: ``\\uXXXX`` escapes would make CJK bodies twice as large to
+    write, gunzip and decode). Text with lone surrogates, which UTF-8 cannot hold, falls back to
     :func:`dumps`; readers take either form."""
     try:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

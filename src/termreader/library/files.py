@@ -131,7 +131,7 @@ class ArticleFiles:
 
     def map_cache(self, article_id: str, name: str) -> Any:
         """A cache blob mapped into memory (read-only, bytes-like), or None: only the parts
-        read are loaded (a 3 MB render form whose first screen uses a few KB of it). A blob is
+        read are loaded (the first screen of a big render form uses a small part of it). A blob is
         replaced by renaming a new file over it, so a mapping never sees a half-written one."""
         try:
             with open(self.cache_path(article_id, name), "rb") as handle:

@@ -1,8 +1,8 @@
 """The journal (``state.jsonl``): append-only lines of small changes since the last compaction.
 
-Rewriting a 10,000-article index for every saved reading position costs tens of milliseconds;
-appending one fsync'd line costs well under one. A torn last line (a writer killed mid-append)
-is never read, and is cut off before the next append.
+Rewriting a big library's whole index for every saved reading position would be slow;
+appending one fsync'd line costs little whatever the library's size. A torn last line (a writer
+killed mid-append) is never read, and is cut off before the next append.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def normalize_url(url: str) -> str:
 class Lookups:
     """What listing and finding derive from each index record, computed once: sort stamps,
     parsed dates, folded search text, and the URL map (built on the first lookup: normalizing
-    10,000 URLs costs more than loading them).
+    every URL of a big library costs more than loading the index).
 
     The index keeps it in step: :meth:`clear` on a reload, :meth:`changed` / :meth:`removed`
     as journal entries are applied.

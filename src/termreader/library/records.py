@@ -53,8 +53,8 @@ def meta_only(record: dict[str, Any]) -> dict[str, Any]:
 
 def without_defaults(record: dict[str, Any]) -> dict[str, Any]:
     """An index record without the fields that hold their default value (every reader of a
-    record defaults them): a 10,000-article index loads in ~19 ms instead of ~35 ms, most of
-    a big library's start being the objects the JSON decoder builds."""
+    record defaults them): most of a big library's start is the objects the JSON decoder
+    builds, so fewer fields load markedly faster."""
     defaults = _RECORD_DEFAULTS
     return {
         key: value for key, value in record.items() if key not in defaults or value != defaults[key]

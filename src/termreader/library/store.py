@@ -211,7 +211,7 @@ class Library:
 
     def resolve_id(self, ref: str) -> str:
         """The id :meth:`resolve` would return, from the index alone (no body file is read:
-        on a 2 MB article that read is tens of milliseconds). Raises NotFound."""
+        reading and decoding a big article's body would delay the caller). Raises NotFound."""
         index = self._index
         index.refresh()
         return queries.resolve_id(index.records, index.lookups, ref)

@@ -112,7 +112,7 @@ def iter_chunks(source: str, size: int = CHUNK_SIZE) -> Iterator[tuple[int, str]
             and line[0] == lines[index + 1][0]  # another bullet character starts a new list
         ):
             # Between two one-line items of a giant tight bullet list: without it the whole
-            # list is one chunk and the first screen waits for all of it (a 1 MB list: 3.5 s).
+            # list is one chunk and the first screen waits for all of it to be parsed.
             # Builder goes on with no blank line between, so the list looks whole (unless a
             # blank line later makes the rest of it loose: then only the rest is drawn loose).
             yield (start, "\n".join(lines[start : index + 1]))

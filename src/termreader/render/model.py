@@ -424,7 +424,7 @@ class Document:
         """Add up to ``blocks`` blocks to the find index; True once it covers the document.
 
         The reader calls it between frames once a cached document is decoded, so the first
-        find of a long article does not lower 2 MB of text while a key waits (15-20 ms).
+        find of a long article does not lower all of its text while a key waits.
         """
         parts, starts = self._low_parts, self._low_starts
         done = len(starts)

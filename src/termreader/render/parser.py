@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from termreader.text.outline import Slugger
 
 # markdown-it (and the outline module, which builds a parser at import) load only when something
-# is parsed: opening a cached article imports neither (about 0.1 s saved at start).
+# is parsed: opening a cached article imports neither (importing them would slow the start).
 
 MAX_DEPTH = 40
 """Nesting beyond this (quotes, lists) is drawn flat, so a 10,000-deep quote stays readable."""
@@ -397,7 +397,7 @@ class _Converter:
 
     def inline(self, children: list[Any]) -> list[Span]:
         # Each span's pieces are joined once at the end: appending to a string held in a list
-        # copies it every time (a 1 MB paragraph of short lines took seconds).
+        # copies it every time (quadratic in a long paragraph of short lines).
         out: list[tuple[list[str], str]] = []
         styles: list[str] = []
         link_stack: list[tuple[int, int]] = []  # (link number, index in out where it began)

@@ -59,13 +59,16 @@ _DECODE_FIRST = 0.15
 """Seconds from opening a cached article to decoding the rest of it (after its first frame)."""
 
 _DECODE_PAUSE = 0.01
-"""Seconds between the steps decoding a cached document (about 5 ms each) after it opens."""
+"""Seconds between the steps decoding a cached document after it opens (each step is short, so
+keys and frames get in between)."""
 
 _INDEX_SLICE = 1000
-"""Blocks added to the find index per step between frames (2-3 ms)."""
+"""Blocks added to the find index per step between frames (a slice short enough not to delay
+a frame)."""
 
 _PARSE_PAUSE = 0.02
-"""Seconds the background parser sleeps between chunks (each takes about 20-45 ms to parse)."""
+"""Seconds the background parser sleeps between chunks (a chunk's parse holds the GIL; the
+pause lets keys and frames in)."""
 
 _FREEZE_AT = 2_000
 """Blocks from which a whole document is moved out of the collector's reach (``gc.freeze``)."""
@@ -75,7 +78,7 @@ _RELEASE_AFTER = 1.0
 
 
 def _freeze_young() -> None:
-    """Collect the young generations (cheap: a few milliseconds) and freeze what survived.
+    """Collect the young generations (cheap: they are small) and freeze what survived.
 
     Cyclic garbage older than that would never be collected once frozen; during a background
     parse there is little of it (the parser's token lists hold no cycles).
@@ -98,10 +101,10 @@ def _release_frozen() -> None:
 
 
 def _freeze_big(document: Document) -> None:
-    """Move a big, complete document's objects (about 100,000) into the permanent generation.
+    """Move a big, complete document's objects into the permanent generation.
 
-    They live as long as the article is shown, yet every full collection walked them again:
-    a 20–45 ms pause in the middle of a key or a scroll. Freezing costs nothing; the objects
+    They live as long as the article is shown, yet every full collection would walk them all
+    again: a pause in the middle of a key or a scroll. Freezing costs nothing; the objects
     are still freed by reference counting when the article is left.
     """
     if document.complete and len(document.blocks) >= _FREEZE_AT:
@@ -275,8 +278,8 @@ class Pipeline:
         document = self.document
         assert document is not None
         # A small document is wrapped whole; a big one only around the view (the rest is
-        # estimated, then wrapped in short slices between frames), so a new width costs
-        # milliseconds whatever the size.
+        # estimated, then wrapped in short slices between frames), so a new width is quick
+        # whatever the size.
         layout = self._layouts.pop(width, None)
         if layout is None or layout.document is not document:
             # (A growing document is not small: its first chunk alone may be hundreds of blocks.)
@@ -320,7 +323,7 @@ class Pipeline:
 
     def highlighter_loaded(self, language: str) -> bool:
         """True when code in ``language`` can be highlighted at once; else its highlighter
-        starts loading (about 45 ms, in a thread) and the code is drawn plain meanwhile."""
+        starts loading (in a thread: it is slow) and the code is drawn plain meanwhile."""
         if language in _READY:
             return True
         self._warm_languages([language])
@@ -365,7 +368,7 @@ class Pipeline:
             return
         if not document.load_step(pieces=2):
             # Decoded blocks live as long as the article: out of the collector's reach, or
-            # every full collection walks them again (10 ms pauses while paging).
+            # every full collection walks them again (pauses felt while paging).
             gc.freeze()
             self._set_timer(_DECODE_PAUSE, partial(self._decode_step, generation))
             return
@@ -383,7 +386,7 @@ class Pipeline:
     def _index_step(self, generation: int) -> None:
         """Build the find index a slice at a time while the reader is still (a cached document,
         once decoded): the first find then searches at once rather than lowering the whole
-        text first (15-20 ms on 2 MB, with the decoding it waited for: 50-60 ms)."""
+        text first, after waiting for the rest of the decoding."""
         document = self.document
         if generation != self.generation or document is None:
             return
@@ -397,8 +400,8 @@ class Pipeline:
     def _warm_highlighter(self, blocks: Sequence[Block]) -> None:
         """Load the syntax highlighter for the code languages in ``blocks`` in a thread.
 
-        The first code block of a language drawn costs about 45 ms (Pygments and its lexer
-        load): a scroll would stall on it. Loaded ahead, drawing one takes a millisecond or two.
+        The first code block of a language drawn waits for Pygments and its lexer to load: a
+        scroll would stall on it. Loaded ahead, drawing one is quick.
         """
         self._warm_languages(
             sorted({b.data[0] for b in blocks if b.kind == CODE and b.data[0]})[:_WARM_AT_MOST]
@@ -412,7 +415,7 @@ class Pipeline:
 
     def _start_warming(self, languages: list[str]) -> None:
         if self.moving or self.layout is None:
-            # Loading holds the GIL for ~45 ms (in 5 ms turns): not while the reader scrolls.
+            # Loading holds the GIL for many 5 ms turns: not while the reader scrolls.
             # Code drawn meanwhile shows plain and is repainted highlighted after.
             self._set_timer(_QUIET_AFTER_MOVE, partial(self._start_warming, languages))
             return
@@ -474,8 +477,8 @@ class Pipeline:
             self.finder.add_blocks(document, first_new)
         self._on_append(first_new, done)
         self.check_ready()
-        # The growing document is long-lived: keep full collections (40-60 ms each, on either
-        # thread, several during a 2 MB parse) from walking it again and again.
+        # The growing document is long-lived: keep full collections (a pause each, on either
+        # thread, several during a long parse) from walking it again and again.
         _freeze_young()
         if done:
             _freeze_big(document)

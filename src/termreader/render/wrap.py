@@ -55,9 +55,9 @@ class _Probe(dict):  # type: ignore[type-arg]
 
     The unit pattern runs on the translated text, which has the same length, offsets, cell
     widths and kinsoku marks, so lines are broken there as they would be in the text itself;
-    its "CJK character" class is a handful of characters where it needed every CJK range:
-    Python's ``re`` spends ~2.5 ms compiling each class of the ~45,000 BMP code points (three
-    of them: 7 ms at the first CJK line of a run). The table fills as code points are met.
+    its "CJK character" class is a handful of characters rather than every CJK range: Python's
+    ``re`` is slow to compile a class of the ~45,000 BMP code points, and the first CJK line of
+    a run would wait for three of them. The table fills as code points are met.
     """
 
     def __missing__(self, code: int) -> int:

@@ -5,7 +5,8 @@ content: the scan runs over every following quote line and every *lazy* line (a 
 without ``>``, which continues the quote only if a paragraph is open in it). When the content
 does not take the lazy line (``> >``, ``> # h``, ``> ---``, an open fence or HTML block...), the
 quote ends there and the next ``>`` line starts a new quote whose scan runs to the same far end
-again: ``"> >\\nK\\n" * n`` costs n²/2 line steps (24 KB: 35 s; issue 6).
+again: ``"> >\\nK\\n" * n`` costs n²/2 line steps, so a small hostile file stalls an import
+(issue 6).
 
 The wrapper leaves the rule's output alone while the scans stay within a budget proportional to
 the document (every ordinary document, however deeply quoted, stays far below it). Past the

@@ -40,7 +40,7 @@ class Slugger:
         return f"{base}-{count}"
 
 
-# Block structure only: inline parsing of a 2 MB document costs about half the time, and only the
+# Block structure only: inline parsing is a large share of a parse's time, and only the
 # headings' inline content matters for the outline. Guarded: markdown-it's block quote rule is
 # quadratic on quotes followed by lazy lines (issue 6), and every import runs this parser.
 # The importers use these same two parsers, so a block parse can be shared with the outline.

@@ -33,13 +33,13 @@ def resume_gc() -> None:
     start-up turned it off (``cli._run_tui``).
 
     What exists by then (Textual, the styles, the first article) lives as long as the app:
-    frozen, the collector never walks it again (a full collection walked it all: 40-50 ms in
-    the middle of a key); reference counting still frees it. The app unfreezes on exit.
+    frozen, the collector never walks it again (a full collection would walk it all, a pause
+    in the middle of a key); reference counting still frees it. The app unfreezes on exit.
     """
     gc.collect()  # garbage frozen now would never be collected: free it first
     gc.freeze()
-    # Full collections only every ~100x as often as by default: what lives long is frozen, and
-    # each full pass over the rest (drawn lines, caches) was a 5-15 ms pause during paging.
+    # Full collections a hundred times less often than by default: what lives long is frozen,
+    # and each full pass over the rest (drawn lines, caches) is a pause felt while paging.
     first, second, _ = gc.get_threshold()
     gc.set_threshold(first, second, FULL_COLLECTION_EVERY)
     gc.enable()
@@ -128,8 +128,8 @@ class TermreaderApp(App[int]):
         widgets are mounted, so the first frame painted is already the article.
 
         Not pushed from ``on_mount``: Textual holds every repaint until the app's mount is
-        over, and a screen pushed there is mounted and drawn inside that hold. The drawn frame
-        was dropped and the screen painted again at the next refresh tick (20-30 ms later).
+        over, and a screen pushed there is mounted and drawn inside that hold: the drawn frame
+        would be dropped and the screen painted again only at the next refresh tick.
         """
         if self.library is None:
             return Screen()  # exiting: the library could not be opened (see __init__)
@@ -185,7 +185,8 @@ class TermreaderApp(App[int]):
         )
 
     def action_help_quit(self) -> None:
-        """Ctrl+C: say how to quit (Textual's own hint is markup, which notify no longer reads)."""
+        """Ctrl+C: say how to quit (Textual's own hint is markup, which this app's notify would
+        show as plain text)."""
         for key, active in self.active_bindings.items():
             if active.binding.action in ("quit", "app.quit"):
                 self.notify(f"Press {key} to quit the app", title="Do you want to quit?")

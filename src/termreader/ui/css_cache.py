@@ -1,10 +1,10 @@
 """Parsed stylesheets kept between runs: Textual parses every CSS source at each start.
 
-Our styles, the widgets' default CSS and Textual's own take about 10 ms to parse at each start
-of the reader. The parsed rule sets are pickled into the user's cache folder
+Parsing our styles, the widgets' default CSS and Textual's own at each start of the reader
+holds up the first screen. The parsed rule sets are pickled into the user's cache folder
 (:func:`termreader.locations.cache_dir`, private to the user: a pickle is code, so it never lives in
 a library folder, which may come from elsewhere) when the app exits, and handed back to Textual's
-stylesheet at the next start (about 1.5 ms).
+stylesheet at the next start (unpickling is far quicker than parsing).
 
 A file is used only by the same Textual files, Python and theme variables (its name hashes them); each
 entry is keyed by the CSS text itself, so an edited source is parsed again. Any problem reading or
@@ -38,7 +38,7 @@ DISABLE_ENV = "TERMREADER_NO_CSS_CACHE"
 
 def _textual_stamp() -> tuple[object, ...]:
     """Which Textual is installed: its files' paths, sizes and times (``textual.__version__``
-    reads the package metadata, a 20 ms import at start-up)."""
+    reads the package metadata, a slow import at start-up)."""
     stamp: list[object] = []
     for module in (textual, textual_model):
         path = getattr(module, "__file__", None) or ""

@@ -213,8 +213,9 @@ class Following:
                 url=result.url,
                 content_type=result.content_type_header,
             )
-            # No render form here: it parses the whole body on the UI thread (1.5 s on 2 MB);
-            # the reader parses incrementally and stores it on DocumentReady.
+            # No render form here: it parses the whole body on the UI thread, which freezes the
+            # app on a long article; the reader parses incrementally and stores it on
+            # DocumentReady.
             stored = self.library.add(article)
         except asyncio.CancelledError:
             screen.notify("Download cancelled", timeout=3)
@@ -234,8 +235,9 @@ class Following:
         screen.busy = "Importing…"
         try:
             article = await asyncio.to_thread(import_path, path)
-            # No render form here: it parses the whole body on the UI thread (1.5 s on 2 MB);
-            # the reader parses incrementally and stores it on DocumentReady.
+            # No render form here: it parses the whole body on the UI thread, which freezes the
+            # app on a long article; the reader parses incrementally and stores it on
+            # DocumentReady.
             stored = self.library.add(article)
         except (ImportFailed, StoreError) as error:
             screen.notify(str(error), severity="error", timeout=8)

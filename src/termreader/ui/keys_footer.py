@@ -22,7 +22,7 @@ class KeysFooter(Widget, can_focus=False):
     """One line of keys drawn by a single widget.
 
     Textual's ``Footer`` recomposes a widget per key whenever the bindings change (several times
-    while the app starts, and at every focus change): it cost about 0.13 s of the first screen.
+    while the app starts, and at every focus change), and the first screen waits for each pass.
     This bar draws the same keys as one line of text and only repaints when they change. A click
     on a key presses it.
     """

@@ -23,8 +23,8 @@ class FilterInput(Input):
     """The filter box: an :class:`Input` whose text growing by a character repaints it without
     laying the screen out again (its box has a fixed size; only its scrollable width changes).
 
-    With 10,000 articles listed, the relayout Textual's Input asks for at each keystroke was
-    half of the keystroke.
+    With a big library listed, the relayout Textual's Input asks for at each keystroke would be
+    a large share of the keystroke's work.
     """
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
@@ -136,8 +136,8 @@ class LibraryPane(Vertical):
             shown = total
         count = f"{shown} of {total}" if shown != total else f"{total}"
         order = "" if self.sort == "date" else f" · by {self.sort}"
-        # One line of fixed height: no layout pass (at 10,000 articles a relayout of the
-        # screen was most of a filter keystroke).
+        # One line of fixed height: no layout pass (with a big library a relayout of the
+        # screen would be most of a filter keystroke).
         self.query_one("#library-title", Static).update(
             f"Library · {count} · {unread} unread{order}", layout=False
         )

@@ -97,8 +97,8 @@ class MainScreen(Screen[None]):
         Binding("escape", "escape", "Cancel", show=False),
         Binding("enter", "follow_number", "Follow link", show=False, priority=True),
         # Digits are priority bindings like Enter: both then run in the app's key queue in the
-        # order typed. As ordinary bindings a digit waited for the focused widget's queue, so a
-        # burst ("1" Enter from tmux or a fast typist) checked Enter before the digit was counted.
+        # order typed. As ordinary bindings a digit would wait for the focused widget's queue, so
+        # a burst ("1" Enter from tmux or a fast typist) would check Enter before the digit counts.
         *[Binding(str(d), f"digit({d})", show=False, priority=True) for d in range(10)],
     ]
 
@@ -295,7 +295,8 @@ class MainScreen(Screen[None]):
         """Re-read the article list (after an import or a sync).
 
         ``first``: list only the newest that many now and the rest once the first screen is
-        drawn (building 10,000 rows took ~0.1 s of the start); the title counts them all.
+        drawn (building every row of a big library would hold up the start); the title counts
+        them all.
         """
         try:
             articles = self.library.list(limit=first) if first else self.library.list()

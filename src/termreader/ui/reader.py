@@ -624,9 +624,9 @@ class ReaderView(ScrollView, can_focus=True):
     def _sync_size(self, *, urgent: bool = True) -> None:
         """Give the scroll view the layout's line count.
 
-        A new virtual size re-lays the whole screen out (10-25 ms). While scrolling far from
-        the end (``urgent`` False), corrected estimates below the view wait for the next quiet
-        moment: the scrollbar is a few lines off meanwhile, nothing on screen is.
+        A new virtual size re-lays the whole screen out, a pause a scrolling key feels. While
+        scrolling far from the end (``urgent`` False), corrected estimates below the view wait for
+        the next quiet moment: the scrollbar is a few lines off meanwhile, nothing on screen is.
         """
         if self._work.layout is None:
             return

@@ -174,8 +174,9 @@ class LinePainter:
         if lines is None:
             lang, code = block.data
             if lang and not self._highlighter_loaded(lang):
-                # Loading a language's highlighter takes ~45 ms: it loads in a thread while
-                # the block shows plain; the reader repaints it highlighted once loaded.
+                # Loading a language's highlighter would stall the key that drew it: it loads
+                # in a thread while the block shows plain; the reader repaints it highlighted
+                # once loaded.
                 lines = [Text(line) for line in code.split("\n")]
             else:
                 dark = getattr(self._widget.app.current_theme, "dark", True)

@@ -147,8 +147,8 @@ class ReadingState:
 
     # positions ---------------------------------------------------------------------------------
     def flush_position_when_still(self) -> None:
-        """The interval's save: held while the reader scrolls (a durable write takes 10-20 ms
-        that a key would wait for), but never more than :data:`HOLD_AT_MOST` seconds."""
+        """The interval's save: held while the reader scrolls (a durable write waits for the
+        disk, and a key would wait for it), but never more than :data:`HOLD_AT_MOST` seconds."""
         if self.pending is None:
             self._pending_since = None
             return

@@ -169,7 +169,7 @@ class SyncRun:
 
     async def imported(self, func: Callable[..., Article], *args: Any, **kwargs: Any) -> Article:
         """Import in a worker thread, and prepare the article's render form there too, so the
-        writer only writes it (parsing 400 articles on the loop held fetches up ~1 s)."""
+        writer only writes it (parsing many articles on the loop would hold the fetches up)."""
         article = await self.cpu(func, *args, **kwargs)
         self.writer.keep_form(article.body, await self.cpu(render_form_or_none, article.body))
         return article
