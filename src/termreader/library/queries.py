@@ -18,8 +18,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from termreader.errors import NotFound
 from termreader.library.files import ID_RE
 from termreader.library.query import Query, fold, haystack
-from termreader.library.records import article_from, parse_dt, sort_key
-from termreader.models import Article, Position
+from termreader.library.records import article_from, sort_key
+from termreader.models import Article, Position, parse_iso
 
 Records = dict[str, dict[str, Any]]
 """The index records by article id (``Index.records``)."""
@@ -104,8 +104,8 @@ class Lookups:
         if cached is None:
             cached = (
                 self.sort_stamp(record),
-                parse_dt(record.get("published")),
-                parse_dt(record.get("fetched")),
+                parse_iso(record.get("published")),
+                parse_iso(record.get("fetched")),
             )
             self.dates[key] = cached
         return cached

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
-from termreader.models import Article, body_fingerprint
+from termreader.models import Article, body_fingerprint, parse_iso
 
 # Index records carry what the list needs; sections, links and related live in the body file.
 BODY_FINGERPRINT = "body_fp"
@@ -64,26 +64,10 @@ def without_defaults(record: dict[str, Any]) -> dict[str, Any]:
 def sort_key(record: dict[str, Any]) -> float:
     """The record's date as a timestamp (published, else fetched; naive means UTC), else 0."""
     for field in ("published", "fetched"):
-        value = record.get(field)
-        if value:
-            try:
-                stamp = datetime.fromisoformat(str(value))
-            except ValueError:
-                continue
-            if stamp.tzinfo is None:
-                stamp = stamp.replace(tzinfo=UTC)
+        stamp = parse_iso(record.get(field), default_zone=UTC)
+        if stamp is not None:
             return stamp.timestamp()
     return 0.0
-
-
-def parse_dt(value: Any) -> datetime | None:
-    """An ISO date of a record, or None (absent or not a date)."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def article_from(record: dict[str, Any], full: Article | dict[str, Any] | None = None) -> Article:
