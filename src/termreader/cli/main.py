@@ -74,6 +74,20 @@ def quiet_extractor_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+_READS_NO_PAGES = frozenset(
+    {
+        library.cmd_list,
+        library.cmd_show,
+        library.cmd_remove,
+        library.cmd_config_path,
+        web.cmd_subscriptions,
+        web.cmd_unsubscribe,
+        web.cmd_export_opml,
+    }
+)
+"""Commands that never import a web page: they start without loading ``logging``."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 error, 2 usage)."""
     words = list(sys.argv[1:] if argv is None else argv)
@@ -84,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:  # usage errors (2), --help and --version (0)
             return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     func: Callable[[argparse.Namespace], int] = args.func
-    quiet_extractor_logs()
+    if func not in _READS_NO_PAGES:  # the logging import would be the only cost of these
+        quiet_extractor_logs()
     try:
         return int(func(args) or 0)
     except TermreaderError as exc:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from termreader import locations
 from termreader.errors import StoreError
-from termreader.library.ingest import store_articles
 from termreader.library.store import Library
-from termreader.models import Article, now
+from termreader.models import Article, iso, now
 
 
 def seed_samples(library: Library) -> None:
@@ -20,7 +19,10 @@ def seed_samples(library: Library) -> None:
     """
     if library.kv_get("meta", "seeded") is not None or len(library):
         return
-    from termreader import importers  # late: importers pull in heavier parsing libraries
+    # Late: the importers and the renderer (through ingest) load only on a first start, not
+    # each time a seeded library is opened.
+    from termreader import importers
+    from termreader.library.ingest import store_articles
 
     folder = locations.sample_articles_dir()
     files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
@@ -36,7 +38,7 @@ def seed_samples(library: Library) -> None:
         if articles:
             # The samples open without parsing, like any imported article.
             store_articles(library, articles)
-        library.kv_put("meta", "seeded", {"at": now().isoformat(), "count": len(articles)})
+        library.kv_put("meta", "seeded", {"at": iso(now()), "count": len(articles)})
     except StoreError as error:
         library.notices.append(f"sample articles not imported: {error}")
 
