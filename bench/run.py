@@ -3,7 +3,7 @@
 Generates its inputs in a temporary folder, measures each figure beside a baseline taken in
 the same run, prints a table (value, target, baseline, ratio, pass) and writes
 ``bench/results.json``. Groups (``--only``): startup, uncached, keys, library, session, sync,
-import, accuracy. ``--quick`` runs a smaller subset in about a minute.
+import, accuracy, fidelity. ``--quick`` runs a smaller subset in about a minute.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT / "tests"))  # netserver.py, the test suite's HTTP server
 
+import fidelity_corpus  # noqa: E402
 import gen  # noqa: E402
 import tui  # noqa: E402
 
@@ -38,7 +39,20 @@ PYTHON = sys.executable
 CORPUS = Path(os.environ.get("TERMREADER_CORPUS", ROOT.parent / "shared" / "corpus"))
 RESULTS = BENCH / "results.json"
 ACCURACY_BASELINE = BENCH / "accuracy_baseline.json"
-GROUPS = ("startup", "uncached", "keys", "library", "session", "sync", "import", "accuracy")
+FIDELITY_BASELINE = BENCH / "fidelity_baseline.json"
+GROUPS = (
+    "startup",
+    "uncached",
+    "keys",
+    "library",
+    "session",
+    "sync",
+    "import",
+    "accuracy",
+    "fidelity",
+)
+CONTENT_SHARE_GOAL = 26 / 31
+"""Issue 12: pages of trafilatura's evaluation with every must and no must-not snippet."""
 MB2 = 2 * 1024 * 1024
 SESSION_ARTICLES = 50
 SESSION_SIZE = 100 * 1024
@@ -1025,6 +1039,30 @@ class Bench:
                     f"REGRESSION: {key} is {share:.3f}, below the committed {base:.3f}", flush=True
                 )
 
+    # fidelity -------------------------------------------------------------------------------------
+    def group_fidelity(self) -> None:
+        print("fidelity (structure of the shared corpus's HTML pages)", flush=True)
+        aotu = fidelity_corpus.measure_aotu(CORPUS)
+        structure = fidelity_corpus.measure_structure(CORPUS)
+        content = fidelity_corpus.measure_content(CORPUS)
+        if aotu is None and structure is None and content is None:
+            print("  (corpus missing: fidelity skipped)")
+            return
+        self.extra["fidelity"] = {"aotu": aotu, "structure": structure, "content": content}
+        committed: dict[str, float] = {}
+        if FIDELITY_BASELINE.is_file():
+            committed = json.loads(FIDELITY_BASELINE.read_text()).get("values", {})
+        for figure in fidelity_figures(aotu, structure, content, committed):
+            self.add(figure)
+            base = committed.get(figure.name.split(" (")[0])
+            if base is None or figure.value is None:
+                continue
+            worse = figure.value > base if figure.kind == "le" else figure.value + 1e-6 < base
+            if worse:
+                print(
+                    f"REGRESSION: {figure.name} is {figure.value:g}, committed {base:g}", flush=True
+                )
+
     # output ---------------------------------------------------------------------------------------
     def table(self) -> str:
         rows = [("figure", "value", "target", "baseline", "ratio", "pass")]
@@ -1064,10 +1102,43 @@ class Bench:
             "figures": [asdict(f) for f in self.figures],
             "details": self.extra,
         }
+        _carry_over(data, path, groups)
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def _carry_over(data: dict[str, Any], path: Path, groups: list[str]) -> None:
+    """Keep the figures of the groups not run (``--only``) from the results already at ``path``,
+    each group marked under ``carried_over`` with the run it was measured in."""
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(previous, dict):
+        return
+    origins = previous.get("carried_over") or {}
+    kept = [f for f in previous.get("figures", []) if f.get("group") not in groups]
+    if not kept:
+        return
+    carried = {}
+    for figure in kept:
+        group = figure.get("group")
+        carried[group] = origins.get(group) or {
+            "when": previous.get("when"),
+            "commit": previous.get("commit"),
+        }
+    order = {g: n for n, g in enumerate(GROUPS)}
+    figures = kept + data["figures"]
+    figures.sort(key=lambda f: order.get(f.get("group"), len(order)))
+    data["figures"] = figures
+    data["carried_over"] = carried
+    details = dict(previous.get("details") or {})
+    seconds = {**details.get("group_seconds", {}), **data["details"].get("group_seconds", {})}
+    details.update(data["details"])
+    details["group_seconds"] = seconds
+    data["details"] = details
 
 
 def probe(name: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -1173,6 +1244,112 @@ def typical_pages() -> list[Path]:
     folders = [CORPUS / "html" / "trafilatura" / "pages", CORPUS / "html" / "gne"]
     pages = [p for folder in folders if folder.is_dir() for p in sorted(folder.glob("*.html"))]
     return [p for p in pages if 60_000 <= p.stat().st_size <= 160_000]
+
+
+# --- fidelity ------------------------------------------------------------------------------------
+
+
+def fidelity_figures(
+    aotu: dict[str, Any] | None,
+    structure: dict[str, Any] | None,
+    content: dict[str, Any] | None,
+    committed: dict[str, float],
+) -> list[Figure]:
+    """The fidelity group's rows. Figure names up to " (" are the keys of
+    ``bench/fidelity_baseline.json``; shares are in %."""
+    rows: list[Figure] = []
+
+    def share(name: str, value: float, count: str, goal: float) -> None:
+        base = committed.get(name)
+        rows.append(
+            Figure(
+                "fidelity",
+                f"{name} ({count})",
+                round(value * 100, 2),
+                "%",
+                "ge",
+                goal,
+                base,
+                "committed baseline" if base is not None else "",
+            )
+        )
+
+    if aotu is not None:
+        for kind in ("headings", "code"):
+            label = (
+                "aotu.io headings of the source kept"
+                if kind == "headings"
+                else ("aotu.io code blocks of the source kept")
+            )
+            share(label, aotu["shares"][kind], aotu["counts"][kind], 100)
+    if structure is not None:
+        goals = {"headings": 90, "code": 90, "quotes": 80, "image alts": 80}
+        for kind, goal in goals.items():
+            share(
+                f"structure: {kind} kept",
+                structure["shares"][kind],
+                structure["counts"][kind],
+                goal,
+            )
+        for name, key in (
+            ("pages with an empty section title", "empty title pages"),
+            ("pages showing a literal **", "literal bold pages"),
+        ):
+            base = committed.get(name)
+            rows.append(
+                Figure(
+                    "fidelity",
+                    f"{name} (of {structure['pages measured']})",
+                    len(structure[key]),
+                    "",
+                    "le",
+                    0,
+                    base,
+                    "committed baseline" if base is not None else "",
+                )
+            )
+    if content is not None:
+        if content["content share"] is not None:
+            share(
+                "content share, must/must-not snippets",
+                content["content share"],
+                content["content count"],
+                round(CONTENT_SHARE_GOAL * 100, 2),
+            )
+        for name, key, pages in (
+            (
+                "body token F1 vs GNE expected text",
+                "token f1",
+                f"{content['token f1 pages']} pages",
+            ),
+            ("snippet F1, trafilatura's scoring", "snippet f1", "trafilatura eval pages"),
+        ):
+            ours, theirs = content[key]["ours"], content[key]["trafilatura"]
+            if ours is None:
+                continue
+            rows.append(
+                Figure(
+                    "fidelity",
+                    f"{name} ({pages})",
+                    round(ours * 100, 2),
+                    "%",
+                    "ge",
+                    round(theirs * 100, 2),
+                    round(theirs * 100, 2),
+                    "trafilatura.extract, same run",
+                    f"committed {committed[name]:g} %" if name in committed else "",
+                )
+            )
+    return rows
+
+
+def fidelity_baseline_values(figures: list[Figure]) -> dict[str, float]:
+    """The committed-baseline form of the fidelity rows: name (before " (") -> value."""
+    return {
+        f.name.split(" (")[0]: f.value
+        for f in figures
+        if f.group == "fidelity" and f.value is not None
+    }
 
 
 # --- extraction accuracy ---------------------------------------------------------------------------
@@ -1330,6 +1507,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write the accuracy shares measured now to bench/accuracy_baseline.json",
     )
+    parser.add_argument(
+        "--update-fidelity-baseline",
+        action="store_true",
+        help="write the fidelity figures measured now to bench/fidelity_baseline.json",
+    )
     args = parser.parse_args(argv)
     groups = args.only or list(GROUPS)
     work = Path(tempfile.mkdtemp(prefix="termreader-bench-"))
@@ -1372,6 +1554,25 @@ def main(argv: list[str] | None = None) -> int:
             encoding="utf-8",
         )
         print(f"accuracy baseline written to {ACCURACY_BASELINE}")
+    if args.update_fidelity_baseline and "fidelity" in bench.extra:
+        note = (
+            "Fidelity figures on ../shared/corpus/html (bench/run.py group fidelity), shares in %; "
+            "bench/run.py prints REGRESSION when one gets worse than these."
+        )
+        FIDELITY_BASELINE.write_text(
+            json.dumps(
+                {
+                    "note": note,
+                    "commit": _git_commit(),
+                    "values": fidelity_baseline_values(bench.figures),
+                },
+                indent=1,
+                ensure_ascii=False,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(f"fidelity baseline written to {FIDELITY_BASELINE}")
     return 0
 
 
