@@ -181,7 +181,7 @@ def _add_feed(library: Any, ref: str, feed: IsAFeed, *, as_json: bool) -> int:
         done = subscribe_and_sync_blocking(library, ref, settings=load_settings())
     else:
         path = feed.source or str(Path(ref).expanduser().resolve())
-        done = import_feed_file(library, path, Path(path).read_bytes())
+        done = import_feed_file(library, path)
     if as_json:
         record = {
             "feed": done.url,

@@ -24,7 +24,7 @@ from termreader.config import Settings
 from termreader.errors import FetchError, ImportFailed, LinkRefused
 from termreader.library.ingest import store_article, store_articles
 from termreader.library.store import Library
-from termreader.models import Article, article_id, now
+from termreader.models import Article, now
 from termreader.text.sanitize import clean_line
 from termreader.web.feeds import Feed, discover_feeds, parse_feed
 from termreader.web.fetch import Fetcher, FetchResult
@@ -34,6 +34,7 @@ from termreader.web.sync_run import (
     ProgressCallback,
     SyncProgress,
     SyncRun,
+    as_entry,
     entry_document,
 )
 from termreader.web.sync_writer import (
@@ -355,7 +356,7 @@ def subscribe_and_sync_blocking(
     return asyncio.run(subscribe_and_sync(library, url, settings=settings))
 
 
-def import_feed_file(library: Library, path: str, data: bytes) -> FeedAdded:
+def import_feed_file(library: Library, path: str) -> FeedAdded:
     """Take a local feed file's entries as articles once, from the file alone (no network).
 
     A subscription is a URL that sync fetches again; a file has none, so nothing is
@@ -365,6 +366,13 @@ def import_feed_file(library: Library, path: str, data: bytes) -> FeedAdded:
     """
     from termreader import importers
 
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(importers.MAX_DOCUMENT_BYTES + 1)
+    except OSError as error:
+        raise ImportFailed(f"{clean_line(path)}: cannot read ({error.strerror or error})") from None
+    if len(data) > importers.MAX_DOCUMENT_BYTES:
+        raise ImportFailed(f"{clean_line(path)}: too large, not imported")
     feed = parse_feed(data, "")
     known = set(library.ids())
     articles: list[Article] = []
@@ -381,16 +389,7 @@ def import_feed_file(library: Library, path: str, data: bytes) -> FeedAdded:
         except ImportFailed as error:
             log.debug("feed entry %s not imported: %s", entry.id, error, exc_info=True)
             continue
-        if entry.link:
-            with_url(article, entry.link)
-        else:
-            article.url = ""
-            article.id = article_id(f"{path}#{entry.id}")
-        if entry.title:
-            article.title = entry.title
-        if entry.published and article.published is None:
-            article.published = entry.published
-        article.source = feed.title or article.source
+        as_entry(article, entry, feed, path)
         if article.id not in known:
             known.add(article.id)
             articles.append(article)
