@@ -15,6 +15,20 @@ class ImportFailed(TermreaderError):
     """A file or document could not be turned into an article (binary, empty, unknown...)."""
 
 
+class IsAFeed(ImportFailed):
+    """The document is a feed (RSS, Atom, JSON Feed): subscribe to it rather than read it.
+
+    Attributes:
+        source: The URL or path of the feed, as given to the importer.
+        kind: ``rss``, ``atom``, ``rdf`` or ``json``.
+    """
+
+    def __init__(self, message: str, *, source: str = "", kind: str = "") -> None:
+        super().__init__(message)
+        self.source = source
+        self.kind = kind
+
+
 class StoreError(TermreaderError):
     """The library could not be read or written (permissions, full disk...)."""
 

@@ -20,14 +20,16 @@ from termreader.cli.common import (
     load_settings,
     open_library,
 )
-from termreader.errors import NotFound, TermreaderError
+from termreader.errors import IsAFeed, NotFound, TermreaderError
 from termreader.models import PREFETCHED_TAG, Article, iso
 from termreader.text.sanitize import clean, clean_line
 
 
 def register(subparsers: Any) -> None:
     """Add the library's commands to the CLI's subparsers."""
-    p = subparsers.add_parser("add", help="import files or fetch URLs")
+    p = subparsers.add_parser(
+        "add", help="import files or fetch URLs (a feed URL is subscribed to and synced)"
+    )
     add_library_option(p)
     p.add_argument("refs", nargs="+", metavar="PATH|URL")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -133,7 +135,11 @@ def _human_line(article: Article) -> str:
 
 # --- commands ----------------------------------------------------------------------------------
 def cmd_add(args: argparse.Namespace) -> int:
-    """``add PATH|URL ...``: import each; one failure does not stop the others."""
+    """``add PATH|URL ...``: import each; one failure does not stop the others.
+
+    A feed (told by its content) is not an article: a feed URL is subscribed to and synced, a
+    feed file's entries are imported once (see :func:`_add_feed`).
+    """
     from termreader.library.ingest import store_article
 
     library = open_library(args)
@@ -144,6 +150,13 @@ def cmd_add(args: argparse.Namespace) -> int:
                 article = _save_url(library, ref)
             else:
                 article = store_article(library, import_ref(ref))
+        except IsAFeed as feed:
+            try:
+                failed += _add_feed(library, ref, feed, as_json=args.json)
+            except TermreaderError as exc:
+                error(str(exc))
+                failed += 1
+            continue
         except TermreaderError as exc:
             error(str(exc))
             failed += 1
@@ -154,6 +167,34 @@ def cmd_add(args: argparse.Namespace) -> int:
             print(f"{article.id}  {clean_line(article.title)}")
         sys.stdout.flush()
     return 1 if failed else 0
+
+
+def _add_feed(library: Any, ref: str, feed: IsAFeed, *, as_json: bool) -> int:
+    """``add FEED``: subscribe to a feed URL and sync it; take a feed file's entries once.
+
+    A file is not subscribed: subscriptions are URLs that ``sync`` fetches again. Prints one
+    line (or one JSON object); returns 1 when the feed's first sync failed, else 0.
+    """
+    from termreader.web.sync import import_feed_file, subscribe_and_sync_blocking
+
+    if is_url(ref):
+        done = subscribe_and_sync_blocking(library, ref, settings=load_settings())
+    else:
+        path = feed.source or str(Path(ref).expanduser().resolve())
+        done = import_feed_file(library, path)
+    if as_json:
+        record = {
+            "feed": done.url,
+            "title": done.title,
+            "subscribed": done.subscribed,
+            "added": done.added,
+            "failed": done.failed or None,
+        }
+        _print_json(record)
+    else:
+        print(done.summary())
+    sys.stdout.flush()
+    return 1 if done.failed else 0
 
 
 def _save_url(library: Any, url: str) -> Article:

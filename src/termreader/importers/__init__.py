@@ -15,6 +15,8 @@ Decisions worth knowing (issue #2, #4, #6):
 * Limits: :data:`MAX_DOCUMENT_BYTES` per document, 500 links and 500 related entries per
   article; a 10,000-deep HTML or Markdown nesting is parsed in bounded time.
 * Failures are :class:`~termreader.errors.ImportFailed` with one line naming the document.
+* A feed (RSS, Atom, RSS 1.0, JSON Feed, told by its content) is never an article: it raises
+  :class:`~termreader.errors.IsAFeed` so the caller can offer to subscribe instead.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import os
 import re
 from pathlib import Path
 
-from termreader.errors import ImportFailed, TermreaderError
+from termreader.errors import ImportFailed, IsAFeed, TermreaderError
 from termreader.importers.common import MAX_DOCUMENT_BYTES
+from termreader.importers.feedsniff import FEED_NAMES, feed_kind
 from termreader.models import Article
 from termreader.text.charset import binary_kind, decode
 from termreader.text.sanitize import clean_line
@@ -32,6 +35,7 @@ from termreader.text.sanitize import clean_line
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "extract_html",
+    "feed_kind",
     "import_bytes",
     "import_path",
     "sniff_kind",
@@ -163,6 +167,14 @@ def _import(
     kind_of_binary = binary_kind(data)
     if kind_of_binary:
         raise ImportFailed(f"{name}: binary file ({kind_of_binary}), not an article")
+    kind_of_feed = feed_kind(data)
+    if kind_of_feed:
+        # Content, not the name or type: a .rss may be Atom, application/xml may be a page.
+        raise IsAFeed(
+            f"{name}: {FEED_NAMES[kind_of_feed]}, not an article",
+            source=url or filename,
+            kind=kind_of_feed,
+        )
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime and not (
         mime.startswith("text/")

@@ -221,10 +221,10 @@ class TermreaderApp(App[int]):
         event.stop()
         screen = self.main_screen
         if screen is not None:
-            self._sync(screen)
+            self._sync(screen, event.only)
 
     @work(exclusive=True, group="sync", exit_on_error=False)
-    async def _sync(self, screen: MainScreen) -> None:
+    async def _sync(self, screen: MainScreen, only: tuple[str, ...] | None = None) -> None:
         """Run :func:`termreader.web.sync.sync` on the app's loop, with progress in the status line."""
         from termreader.web.sync import SyncProgress, sync
 
@@ -235,7 +235,11 @@ class TermreaderApp(App[int]):
         screen.busy = "Syncing…"
         try:
             report = await sync(
-                screen.library, self.settings, fetcher=self.fetcher(), progress=progress
+                screen.library,
+                self.settings,
+                fetcher=self.fetcher(),
+                progress=progress,
+                only=only,
             )
         except asyncio.CancelledError:
             self.notify("Sync cancelled", timeout=3)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from termreader.errors import FetchError, ImportFailed, LinkRefused, NotFound, StoreError
+from termreader.errors import FetchError, ImportFailed, IsAFeed, LinkRefused, NotFound, StoreError
 from termreader.models import Article, Position, Related
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
@@ -23,7 +25,12 @@ if TYPE_CHECKING:
     from termreader.navigation.resolve import Target
     from termreader.ui.library_pane import LibraryPane
     from termreader.ui.reader import ReaderView
-    from termreader.web.fetch import Fetcher
+    from termreader.web.fetch import Fetcher, FetchResult
+
+log = logging.getLogger(__name__)
+
+# Import errors start with the document's name, here the URL the message already gives.
+_LEADING_URL = re.compile(r"^[a-z][a-z0-9+.\-]*://\S*: ", re.IGNORECASE)
 
 
 class FollowingScreen(Protocol):
@@ -74,6 +81,7 @@ class FollowingScreen(Protocol):
     def reload_library(self, keep: str | None = None) -> None: ...
     def show_library(self, show: bool) -> None: ...
     def update_status(self) -> None: ...
+    def request_sync(self, only: tuple[str, ...] | None = None) -> None: ...
     def refresh_bindings(self) -> None: ...
 
 
@@ -207,12 +215,16 @@ class Following:
         try:
             result = await self.fetcher().fetch(url)
             screen.busy = "Reading the page…"
-            article = await asyncio.to_thread(
-                import_bytes,
-                result.data or b"",
-                url=result.url,
-                content_type=result.content_type_header,
-            )
+            try:
+                article = await asyncio.to_thread(
+                    import_bytes,
+                    result.data or b"",
+                    url=result.url,
+                    content_type=result.content_type_header,
+                )
+            except IsAFeed as feed:
+                await self._offer_feed(result, feed.kind)
+                return
             # No render form here: it parses the whole body on the UI thread, which freezes the
             # app on a long article; the reader parses incrementally and stores it on
             # DocumentReady.
@@ -221,12 +233,54 @@ class Following:
             screen.notify("Download cancelled", timeout=3)
             raise
         except (FetchError, LinkRefused, ImportFailed, StoreError) as error:
-            screen.notify(f"Could not open {short_url(url)}: {error}", severity="error", timeout=8)
+            screen.notify(
+                f"Could not open {short_url(url)}: {_reason(error)}", severity="error", timeout=8
+            )
             return
         finally:
             screen.busy = ""
         screen.reload_library()
         screen.open_article(stored.id, anchor=anchor)
+
+    async def _offer_feed(self, result: FetchResult, kind: str) -> None:
+        """Say in one line that the link is a feed, and ask before subscribing to it."""
+        from termreader.importers.feedsniff import FEED_NAMES
+        from termreader.ui.subscribe_screen import SubscribeScreen
+        from termreader.web.feeds import parse_feed
+
+        try:
+            feed = await asyncio.to_thread(
+                parse_feed, result.data or b"", result.url, result.content_type_header
+            )
+            title = feed.title
+        except ImportFailed:
+            log.debug("feed title not read", exc_info=True)
+            title = ""
+        title = clean_line(title) or short_url(result.url)
+        name = FEED_NAMES.get(kind, "feed")
+        what = (
+            f"{short_url(result.url)} is {'a' if kind == 'json' else 'an'} {name}, not an article"
+        )
+        self.screen.notify(what, timeout=6)
+        feed_url = result.url
+
+        def answered(subscribe: bool | None) -> None:
+            if subscribe:
+                self.subscribe(feed_url, title)
+
+        self.screen.app.push_screen(SubscribeScreen(title, what), answered)
+
+    def subscribe(self, url: str, title: str) -> None:
+        """Subscribe to the feed at ``url`` and have the app sync it."""
+        from termreader.web.sync import add_subscription
+
+        try:
+            add_subscription(self.library, url, title)
+        except (LinkRefused, StoreError) as error:
+            self.screen.notify(f"Could not subscribe: {error}", severity="error", timeout=8)
+            return
+        self.screen.notify(f"Subscribed to {clean_line(title)}; syncing it", timeout=4)
+        self.screen.request_sync((url,))
 
     async def _import_and_open(self, path: str, anchor: str) -> None:
         from termreader.importers import import_path
@@ -239,6 +293,9 @@ class Following:
             # app on a long article; the reader parses incrementally and stores it on
             # DocumentReady.
             stored = self.library.add(article)
+        except IsAFeed as error:
+            screen.notify(f"{error}: add it with `termreader add` to import its entries", timeout=8)
+            return
         except (ImportFailed, StoreError) as error:
             screen.notify(str(error), severity="error", timeout=8)
             return
@@ -333,6 +390,11 @@ class Following:
             self.screen.open_article(ids[index])
         else:
             self.screen.notify("No more articles in the list", timeout=2)
+
+
+def _reason(error: Exception) -> str:
+    """The error's message without the URL it may start with (the caller names it once)."""
+    return _LEADING_URL.sub("", str(error), count=1)
 
 
 def short_url(url: str, limit: int = 60) -> str:

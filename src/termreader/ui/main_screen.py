@@ -77,7 +77,14 @@ class MainScreen(Screen[None]):
     """
 
     class SyncRequested(Message):
-        """The user asked to refresh the subscriptions (the app runs the sync)."""
+        """The user asked to refresh the subscriptions (the app runs the sync).
+
+        ``only`` limits it to those subscriptions (a feed just subscribed to); None is all.
+        """
+
+        def __init__(self, only: tuple[str, ...] | None = None) -> None:
+            super().__init__()
+            self.only = only
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("L", "toggle_library", "Library", id="toggle_library"),
@@ -585,7 +592,11 @@ class MainScreen(Screen[None]):
 
     def action_sync(self) -> None:
         """Refresh subscriptions (the app runs the sync)."""
-        self.post_message(self.SyncRequested())
+        self.request_sync()
+
+    def request_sync(self, only: tuple[str, ...] | None = None) -> None:
+        """Ask the app to sync every subscription, or ``only`` those."""
+        self.post_message(self.SyncRequested(only))
 
     # delegated actions -------------------------------------------------------------------------
     def action_back(self) -> None:

@@ -22,14 +22,21 @@ from dataclasses import dataclass
 
 from termreader.config import Settings
 from termreader.errors import FetchError, ImportFailed, LinkRefused
-from termreader.library.ingest import store_article
+from termreader.library.ingest import store_article, store_articles
 from termreader.library.store import Library
 from termreader.models import Article, now
 from termreader.text.sanitize import clean_line
 from termreader.web.feeds import Feed, discover_feeds, parse_feed
 from termreader.web.fetch import Fetcher, FetchResult
 from termreader.web.linkpolicy import check_web_link
-from termreader.web.sync_run import ProgressCallback, SyncProgress, SyncRun
+from termreader.web.sync_run import (
+    MAX_NEW_PER_FEED,
+    ProgressCallback,
+    SyncProgress,
+    SyncRun,
+    as_entry,
+    entry_document,
+)
 from termreader.web.sync_writer import (
     HTTP,
     SAVED_URLS,
@@ -242,6 +249,7 @@ async def sync(
     fetcher: Fetcher | None = None,
     progress: ProgressCallback | None = None,
     concurrency: int | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> SyncReport:
     """Refresh every subscription and saved URL concurrently; prefetch related articles.
 
@@ -252,6 +260,7 @@ async def sync(
         progress: Called with a :class:`SyncProgress` after each source and each related page
             prefetched; ``total`` grows as related links are found (``done`` ≤ ``total``).
         concurrency: Overrides ``settings.sync_concurrency`` (HTTP requests in flight).
+        only: Refresh just these subscriptions (a feed just added), no saved URL.
 
     Returns:
         The :class:`SyncReport`. A failing source is reported there and never stops the others;
@@ -265,6 +274,9 @@ async def sync(
         run = SyncRun(library, settings, active, concurrency, progress)
         subs = library.kv_all(SUBSCRIPTIONS)
         saved = library.kv_all(SAVED_URLS)
+        if only is not None:
+            subs = {u: r for u, r in subs.items() if u in only}
+            saved = {}
         run.total = len(subs) + len(saved)
         run.report.sources = run.total
         if progress is not None:
@@ -291,3 +303,95 @@ def sync_blocking(
 ) -> SyncReport:
     """:func:`sync` for synchronous callers (the CLI)."""
     return asyncio.run(sync(library, settings, progress=progress, concurrency=concurrency))
+
+
+# --- adding a feed ------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class FeedAdded:
+    """What adding a feed did (``termreader add FEED``, or "subscribe" in the reader)."""
+
+    title: str
+    url: str
+    """The feed's URL once subscribed, else the file it was read from."""
+    added: int = 0
+    subscribed: bool = True
+    failed: str = ""
+    """Why the first sync of the feed failed ("" when it did not)."""
+
+    def summary(self) -> str:
+        """One line: what the feed is and what was done."""
+        title = clean_line(self.title) or clean_line(self.url)
+        new = f"{self.added} new article" + ("" if self.added == 1 else "s")
+        if not self.subscribed:
+            return f"feed: {title} — {new} imported from the file (not subscribed: a file is not refreshed)"
+        if self.failed:
+            return f"feed: {title} — subscribed; first sync failed: {clean_line(self.failed)}"
+        return f"feed: {title} — subscribed; {new}"
+
+
+async def subscribe_and_sync(
+    library: Library,
+    url: str,
+    *,
+    settings: Settings | None = None,
+    fetcher: Fetcher | None = None,
+) -> FeedAdded:
+    """Subscribe to the feed at ``url`` (or that its page advertises) and sync just that feed."""
+    settings = settings or Settings()
+    async with _fetcher(fetcher, settings) as active:
+        subscription = await subscribe(library, url, fetcher=active)
+        report = await sync(library, settings, fetcher=active, only=(subscription.url,))
+    return FeedAdded(
+        title=subscription.title,
+        url=subscription.url,
+        added=report.added,
+        failed="; ".join(reason for _, reason in report.failed),
+    )
+
+
+def subscribe_and_sync_blocking(
+    library: Library, url: str, *, settings: Settings | None = None
+) -> FeedAdded:
+    """:func:`subscribe_and_sync` for synchronous callers (the CLI's ``add``)."""
+    return asyncio.run(subscribe_and_sync(library, url, settings=settings))
+
+
+def import_feed_file(library: Library, path: str) -> FeedAdded:
+    """Take a local feed file's entries as articles once, from the file alone (no network).
+
+    A subscription is a URL that sync fetches again; a file has none, so nothing is
+    subscribed. Each entry becomes an article from its own content, like a feed entry whose
+    page cannot be fetched; entries already in the library are left as they are, so adding the
+    same file twice adds nothing.
+    """
+    from termreader import importers
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(importers.MAX_DOCUMENT_BYTES + 1)
+    except OSError as error:
+        raise ImportFailed(f"{clean_line(path)}: cannot read ({error.strerror or error})") from None
+    if len(data) > importers.MAX_DOCUMENT_BYTES:
+        raise ImportFailed(f"{clean_line(path)}: too large, not imported")
+    feed = parse_feed(data, "")
+    known = set(library.ids())
+    articles: list[Article] = []
+    for entry in feed.entries[:MAX_NEW_PER_FEED]:
+        if not (entry.content_html or entry.summary_html or entry.title):
+            continue
+        try:
+            article = importers.import_bytes(
+                entry_document(entry, feed),
+                url=entry.link,
+                content_type="text/html; charset=utf-8",
+                source=feed.title,
+            )
+        except ImportFailed as error:
+            log.debug("feed entry %s not imported: %s", entry.id, error, exc_info=True)
+            continue
+        as_entry(article, entry, feed, path)
+        if article.id not in known:
+            known.add(article.id)
+            articles.append(article)
+    stored = store_articles(library, articles)
+    return FeedAdded(title=feed.title, url=path, added=len(stored), subscribed=False)

@@ -123,6 +123,22 @@ def entry_document(entry: Entry, feed: Feed) -> bytes:
     ).encode()
 
 
+def as_entry(article: Article, entry: Entry, feed: Feed, where: str) -> Article:
+    """Give an entry's article the entry's URL (else an id from ``where`` and the entry id),
+    title, date and the feed's title as source."""
+    if entry.link:
+        with_url(article, entry.link)
+    else:
+        article.url = ""
+        article.id = article_id(f"{where}#{entry.id}")
+    if entry.title:
+        article.title = entry.title
+    if entry.published and article.published is None:
+        article.published = entry.published
+    article.source = feed.title or article.source
+    return article
+
+
 class SyncRun:
     """One sync: shared fetcher, bounded concurrency, progress, and the articles it gathers."""
 
@@ -343,17 +359,7 @@ class SyncRun:
                 reason = error if isinstance(error, TermreaderError) else _unexpected(error)
                 self.report.warnings.append((entry.link or entry.id, str(reason)))
                 return None
-        if entry.link:
-            with_url(article, entry.link)
-        else:
-            article.url = ""
-            article.id = article_id(f"{feed.url}#{entry.id}")
-        if entry.title:
-            article.title = entry.title
-        if entry.published and article.published is None:
-            article.published = entry.published
-        article.source = feed.title or article.source
-        return article
+        return as_entry(article, entry, feed, feed.url)
 
     async def saved_source(self, url: str, record: dict[str, Any]) -> None:
         if record.get("stored") and self.library.by_url(url) is None:
