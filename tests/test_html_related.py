@@ -191,3 +191,27 @@ def test_a_vote_button_named_recommend_labels_nothing() -> None:
 <li><a href="/2024/01/02/2.html">新能源汽车销量再创新高</a></li>
 </ul></div></div></body></html>"""
     assert _related(html) == []
+
+
+BODY = "<p>" + "正文段落，讲述这篇文章的内容。" * 20 + "</p>"
+
+
+def test_unlabelled_list_of_articles_right_after_the_body() -> None:
+    """With no related label, a list of article links right after the article's text is its
+    related block; links in prose after it, or a list further down past other text, are not."""
+    listed = f"""<html><body><div class="main"><div class="text">{BODY}{BODY}</div>
+<ul><li><a href="/2024/01/02/1.html">台风过境多地停课停运</a></li>
+<li><a href="/2024/01/02/2.html">新能源汽车销量再创新高</a></li>
+<li><a href="/2024/01/02/3.html">央行宣布降准释放长期资金</a></li></ul></div></body></html>"""
+    assert _related(listed) == [
+        "台风过境多地停课停运",
+        "新能源汽车销量再创新高",
+        "央行宣布降准释放长期资金",
+    ]
+    prose = listed.replace("<ul>", "<div><p>更多报道请见 ").replace(
+        "</ul>",
+        "以及其他的很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多很多消息。</p></div>",
+    )
+    assert _related(prose) == []
+    later = listed.replace("<ul>", "<p>责任编辑：某某</p><ul>")
+    assert _related(later) == []

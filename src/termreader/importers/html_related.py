@@ -59,9 +59,9 @@ def related_blocks(tree: Any, base: str, title: str = "") -> list[Related]:
     ("…") gives way to its full form.
     """
     related: list[Related] = []
-    if not _RELATED_ANYWHERE.search(_text_sample(tree)):
-        return related
     own = _Own(base, title)
+    if not _RELATED_ANYWHERE.search(_text_sample(tree)):
+        return _merge_truncated(_list_after_body(tree, base, own))
     seen_containers: set[int] = set()
     for text in tree.xpath("//body//text()[string-length(normalize-space()) < 40]"):
         if len(related) >= MAX_RELATED:
@@ -79,7 +79,58 @@ def related_blocks(tree: Any, base: str, title: str = "") -> list[Related]:
         seen_containers.add(id(container))
         related.extend(_block_entries(container, base, own))
         del related[MAX_RELATED:]
+    if not related:
+        related = _list_after_body(tree, base, own)
     return _merge_truncated(related)
+
+
+_MAX_PARAGRAPHS = 5000
+
+
+def _list_after_body(tree: Any, base: str, own: _Own) -> list[Related]:
+    """An unlabelled list of article links right after the article's text, or nothing.
+
+    The body is the element holding the most paragraph text; the first element after it that
+    holds links decides: a list of at least three article links with headline-sized titles
+    (and little else) is the related block, anything else (a share bar, a comment form) ends
+    the search.
+    """
+    weight: dict[Any, int] = {}
+    for count, paragraph in enumerate(tree.iter("p")):
+        if count >= _MAX_PARAGRAPHS:
+            break
+        parent = paragraph.getparent()
+        if parent is not None:
+            weight[parent] = weight.get(parent, 0) + len(text_of(paragraph))
+    if not weight:
+        return []
+    body, size = max(weight.items(), key=lambda item: item[1])
+    if size < 200:
+        return []
+    node = body
+    for _ in range(3):
+        sibling = node.getnext()
+        hops = 0
+        while sibling is not None and hops < 3:
+            if isinstance(sibling.tag, str) and sibling.tag not in SKIP_TEXT:
+                anchors = sibling.xpath(".//a[@href]")
+                if anchors:
+                    entries = _block_entries(sibling, base, own)
+                    addresses = {(a.get("href") or "").strip() for a in anchors}
+                    linked = sum(len(text_of(a)) for a in anchors)
+                    listed = linked * 5 >= len(text_of(sibling)) * 3  # links, not prose
+                    if listed and len(entries) >= 3 and len(entries) * 5 >= len(addresses) * 4:
+                        return entries
+                    return []
+                if text_of(sibling):
+                    return []  # text between the body and the list: not right after it
+            sibling = sibling.getnext()
+            hops += 1
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return []
+        node = parent
+    return []
 
 
 def _block_entries(container: Any, base: str, own: _Own) -> list[Related]:
