@@ -90,6 +90,7 @@ SEE_ALSO_PAGE = """<html><head><title>How rivers shape valleys | River Weekly</t
 in plain words</a></li>
 <li><a href="https://elsewhere.example.com/shop/maps">Buy our river maps today</a></li>
 <li><a href="/valleys/how-rivers-shape-valleys/">How rivers shape valleys</a></li>
+<li><a href="/valleys/how-rivers-shape-valleys?ref=see-also#top">Valley formation, the full guide</a></li>
 <li><a href="/tags/rivers">Rivers</a></li>
 <li><a href="mailto:desk@river.example">Write to the river desk</a></li>
 </ul>

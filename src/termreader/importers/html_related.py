@@ -50,16 +50,16 @@ def _text_sample(tree: Any) -> str:
         return ""
 
 
-def related_blocks(tree: Any, base: str, title: str = "") -> list[Related]:
+def related_blocks(tree: Any, base: str, title: str = "", url: str = "") -> list[Related]:
     """Article links listed under a "相关新闻"/"Related"/"See also" label, in page order.
 
-    Only links that read as other articles are kept: never the page itself (same address, or
-    ``title`` with or without the site name), never site chrome (about, login, language
+    Only links that read as other articles are kept: never the page itself (``base`` or ``url``,
+    its canonical address, with another query; or ``title`` with or without the site name), never site chrome (about, login, language
     versions, comment pages), never a list of one-word channel links. A title cut short
     ("…") gives way to its full form.
     """
     related: list[Related] = []
-    own = _Own(base, title)
+    own = _Own((base, url), title)
     if not _RELATED_ANYWHERE.search(_text_sample(tree)):
         return _merge_truncated(_list_after_body(tree, base, own))
     seen_containers: set[int] = set()
@@ -192,12 +192,12 @@ def _url_key(url: str) -> str:
 class _Own:
     """The page's own address and title, to keep the page out of its own related list."""
 
-    def __init__(self, base: str, title: str) -> None:
-        self.url = _url_key(base) if base else ""
+    def __init__(self, urls: tuple[str, ...], title: str) -> None:
+        self.urls = {_url_key(url) for url in urls if url}
         self.title = _plain(title)
 
     def is_self(self, url: str, title: str) -> bool:
-        if self.url and _url_key(url) == self.url:
+        if _url_key(url) in self.urls:
             return True
         plain = _plain(title)
         if not plain or not self.title:
