@@ -143,7 +143,7 @@ def extract_page(html: str | bytes, url: str = "", *, content_type: str | None =
     )
 
     # The related block is found before the extractor strips it as boilerplate.
-    page.related = related_blocks(tree, page.base)
+    page.related = related_blocks(tree, page.base, page.title, page.canonical or url)
     visible = visible_text(tree, meta.h1)
     script = guess_language(visible)
     # Templates often say lang="en" on Chinese pages; the script does not lie.
