@@ -73,7 +73,8 @@ _STRONG, _STRONG_END, _EM, _EM_END, _DEL, _DEL_END = "\x01\x02\x03\x04\x05\x06"
 _MARKS = {_STRONG: ("**", _STRONG_END), _EM: ("*", _EM_END), _DEL: ("~~", _DEL_END)}
 _CLOSERS = frozenset({_STRONG_END, _EM_END, _DEL_END})
 _SENTINELS = frozenset(_MARKS) | _CLOSERS
-_SENTINEL_STRIP = {c: None for c in range(0, 9)}
+_SENTINEL_RE = re.compile("[\x01-\x06]")
+_CONTROL = re.compile("[\x00-\x08]")
 _WRAP_SPACE = " \t\n\r\f\v\x00"
 
 _SUP = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
@@ -126,7 +127,11 @@ def _text(raw: str | None) -> str:
     """Escaped text of a text node (its sentinel characters removed)."""
     if not raw:
         return ""
-    return escape_inline(raw.translate(_SENTINEL_STRIP))
+    return escape_inline(_strip_controls(raw))
+
+
+def _strip_controls(text: str) -> str:
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
 def _is_punct(char: str) -> bool:
@@ -139,7 +144,7 @@ def _resolve_marks(text: str) -> str:
     ``**33%**of`` cannot close (punctuation before, a letter after): such a pair is dropped and
     its text stays plain, so no literal ``**`` ever reaches the reader.
     """
-    if not any(c in _SENTINELS for c in text):
+    if _SENTINEL_RE.search(text) is None:
         return text
     chars = list(text)
     stack: list[int] = []
@@ -226,7 +231,7 @@ def _wrap(inner: str, mark: str) -> str:
 
 
 def _fence(code: str, lang: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0) if "`" in code else 0
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{code}\n{fence}"
 
@@ -271,14 +276,20 @@ def _pre_text(pre: Any) -> str:
     Iterative, so nesting depth does not matter."""
     parts: list[str] = []
     skipping: Any = None
+    lines: list[int] = []  # where each open line element's text began in parts
     for event, element in etree.iterwalk(pre, events=("start", "end")):
         tag = tag_of(element)
+        line = tag in ("div", "p", "li", "tr") and element is not pre
         if event == "start":
             if skipping is not None:
                 continue
             if element is not pre and (_is_gutter(element) or tag in ("script", "style")):
                 skipping = element
                 continue
+            if line:
+                if parts and not parts[-1].endswith("\n"):
+                    parts.append("\n")
+                lines.append(len(parts))
             if tag == "br":
                 parts.append("\n")
             if tag and element.text:
@@ -288,17 +299,21 @@ def _pre_text(pre: Any) -> str:
             skipping = None
         elif skipping is not None:
             continue
-        elif tag in ("div", "p", "li", "tr") and parts and not parts[-1].endswith("\n"):
-            parts.append("\n")
+        elif line:
+            began = lines.pop() if lines else 0
+            # An empty line element is a blank line of the code.
+            if not "".join(parts[began:]) or not parts[-1].endswith("\n"):
+                parts.append("\n")
         if element is not pre and element.tail:
             parts.append(element.tail)
-    code = "".join(parts).translate(_SENTINEL_STRIP)
-    lines = code.split("\n")
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return "\n".join(line.rstrip() for line in lines)
+    code = _strip_controls("".join(parts))
+    rows = code.split("\n")
+    while rows and not rows[0].strip():
+        rows.pop(0)
+    while rows and not rows[-1].strip():
+        rows.pop()
+    # No-break spaces in code are spaces a reader would copy as such.
+    return "\n".join(row.rstrip() for row in rows).replace("\xa0", " ")
 
 
 def _math_tex(element: Any) -> str:
@@ -368,20 +383,21 @@ class _Converter:
             # container is named after its comment count).
             if self.root_chars < 0:
                 self.root_chars = len(text_of(self.root))
-            return len(text_of(element)) * 2 < self.root_chars
+            size = len(text_of(element))
+            return size < 200 or size * 2 < self.root_chars
         if tag in ("a", "span", "button", "li", "p", "div") and len(element) <= 2:
             text = text_of(element)
             if len(text) <= 30 and _CLUTTER_TEXT.fullmatch(text):
                 return True
         return False
 
-    def _add(self, out: list[str], blocks: list[str]) -> None:
-        for block in blocks:
-            self.size += len(block) + 2
-            if self.size > MAX_MARKDOWN_CHARS:
-                self.full = True
-                return
-            out.append(block)
+    def charge(self, blocks: list[str], extra: int = 0) -> list[str]:
+        """Count the characters a step writes (``extra``: prefixes it adds to its children's
+        blocks); once over :data:`MAX_MARKDOWN_CHARS` the conversion stops."""
+        self.size += extra + sum(len(block) + 2 for block in blocks)
+        if self.size > MAX_MARKDOWN_CHARS:
+            self.full = True
+        return blocks
 
     # --- blocks -----------------------------------------------------------------------------
     def blocks(self, element: Any, depth: int) -> list[str]:
@@ -398,13 +414,13 @@ class _Converter:
                 if depth >= MAX_CONVERT_DEPTH:
                     pending.append(" " + _text(text_of(child)) + " ")
                 elif tag in _BLOCK_TAGS or (tag == "math" and child.get("display") == "block"):
-                    self._add(out, _paragraphs("".join(pending)))
+                    out.extend(self.charge(_paragraphs("".join(pending))))
                     pending = []
-                    self._add(out, self.block(child, tag, depth + 1))
+                    out.extend(self.block(child, tag, depth + 1))
                 else:
                     pending.append(self.inline(child, tag, depth + 1))
             pending.append(_text(child.tail))
-        self._add(out, _paragraphs("".join(pending)))
+        out.extend(self.charge(_paragraphs("".join(pending))))
         return out
 
     def block(self, element: Any, tag: str, depth: int) -> list[str]:
@@ -412,12 +428,14 @@ class _Converter:
             return self.heading_block(element, int(tag[1]), depth)
         if tag == "pre":
             code = _pre_text(element)
-            return [_fence(code, _language(element))] if code.strip() else []
+            return self.charge([_fence(code, _language(element))] if code.strip() else [])
         if tag == "blockquote":
             quoted = "\n\n".join(self.blocks(element, depth))
             if not quoted.strip():
                 return []
-            return ["\n".join("> " + ln if ln else ">" for ln in quoted.split("\n"))]
+            lines = quoted.split("\n")
+            self.charge([], 2 * len(lines))
+            return ["\n".join("> " + ln if ln else ">" for ln in lines)]
         if tag in ("ul", "ol", "menu"):
             return self.list_block(element, tag == "ol", depth)
         if tag == "dl":
@@ -428,10 +446,10 @@ class _Converter:
             return ["---"]
         if tag in ("figcaption", "summary", "caption", "legend"):
             mark = _EM if tag in ("figcaption", "caption") else _STRONG
-            return _paragraphs(_wrap(self.inline_content(element, depth), mark))
+            return self.charge(_paragraphs(_wrap(self.inline_content(element, depth), mark)))
         if tag == "math":
             tex = _math_tex(element)
-            return [f"$${_text(' '.join(tex.split()))}$$"] if tex else []
+            return self.charge([f"$${_text(' '.join(tex.split()))}$$"] if tex else [])
         return self.blocks(element, depth)
 
     def heading_block(self, element: Any, level: int, depth: int) -> list[str]:
@@ -445,7 +463,7 @@ class _Converter:
             return []
         stripped = text.rstrip("#")
         text = stripped + "\\#" * (len(text) - len(stripped))
-        return ["#" * level + " " + text]
+        return self.charge(["#" * level + " " + text])
 
     def list_block(self, element: Any, ordered: bool, depth: int) -> list[str]:
         number = 1
@@ -464,7 +482,9 @@ class _Converter:
             if tag == "li":
                 inner = self.blocks(child, depth + 1)
             elif tag in ("ul", "ol") and items:  # a list nested without its <li>
-                items[-1] += "\n" + _indent("\n".join(self.block(child, tag, depth + 1)), "  ")
+                nested = "\n".join(self.block(child, tag, depth + 1))
+                self.charge([], 2 * (nested.count("\n") + 1))
+                items[-1] += "\n" + _indent(nested, "  ")
                 continue
             elif tag in _BLOCK_TAGS:
                 inner = self.block(child, tag, depth + 1)
@@ -473,7 +493,9 @@ class _Converter:
             marker = f"{number}. " if ordered else bullet
             number += 1
             if inner:
-                items.append(_indent(_join_item(inner), marker))
+                item = _join_item(inner)
+                self.charge([], len(marker) * (item.count("\n") + 1))
+                items.append(_indent(item, marker))
             if self.full:
                 break
         return ["\n".join(items)] if items else []
@@ -496,7 +518,7 @@ class _Converter:
                     out.append("  \n".join(entry))
                     entry = []
                 if term:
-                    entry.append(term if "**" in term else f"**{term}**")
+                    entry.extend(self.charge([term if "**" in term else f"**{term}**"]))
                 continue
             blocks = self.blocks(child, depth + 1)
             if not blocks:
@@ -541,13 +563,13 @@ class _Converter:
                             text = _pre_text(pre)
                             if text.strip():
                                 code.append(_fence(text, _language(pre)))
-            return code
+            return self.charge(code)
         width = max((len(r) for r in cells_of), default=0)
         if nested or width <= 1 or len(cells_of) <= 1:
             out: list[str] = list(caption)
             for row in cells_of:
                 for cell in row:
-                    self._add(out, self.blocks(cell, depth + 1))
+                    out.extend(self.blocks(cell, depth + 1))
             return out
         lines: list[list[str]] = []
         for row in cells_of[:_MAX_ROWS]:
@@ -563,9 +585,9 @@ class _Converter:
         width = min(max(len(line) for line in lines), _MAX_COLS)
         header_first = rows[0][0] or all(tag_of(c) == "th" for c in cells_of[0])
         head = lines.pop(0) if header_first else [""] * width
-        text = [_row(head, width), "|" + " --- |" * width]
-        text.extend(_row(line, width) for line in lines)
-        return [*caption, "\n".join(text)]
+        table = [_row(head, width), "|" + " --- |" * width]
+        table.extend(_row(line, width) for line in lines)
+        return [*caption, *self.charge(["\n".join(table)])]
 
     def cell(self, element: Any, depth: int) -> str:
         text = _one_line(self.inline_content(element, depth))
@@ -656,7 +678,7 @@ class _Converter:
             href = resolve_link(href, self.base)
         for char, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
             href = href.replace(char, code)
-        return href.translate(_SENTINEL_STRIP)
+        return _strip_controls(href)
 
     def script(self, element: Any, tag: str, depth: int) -> str:
         """x<sup>2</sup> reads x², a superscript footnote link [1], other text ^(text)/_(text)."""
@@ -705,10 +727,10 @@ class _Converter:
 
 
 def _code_span(code: str) -> str:
-    code = " ".join(code.translate(_SENTINEL_STRIP).replace("\n", " ").split(" "))
+    code = _strip_controls(code).replace("\n", " ")
     if not code.strip():
         return code
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0) if "`" in code else 0
     ticks = "`" * (longest + 1)
     pad = " " if code.startswith("`") or code.endswith("`") else ""
     return f"{ticks}{pad}{code}{pad}{ticks}"
