@@ -244,6 +244,15 @@ def test_emphasis_never_leaves_literal_markers(html: str) -> None:
     assert "*" not in rendered_text(md(html))
 
 
+def test_emphasis_moves_edge_punctuation_outside_when_it_must() -> None:
+    """ "2016年，<strong>他来到贵州，</strong>当" cannot close before "当": the comma goes out;
+    back-to-back spans merge (a "****" run closes nothing); link syntax is never split."""
+    assert md("<p>年，<strong>他来到贵州，</strong>当</p>") == "年，**他来到贵州**，当"
+    assert md("<p><b>一，</b><b>二，</b>三</p>") == "**一，二**，三"
+    assert md('<p><b><a href="/x">y</a></b><br>z</p>') == "**[y](/x)**\\\nz"
+    assert "*" not in rendered_text(md('<p>a<b><a href="/x">y</a></b>c</p>'))
+
+
 def test_emphasis_moves_whitespace_outside_its_markers() -> None:
     assert md("<p>a<b> bold </b>word and <em>x</em>y</p>") == "a **bold** word and *x*y"
     spans = parse(md("<p>a<b> bold </b>word</p>")).blocks[0].spans

@@ -146,6 +146,9 @@ def _resolve_marks(text: str) -> str:
     """
     if _SENTINEL_RE.search(text) is None:
         return text
+    # Back-to-back spans of one kind are one span: "****" would be a single delimiter run.
+    for opener, (_, closer) in _MARKS.items():
+        text = text.replace(closer + opener, "")
     chars = list(text)
     stack: list[int] = []
     pairs: list[tuple[int, int]] = []
@@ -161,34 +164,58 @@ def _resolve_marks(text: str) -> str:
         chars[index] = ""
     for start, end in pairs:  # inner pairs first: they close first
         marker = _MARKS[chars[start]][0]
-        before = _neighbour(chars, start, -1)
-        first = _neighbour(chars, start, 1)
-        last = _neighbour(chars, end, -1)
-        after = _neighbour(chars, end, 1)
-        opens = (
-            first != ""
-            and not first.isspace()
-            and (not _is_punct(first) or not before or before.isspace() or _is_punct(before))
-        )
-        closes = (
-            last != ""
-            and not last.isspace()
-            and (not _is_punct(last) or not after or after.isspace() or _is_punct(after))
-        )
-        keep = opens and closes and any(c for c in chars[start + 1 : end])
-        chars[start] = chars[end] = marker if keep else ""
+        chars[start] = chars[end] = ""
+        # Markers go into gaps: "before item g". "a**,b,**c" cannot open or close; the
+        # punctuation at its edges moves outside the markers ("a,**b**,c").
+        if not _opens(chars, start):
+            while start < end and (not chars[start] or _movable(chars[start][0])):
+                start += 1
+        if not _closes(chars, end):
+            while end > start and (not chars[end - 1] or _movable(chars[end - 1][-1])):
+                end -= 1
+        if start < end and _opens(chars, start) and _closes(chars, end):
+            chars[start] = marker + chars[start]
+            chars[end] = marker + chars[end]
     return "".join(chars)
 
 
-def _neighbour(chars: list[str], index: int, step: int) -> str:
-    """The character next to a marker; another marker counts as its ``*``, a punctuation."""
-    index += step
-    while 0 <= index < len(chars):
-        item = chars[index]
-        if item:
-            return "*" if item in _SENTINELS else item[0] if step > 0 else item[-1]
-        index += step
+def _movable(char: str) -> bool:
+    """Punctuation a marker may step over: not the end of a link, a code span or math."""
+    return _is_punct(char) and char not in ")]`$>"
+
+
+def _before(chars: list[str], gap: int) -> str:
+    for index in range(gap - 1, -1, -1):
+        if chars[index]:
+            return " " if chars[index][-1] == _BR else chars[index][-1]
     return ""
+
+
+def _after(chars: list[str], gap: int) -> str:
+    for index in range(gap, len(chars)):
+        if chars[index]:
+            return " " if chars[index][0] == _BR else chars[index][0]
+    return ""
+
+
+def _opens(chars: list[str], gap: int) -> bool:
+    """CommonMark's left-flanking rule for a marker in ``gap``."""
+    before, first = _before(chars, gap), _after(chars, gap)
+    return (
+        first != ""
+        and not first.isspace()
+        and (not _is_punct(first) or not before or before.isspace() or _is_punct(before))
+    )
+
+
+def _closes(chars: list[str], gap: int) -> bool:
+    """CommonMark's right-flanking rule for a marker in ``gap``."""
+    last, after = _before(chars, gap), _after(chars, gap)
+    return (
+        last != ""
+        and not last.isspace()
+        and (not _is_punct(last) or not after or after.isspace() or _is_punct(after))
+    )
 
 
 def _escape_line_start(line: str) -> str:
