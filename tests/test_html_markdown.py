@@ -204,6 +204,11 @@ def test_footnote_references_are_bracketed_links_with_the_space_after_them() -> 
             "Set $y^2$ ok",
         ),
         ("<p>Set <math><mi>z</mi></math> ok</p>", "Set $z$ ok"),
+        (
+            '<p>Set <math><semantics><mi>N</mi><annotation encoding="application/x-tex">'
+            "{\\displaystyle N}</annotation></semantics></math> ok</p>",
+            "Set $N$ ok",
+        ),
         ('<p>Set <script type="math/tex">a+b</script> ok</p>', "Set $a+b$ ok"),
         (
             '<p>Set <span style="display:none"><math alttext="w"></math></span>'
@@ -270,6 +275,8 @@ def test_page_clutter_is_left_out() -> None:
         '<nav><a href="/">Home</a></nav><form><input value="q"></form><button>Load more</button>'
         '<a class="more" href="/list">加载更多新闻</a><script>alert(1)</script><style>p{}</style>'
         '<p aria-hidden="true">hidden</p><p style="display: none">hidden too</p>'
+        '<table class="navbox"><tr><td>Series</td><td>Other</td></tr></table>'
+        '<div class="noprint">print-less</div><span class="off-screen">Media caption</span>'
     )
     assert md(html) == "Body text."
 

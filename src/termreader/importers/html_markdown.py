@@ -40,10 +40,12 @@ _CLUTTER_TOKENS = frozenset(
     "share sharing sharebar social cookie cookies consent comment comments disqus breadcrumb "
     "breadcrumbs nav navbar navigation menu sidebar skip jump editsection advert ads advertisement "
     "sponsor sponsored promo newsletter subscribe related toc popup modal widget login signup "
-    "pagination pager".split()
+    "pagination pager navbox ambox catlinks printfooter".split()
 )
 _CLUTTER_NAME = re.compile(
-    r"load-?more|more-?news|sr-only|screen-reader|visually-?hidden|mathjax_preview", re.I
+    r"load-?more|more-?news|sr-only|screen-reader|visually-?hidden|mathjax_preview|no-?print|"
+    r"print-?none|hidden-?print|off-?screen",
+    re.I,
 )
 _CLUTTER_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "dialog", "menu"})
 _CLUTTER_TEXT = re.compile(
@@ -344,16 +346,19 @@ def _pre_text(pre: Any) -> str:
 
 
 def _math_tex(element: Any) -> str:
+    """The TeX of a <math>: its TeX annotation, its alttext, else the text of its MathML."""
+    tex = ""
     for node in element.iter():
         if tag_of(node).rsplit(":", 1)[-1] == "annotation" and "tex" in (
             node.get("encoding") or ""
         ):
-            return (node.text or "").strip()
-    alt = (element.get("alttext") or "").strip()
-    if alt:
-        match = _DISPLAYSTYLE.match(alt)
-        return match.group(1).strip() if match else alt
-    return text_of(element)
+            tex = (node.text or "").strip()
+            break
+    tex = tex or (element.get("alttext") or "").strip()
+    if not tex:
+        return text_of(element)
+    match = _DISPLAYSTYLE.match(tex)  # Wikipedia wraps every formula in {\displaystyle …}
+    return match.group(1).strip() if match else tex
 
 
 def _join_item(blocks: list[str]) -> str:
@@ -653,7 +658,7 @@ class _Converter:
             return self.script(element, tag, depth)
         if tag in ("b", "strong") and not self.heading:
             return self.emphasis(element, depth, "strong", _STRONG)
-        if tag in ("em", "i", "cite", "dfn", "var"):
+        if tag in ("em", "i", "dfn", "var"):
             return self.emphasis(element, depth, "em", _EM)
         if tag in ("s", "del", "strike"):
             return _wrap(self.inline_content(element, depth), _DEL)
