@@ -350,3 +350,17 @@ def test_aotu_article_keeps_its_headings_code_and_images() -> None:
     assert "[image: match] //misc.aotu.io/Newcandy/2016-11-16-regexp-theory/match.png" in text
     assert "正则表达式\nregular expression\n缩写" in text
     assert text.count("**") == 1  # the page's own text: "字符 <code>\\</code>**。"
+
+
+def test_output_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile page cannot make the Markdown grow without bound."""
+    import termreader.importers.html_markdown as module
+
+    monkeypatch.setattr(module, "MAX_MARKDOWN_CHARS", 1000)
+    markdown = md("<p>some words here</p>" * 10_000)
+    assert 900 < len(markdown) < 1100
+
+
+def test_menu_words_in_the_text_are_kept() -> None:
+    """Clutter is recognised by its markup, not by ordinary words."""
+    assert md("<ul><li>File</li><li>Edit</li></ul><p>Share</p>") == "- File\n- Edit\n\nShare"

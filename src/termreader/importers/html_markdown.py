@@ -1,18 +1,36 @@
 """HTML -> Markdown that keeps the structure a reader navigates by (headings, code, quotes, lists).
 
-Over the usual 500 lines: one converter, whose block and inline halves share its state (link,
-emphasis and heading context, the output budget); split, they would pass that state around.
+The converter class runs past the usual 300 lines: its block and inline halves share one state
+(link, emphasis and heading context, the output budget); split, they would pass it around. The
+text-level pieces live in :mod:`~termreader.importers.html_markdown_text`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
-from lxml import etree
-
-from termreader.importers.common import escape_inline, resolve_link
+from termreader.importers.common import resolve_link
+from termreader.importers.html_markdown_text import (
+    BR,
+    DEL,
+    EM,
+    STRONG,
+    code_fence,
+    code_language,
+    code_span,
+    escaped,
+    hang,
+    is_gutter,
+    join_item,
+    math_tex,
+    one_line,
+    paragraphs,
+    pre_text,
+    strip_controls,
+    table_row,
+    wrap,
+)
 from termreader.importers.html_tree import HEADINGS, tag_of, text_of
 
 #: Deeper nesting is flattened to text: bounded recursion whatever the input.
@@ -50,45 +68,18 @@ _CLUTTER_NAME = re.compile(
 _CLUTTER_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "dialog", "menu"})
 _CLUTTER_TEXT = re.compile(
     r"(skip to (main )?(content|navigation|search)|jump to (navigation|search|content)|"
-    r"load more( \w+)?|show more comments|加载更多.{0,6}|查看更多评论|\[?edit\]?|编辑)",
+    r"load more( \w+)?|show more comments|加载更多.{0,6}|查看更多评论|\[edit\])",
     re.I,
 )
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _PERMALINK_TEXT = frozenset({"", "¶", "#", "§", "🔗", "⚓", "link", "permalink", "anchor", "∞"})
-_GUTTER = frozenset(
-    "gutter linenos lineno linenodiv lnt ln line-numbers-rows hljs-ln-numbers".split()
-)
 _FOOTNOTE_CLASS = re.compile(r"footnote|fnref|noteref|reference|citation", re.I)
-_NOT_LANGUAGE = frozenset(
-    "highlight sourcecode hljs code chroma notranslate prettyprint linenums highlighter-rouge "
-    "default none nohighlight".split()
-)
-_LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight)-([\w+#.-]+)")
-_BRUSH = re.compile(r"brush:\s*([\w+#.-]+)")
-_LANGUAGE_NAME = re.compile(r"[A-Za-z][\w+#.-]{0,30}")
-_CODE_HOSTS = frozenset({"div", "figure", "td", "tr", "tbody", "table", "pre", "code"})
-
-# Sentinels, resolved when a paragraph is assembled (input text never holds them: see _text).
-_BR = "\x00"
-_STRONG, _STRONG_END, _EM, _EM_END, _DEL, _DEL_END = "\x01\x02\x03\x04\x05\x06"
-_MARKS = {_STRONG: ("**", _STRONG_END), _EM: ("*", _EM_END), _DEL: ("~~", _DEL_END)}
-_CLOSERS = frozenset({_STRONG_END, _EM_END, _DEL_END})
-_SENTINELS = frozenset(_MARKS) | _CLOSERS
-_SENTINEL_RE = re.compile("[\x01-\x06]")
-_CONTROL = re.compile("[\x00-\x08]")
-_WRAP_SPACE = " \t\n\r\f\v\x00"
-
 _SUP = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
 _SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _SUP_CHARS = frozenset("0123456789+-=()ni")
 _SUB_CHARS = frozenset("0123456789+-=()")
-_DISPLAYSTYLE = re.compile(r"^\{\\displaystyle\s*(.*)\}$", re.S)
-_LINE_START = re.compile(
-    r"^(?:(#{1,6})(?=[ \t]|$)|([-+])(?=[ \t]|$)|(\d{1,9})([.)])(?=[ \t]|$)|([=-]+)[ \t]*$)"
-)
 _TRAILING_MARKS = re.compile(r"(?:\s*(?:¶|§|🔗|⚓|\\\[edit\\\]))+$")
-_PARAGRAPH_BREAK = re.compile(r"\x00(?:\s*\x00)+")
 
 
 def simple_markdown(tree: Any) -> str:
@@ -122,259 +113,6 @@ def to_markdown(element: Any, base_url: str = "") -> str:
     else:
         blocks = converter.blocks(element, 0)
     return "\n\n".join(block for block in blocks if block.strip())
-
-
-# --- text helpers ----------------------------------------------------------------------------
-def _text(raw: str | None) -> str:
-    """Escaped text of a text node (its sentinel characters removed)."""
-    if not raw:
-        return ""
-    return escape_inline(_strip_controls(raw))
-
-
-def _strip_controls(text: str) -> str:
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
-
-
-def _is_punct(char: str) -> bool:
-    return unicodedata.category(char)[0] in "PS"
-
-
-def _resolve_marks(text: str) -> str:
-    """Turn emphasis sentinels into Markdown where CommonMark can open and close them there.
-
-    ``**33%**of`` cannot close (punctuation before, a letter after): such a pair is dropped and
-    its text stays plain, so no literal ``**`` ever reaches the reader.
-    """
-    if _SENTINEL_RE.search(text) is None:
-        return text
-    # Back-to-back spans of one kind are one span: "****" would be a single delimiter run.
-    for opener, (_, closer) in _MARKS.items():
-        text = text.replace(closer + opener, "")
-    chars = list(text)
-    stack: list[int] = []
-    pairs: list[tuple[int, int]] = []
-    for index, char in enumerate(chars):
-        if char in _MARKS:
-            stack.append(index)
-        elif char in _CLOSERS:
-            if stack and _MARKS[chars[stack[-1]]][1] == char:
-                pairs.append((stack.pop(), index))
-            else:
-                chars[index] = ""
-    for index in stack:  # unclosed (a pair cut by a paragraph break)
-        chars[index] = ""
-    for start, end in pairs:  # inner pairs first: they close first
-        marker = _MARKS[chars[start]][0]
-        chars[start] = chars[end] = ""
-        # Markers go into gaps: "before item g". "a**,b,**c" cannot open or close; the
-        # punctuation at its edges moves outside the markers ("a,**b**,c").
-        if not _opens(chars, start):
-            while start < end and (not chars[start] or _movable(chars[start][0])):
-                start += 1
-        if not _closes(chars, end):
-            while end > start and (not chars[end - 1] or _movable(chars[end - 1][-1])):
-                end -= 1
-        if start < end and _opens(chars, start) and _closes(chars, end):
-            chars[start] = marker + chars[start]
-            chars[end] = marker + chars[end]
-    return "".join(chars)
-
-
-def _movable(char: str) -> bool:
-    """Punctuation a marker may step over: not the end of a link, a code span or math."""
-    return _is_punct(char) and char not in ")]`$>"
-
-
-def _before(chars: list[str], gap: int) -> str:
-    for index in range(gap - 1, -1, -1):
-        if chars[index]:
-            return " " if chars[index][-1] == _BR else chars[index][-1]
-    return ""
-
-
-def _after(chars: list[str], gap: int) -> str:
-    for index in range(gap, len(chars)):
-        if chars[index]:
-            return " " if chars[index][0] == _BR else chars[index][0]
-    return ""
-
-
-def _opens(chars: list[str], gap: int) -> bool:
-    """CommonMark's left-flanking rule for a marker in ``gap``."""
-    before, first = _before(chars, gap), _after(chars, gap)
-    return (
-        first != ""
-        and not first.isspace()
-        and (not _is_punct(first) or not before or before.isspace() or _is_punct(before))
-    )
-
-
-def _closes(chars: list[str], gap: int) -> bool:
-    """CommonMark's right-flanking rule for a marker in ``gap``."""
-    last, after = _before(chars, gap), _after(chars, gap)
-    return (
-        last != ""
-        and not last.isspace()
-        and (not _is_punct(last) or not after or after.isspace() or _is_punct(after))
-    )
-
-
-def _escape_line_start(line: str) -> str:
-    """Escape what would start a heading, a list item or a setext underline."""
-    match = _LINE_START.match(line)
-    if match is None:
-        return line
-    if match.group(3):
-        cut = len(match.group(3))
-        return line[:cut] + "\\" + line[cut:]
-    return "\\" + line
-
-
-def _paragraphs(raw: str) -> list[str]:
-    """Paragraphs of inline Markdown: whitespace folded, <br> a hard break, <br><br> a new one."""
-    found: list[str] = []
-    for part in _PARAGRAPH_BREAK.split(raw):
-        text = _resolve_marks(" ".join(part.split()))
-        text = text.strip(_BR + " ")
-        if not text:
-            continue
-        if _BR in text:
-            text = re.sub(r" ?\x00 ?", "\\\n", text)
-        found.append("\n".join(_escape_line_start(line) for line in text.split("\n")))
-    return found
-
-
-def _one_line(raw: str) -> str:
-    return _resolve_marks(" ".join(raw.replace(_BR, " ").split()))
-
-
-def _wrap(inner: str, mark: str) -> str:
-    """Emphasis around ``inner`` with its outer whitespace moved outside the markers."""
-    core = inner.strip(_WRAP_SPACE)
-    if not core:
-        return inner
-    lead = inner[: len(inner) - len(inner.lstrip(_WRAP_SPACE))]
-    trail = inner[len(inner.rstrip(_WRAP_SPACE)) :]
-    return f"{lead}{mark}{core}{_MARKS[mark][1]}{trail}"
-
-
-def _fence(code: str, lang: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0) if "`" in code else 0
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{lang}\n{code}\n{fence}"
-
-
-def _classes(element: Any) -> list[str]:
-    return [t for t in _TOKEN_SPLIT.split(str(element.get("class") or "").lower()) if t]
-
-
-def _language(pre: Any) -> str:
-    """The code's language from the class conventions of highlighters (Prism, highlight.js,
-    Pygments, Rouge, Chroma, Hexo's ``figure.highlight LANG``, SyntaxHighlighter's brush)."""
-    candidates = [pre, *pre.iter("code")][:3]
-    parent = pre.getparent()
-    for _ in range(6):
-        if parent is None or tag_of(parent) not in _CODE_HOSTS:
-            break
-        candidates.append(parent)
-        parent = parent.getparent()
-    for element in candidates:
-        for attr in ("data-lang", "data-language"):
-            value = (element.get(attr) or "").strip()
-            if _LANGUAGE_NAME.fullmatch(value):
-                return value.lower()
-        cls = str(element.get("class") or "")
-        match = _LANGUAGE_CLASS.search(cls) or _BRUSH.search(cls)
-        if match and match.group(1).lower() not in _NOT_LANGUAGE:
-            return match.group(1).rstrip(";").lower()
-        tokens = cls.split()
-        if tokens and tokens[0].lower() in ("highlight", "sourcecode", "hljs", "code"):
-            for token in tokens[1:]:
-                if token.lower() not in _NOT_LANGUAGE and _LANGUAGE_NAME.fullmatch(token):
-                    return token.lower()
-    return ""
-
-
-def _is_gutter(element: Any) -> bool:
-    return any(t in _GUTTER for t in str(element.get("class") or "").lower().split())
-
-
-def _pre_text(pre: Any) -> str:
-    """The text of a <pre> as shown: <br> and block lines as newlines, line numbers left out.
-    Iterative, so nesting depth does not matter."""
-    parts: list[str] = []
-    skipping: Any = None
-    lines: list[int] = []  # where each open line element's text began in parts
-    for event, element in etree.iterwalk(pre, events=("start", "end")):
-        tag = tag_of(element)
-        line = tag in ("div", "p", "li", "tr") and element is not pre
-        if event == "start":
-            if skipping is not None:
-                continue
-            if element is not pre and (_is_gutter(element) or tag in ("script", "style")):
-                skipping = element
-                continue
-            if line:
-                if parts and not parts[-1].endswith("\n"):
-                    parts.append("\n")
-                lines.append(len(parts))
-            if tag == "br":
-                parts.append("\n")
-            if tag and element.text:
-                parts.append(element.text)
-            continue
-        if skipping is element:
-            skipping = None
-        elif skipping is not None:
-            continue
-        elif line:
-            began = lines.pop() if lines else 0
-            # An empty line element is a blank line of the code.
-            if not "".join(parts[began:]) or not parts[-1].endswith("\n"):
-                parts.append("\n")
-        if element is not pre and element.tail:
-            parts.append(element.tail)
-    code = _strip_controls("".join(parts))
-    rows = code.split("\n")
-    while rows and not rows[0].strip():
-        rows.pop(0)
-    while rows and not rows[-1].strip():
-        rows.pop()
-    # No-break spaces in code are spaces a reader would copy as such.
-    return "\n".join(row.rstrip() for row in rows).replace("\xa0", " ")
-
-
-def _math_tex(element: Any) -> str:
-    """The TeX of a <math>: its TeX annotation, its alttext, else the text of its MathML."""
-    tex = ""
-    for node in element.iter():
-        if tag_of(node).rsplit(":", 1)[-1] == "annotation" and "tex" in (
-            node.get("encoding") or ""
-        ):
-            tex = (node.text or "").strip()
-            break
-    tex = tex or (element.get("alttext") or "").strip()
-    if not tex:
-        return text_of(element)
-    match = _DISPLAYSTYLE.match(tex)  # Wikipedia wraps every formula in {\displaystyle …}
-    return match.group(1).strip() if match else tex
-
-
-def _join_item(blocks: list[str]) -> str:
-    """Blocks of one list item: a line apart where the next one can interrupt a paragraph
-    (keeps the list tight), a blank line apart otherwise."""
-    text = blocks[0]
-    for block in blocks[1:]:
-        tight = re.match(r"(?:[-*+] |1[.)] |```|~~~|> |#)", block) is not None
-        text += ("\n" if tight else "\n\n") + block
-    return text
-
-
-def _indent(text: str, first: str) -> str:
-    pad = " " * len(first)
-    lines = text.split("\n")
-    return "\n".join([first + lines[0]] + [pad + ln if ln else "" for ln in lines[1:]])
 
 
 # --- the converter ---------------------------------------------------------------------------
@@ -435,7 +173,7 @@ class _Converter:
     def blocks(self, element: Any, depth: int) -> list[str]:
         """Markdown blocks of ``element``'s content (inline runs become paragraphs)."""
         out: list[str] = []
-        pending: list[str] = [_text(element.text)]
+        pending: list[str] = [escaped(element.text)]
         for child in element:
             if self.full:
                 break
@@ -444,23 +182,23 @@ class _Converter:
                 pending.append(self.script_math(child))
             elif tag and not self.skip(child, tag):
                 if depth >= MAX_CONVERT_DEPTH:
-                    pending.append(" " + _text(text_of(child)) + " ")
+                    pending.append(" " + escaped(text_of(child)) + " ")
                 elif tag in _BLOCK_TAGS or (tag == "math" and child.get("display") == "block"):
-                    out.extend(self.charge(_paragraphs("".join(pending))))
+                    out.extend(self.charge(paragraphs("".join(pending))))
                     pending = []
                     out.extend(self.block(child, tag, depth + 1))
                 else:
                     pending.append(self.inline(child, tag, depth + 1))
-            pending.append(_text(child.tail))
-        out.extend(self.charge(_paragraphs("".join(pending))))
+            pending.append(escaped(child.tail))
+        out.extend(self.charge(paragraphs("".join(pending))))
         return out
 
     def block(self, element: Any, tag: str, depth: int) -> list[str]:
         if tag in HEADINGS:
             return self.heading_block(element, int(tag[1]), depth)
         if tag == "pre":
-            code = _pre_text(element)
-            return self.charge([_fence(code, _language(element))] if code.strip() else [])
+            code = pre_text(element)
+            return self.charge([code_fence(code, code_language(element))] if code.strip() else [])
         if tag == "blockquote":
             quoted = "\n\n".join(self.blocks(element, depth))
             if not quoted.strip():
@@ -477,17 +215,17 @@ class _Converter:
         if tag == "hr":
             return ["---"]
         if tag in ("figcaption", "summary", "caption", "legend"):
-            mark = _EM if tag in ("figcaption", "caption") else _STRONG
-            return self.charge(_paragraphs(_wrap(self.inline_content(element, depth), mark)))
+            mark = EM if tag in ("figcaption", "caption") else STRONG
+            return self.charge(paragraphs(wrap(self.inline_content(element, depth), mark)))
         if tag == "math":
-            tex = _math_tex(element)
-            return self.charge([f"$${_text(' '.join(tex.split()))}$$"] if tex else [])
+            tex = math_tex(element)
+            return self.charge([f"$${escaped(' '.join(tex.split()))}$$"] if tex else [])
         return self.blocks(element, depth)
 
     def heading_block(self, element: Any, level: int, depth: int) -> list[str]:
         self.heading += 1
         try:
-            text = _one_line(self.inline_content(element, depth))
+            text = one_line(self.inline_content(element, depth))
         finally:
             self.heading -= 1
         text = _TRAILING_MARKS.sub("", text).strip()
@@ -516,18 +254,18 @@ class _Converter:
             elif tag in ("ul", "ol") and items:  # a list nested without its <li>
                 nested = "\n".join(self.block(child, tag, depth + 1))
                 self.charge([], 2 * (nested.count("\n") + 1))
-                items[-1] += "\n" + _indent(nested, "  ")
+                items[-1] += "\n" + hang(nested, "  ")
                 continue
             elif tag in _BLOCK_TAGS:
                 inner = self.block(child, tag, depth + 1)
             else:
-                inner = _paragraphs(self.inline(child, tag, depth + 1))
+                inner = paragraphs(self.inline(child, tag, depth + 1))
             marker = f"{number}. " if ordered else bullet
             number += 1
             if inner:
-                item = _join_item(inner)
+                item = join_item(inner)
                 self.charge([], len(marker) * (item.count("\n") + 1))
-                items.append(_indent(item, marker))
+                items.append(hang(item, marker))
             if self.full:
                 break
         return ["\n".join(items)] if items else []
@@ -545,7 +283,7 @@ class _Converter:
             if tag not in ("dt", "dd") or self.skip(child, tag):
                 continue
             if tag == "dt":
-                term = _one_line(self.inline_content(child, depth))
+                term = one_line(self.inline_content(child, depth))
                 if entry and entry[-1].startswith(": "):
                     out.append("  \n".join(entry))
                     entry = []
@@ -585,16 +323,16 @@ class _Converter:
         if any(element is not t for t in element.iter("table")):
             nested = True
         if element.find(".//pre") is not None and any(
-            _is_gutter(c) for row in cells_of for c in row
+            is_gutter(c) for row in cells_of for c in row
         ):
             code: list[str] = []
             for row in cells_of:
                 for cell in row:
-                    if not _is_gutter(cell):
+                    if not is_gutter(cell):
                         for pre in cell.iter("pre"):
-                            text = _pre_text(pre)
+                            text = pre_text(pre)
                             if text.strip():
-                                code.append(_fence(text, _language(pre)))
+                                code.append(code_fence(text, code_language(pre)))
             return self.charge(code)
         width = max((len(r) for r in cells_of), default=0)
         if nested or width <= 1 or len(cells_of) <= 1:
@@ -617,51 +355,51 @@ class _Converter:
         width = min(max(len(line) for line in lines), _MAX_COLS)
         header_first = rows[0][0] or all(tag_of(c) == "th" for c in cells_of[0])
         head = lines.pop(0) if header_first else [""] * width
-        table = [_row(head, width), "|" + " --- |" * width]
-        table.extend(_row(line, width) for line in lines)
+        table = [table_row(head, width), "|" + " --- |" * width]
+        table.extend(table_row(line, width) for line in lines)
         return [*caption, *self.charge(["\n".join(table)])]
 
     def cell(self, element: Any, depth: int) -> str:
-        text = _one_line(self.inline_content(element, depth))
+        text = one_line(self.inline_content(element, depth))
         return re.sub(r"(?<!\\)\|", r"\\|", text)
 
     # --- inline -----------------------------------------------------------------------------
     def inline_content(self, element: Any, depth: int) -> str:
-        parts = [_text(element.text)]
+        parts = [escaped(element.text)]
         for child in element:
             tag = tag_of(child)
             if tag == "script" and (child.get("type") or "").startswith("math/tex"):
                 parts.append(self.script_math(child))
             elif tag and not self.skip(child, tag):
                 if depth >= MAX_CONVERT_DEPTH:
-                    parts.append(" " + _text(text_of(child)) + " ")
+                    parts.append(" " + escaped(text_of(child)) + " ")
                 else:
                     parts.append(self.inline(child, tag, depth + 1))
-            parts.append(_text(child.tail))
+            parts.append(escaped(child.tail))
         return "".join(parts)
 
     def inline(self, element: Any, tag: str, depth: int) -> str:
         if tag == "br":
-            return _BR
+            return BR
         if tag == "img":
             return self.image(element)
         if tag == "math":
-            tex = _math_tex(element)
-            return f"${_text(' '.join(tex.split()))}$" if tex else ""
+            tex = math_tex(element)
+            return f"${escaped(' '.join(tex.split()))}$" if tex else ""
         if tag in ("code", "kbd", "samp", "tt"):
-            return _code_span(element.text_content())
+            return code_span(element.text_content())
         if tag == "pre":
-            return " " + _code_span(_pre_text(element)) + " "
+            return " " + code_span(pre_text(element)) + " "
         if tag == "a":
             return self.anchor(element, depth)
         if tag in ("sup", "sub"):
             return self.script(element, tag, depth)
         if tag in ("b", "strong") and not self.heading:
-            return self.emphasis(element, depth, "strong", _STRONG)
+            return self.emphasis(element, depth, "strong", STRONG)
         if tag in ("em", "i", "dfn", "var"):
-            return self.emphasis(element, depth, "em", _EM)
+            return self.emphasis(element, depth, "em", EM)
         if tag in ("s", "del", "strike"):
-            return _wrap(self.inline_content(element, depth), _DEL)
+            return wrap(self.inline_content(element, depth), DEL)
         inner = self.inline_content(element, depth)
         if tag == "q":
             return f"“{inner}”"
@@ -676,7 +414,7 @@ class _Converter:
             inner = self.inline_content(element, depth)
         finally:
             setattr(self, kind, nested)
-        return inner if nested else _wrap(inner, mark)
+        return inner if nested else wrap(inner, mark)
 
     def anchor(self, element: Any, depth: int) -> str:
         href = (element.get("href") or "").strip()
@@ -693,12 +431,14 @@ class _Converter:
             self.link -= 1
         if not href or href.lower().startswith(("javascript:", "vbscript:", "data:")):
             return inner
+        if "action=edit" in href and plain.lower() in ("edit", "edit source", "编辑"):
+            return ""  # a wiki's section edit link
         cls = f"{element.get('class') or ''} {element.get('rel') or ''}"
         if href.startswith("#") and (self.sup or _FOOTNOTE_CLASS.search(cls)):
             number = plain.strip("[] ")
             if number and len(number) <= 12:
-                inner = f"\\[{_text(number)}\\]"
-        text = _one_line(inner)
+                inner = f"\\[{escaped(number)}\\]"
+        text = one_line(inner)
         if not text:
             return ""
         lead = " " if inner[:1].isspace() else ""
@@ -710,7 +450,7 @@ class _Converter:
             href = resolve_link(href, self.base)
         for char, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
             href = href.replace(char, code)
-        return _strip_controls(href)
+        return strip_controls(href)
 
     def script(self, element: Any, tag: str, depth: int) -> str:
         """x<sup>2</sup> reads x², a superscript footnote link [1], other text ^(text)/_(text)."""
@@ -727,14 +467,14 @@ class _Converter:
         if all(c in chars for c in text):
             return text.translate(table)
         if text.startswith("[") and text.endswith("]"):
-            return _text(text)  # a citation mark without a link
+            return escaped(text)  # a citation mark without a link
         mark = "^" if tag == "sup" else "\\_"
-        return f"{mark}({_text(text)})" if " " in text else f"{mark}{_text(text)}"
+        return f"{mark}({escaped(text)})" if " " in text else f"{mark}{escaped(text)}"
 
     def image(self, element: Any) -> str:
         alt = " ".join((element.get("alt") or element.get("title") or "").split())
         if "emoji" in str(element.get("class") or ""):
-            return _text(alt)
+            return escaped(alt)
         src = ""
         for attr in ("src", "data-src", "data-original", "data-lazy-src", "data-actualsrc"):
             value = (element.get(attr) or "").strip()
@@ -747,27 +487,12 @@ class _Converter:
         if element.get("width") == "1" and element.get("height") == "1":
             return ""  # a tracking pixel
         if not src:
-            return f" {_text(alt)} " if alt else ""
-        return f"![{_text(alt)}]({self.url(src)})"
+            return f" {escaped(alt)} " if alt else ""
+        return f"![{escaped(alt)}]({self.url(src)})"
 
     def script_math(self, element: Any) -> str:
         tex = " ".join((element.text or "").split())
         if not tex:
             return ""
         mark = "$$" if "display" in (element.get("type") or "") else "$"
-        return f"{mark}{_text(tex)}{mark}"
-
-
-def _code_span(code: str) -> str:
-    code = _strip_controls(code).replace("\n", " ")
-    if not code.strip():
-        return code
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0) if "`" in code else 0
-    ticks = "`" * (longest + 1)
-    pad = " " if code.startswith("`") or code.endswith("`") else ""
-    return f"{ticks}{pad}{code}{pad}{ticks}"
-
-
-def _row(cells: list[str], width: int) -> str:
-    cells = (cells + [""] * width)[:width]
-    return "| " + " | ".join(cell or " " for cell in cells) + " |"
+        return f"{mark}{escaped(tex)}{mark}"
