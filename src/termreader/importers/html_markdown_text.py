@@ -253,8 +253,7 @@ def pre_text(pre: Any) -> str:
         rows.pop(0)
     while rows and not rows[-1].strip():
         rows.pop()
-    # No-break spaces in code are spaces a reader would copy as such.
-    return "\n".join(row.rstrip() for row in rows).replace("\xa0", " ")
+    return "\n".join(row.rstrip() for row in rows)
 
 
 def math_tex(element: Any) -> str:
