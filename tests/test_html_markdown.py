@@ -299,7 +299,8 @@ def test_br_runs_split_paragraphs() -> None:
 
 # --- bounds and entry points -------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "tags", [("div",), ("blockquote",), ("ul", "li"), ("b",), ("td",), ("pre",)]
+    "tags",
+    [("div",), ("blockquote",), ("ul", "li"), ("ul",), ("b",), ("td",), ("pre",), ("dl", "dd")],
 )
 def test_deep_nesting_is_flattened_not_a_recursion_error(tags: tuple[str, ...]) -> None:
     """10,000-deep nesting must neither raise RecursionError nor lose the text (built through

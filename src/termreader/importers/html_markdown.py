@@ -194,6 +194,8 @@ class _Converter:
         return out
 
     def block(self, element: Any, tag: str, depth: int) -> list[str]:
+        if depth >= MAX_CONVERT_DEPTH:  # lists nested without <li> reach here directly
+            return self.charge(paragraphs(escaped(text_of(element))))
         if tag in HEADINGS:
             return self.heading_block(element, int(tag[1]), depth)
         if tag == "pre":
