@@ -116,6 +116,11 @@ def test_nested_block_quotes() -> None:
     assert [(b.kind, b.quote) for b in blocks] == [(PARAGRAPH, 1), (PARAGRAPH, 2)]
 
 
+def test_quote_keeps_its_attribution_footer() -> None:
+    html = "<blockquote><p>Words.</p><footer>— Someone</footer></blockquote><footer>site</footer>"
+    assert md(html) == "> Words.\n>\n> — Someone"
+
+
 def test_ordered_list_start_and_br_in_item() -> None:
     """<ol start=5> restarted at 1; <br> in <li> became a space."""
     html = '<ol start="5" reversed><li>five<br>more</li><li>six<ul><li>sub</li></ul></li></ol>'

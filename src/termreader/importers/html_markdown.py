@@ -136,7 +136,8 @@ class _Converter:
     def skip(self, element: Any, tag: str) -> bool:
         """True for what a reader does not want in the article: scripts, page chrome, clutter."""
         if tag in _DROP_TAGS:
-            return True
+            # A quote's or a figure's own footer is its attribution, not page chrome.
+            return tag != "footer" or tag_of(element.getparent()) not in ("blockquote", "figure")
         get = element.get
         if get("aria-hidden") == "true" or get("hidden") is not None:
             return True
