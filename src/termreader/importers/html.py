@@ -78,6 +78,8 @@ def extract_html(
     )
     if not page.body.strip() and not page.title:
         raise ImportFailed("no readable text in the page")
+    if not source and page.site and not page.site.startswith(("@", "http://", "https://")):
+        source = page.site  # the site's own name (og:site_name) rather than its host
     if not source and not url:
         source = host_of(page.canonical)
     return build_article(

@@ -13,9 +13,9 @@ links, "load more" buttons, cookie notes) is cut out by general rules.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
-from itertools import compress
+from itertools import accumulate, chain
+from operator import itemgetter
 from typing import Any
 
 from lxml import etree
@@ -130,6 +130,10 @@ _CLUTTER_WORDS = frozenset(
         "authors",
         "autor",
         "byline",
+        "meta",
+        "hot",
+        "popular",
+        "trending",
         "cta",
         "hidden",
         "noprint",
@@ -147,6 +151,14 @@ _CLUTTER_TEXT = re.compile(
     r"|(?:share|tweet|share this(?: article| story| page)?|分享到?.{0,6})"
     r"|(?:点击|點擊)?(?:加载|載入|加載|查看|显示|顯示|展开|展開)(?:更多|全部|全文).{0,6}"
     r"|(?:返回顶部|返回首页|回到顶部|back to top|top)|[¶#§]|\^)$",
+    re.IGNORECASE,
+)
+# Headings of widgets beside an article.
+_WIDGET_TITLE = re.compile(
+    r"^(?:related|recommended|more (?:from|on|in|stories|news|articles)|most (?:read|popular|viewed)"
+    r"|popular|trending|you (?:may|might) also like|read (?:next|more)|see also|also read"
+    r"|(?:热门|热点|相关|推荐|猜你喜欢|延伸阅读|相关阅读|相关新闻|热门推荐|编辑推荐|大家都在看|排行)"
+    r"|comments?\b|leave a (?:reply|comment)|评论|跟贴|网友评论)",
     re.IGNORECASE,
 )
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -188,62 +200,61 @@ class TextIndex:
     """
 
     def __init__(self, root: Any) -> None:
-        self.root = root
-        self.elements: list[Any] = []
-        self.position: dict[Any, int] = {}
-        self.parent: list[int] = []
-        self.total: list[int] = []
-        self.links: list[int] = []
-        self._tokens: list[str] = []
-        self._owner: list[int] = []
-        self._build(root)
+        self.elements: list[Any] = list(root.iter(etree.Element))
+        self.position: dict[Any, int] = {e: i for i, e in enumerate(self.elements)}
+        self.parent: list[int] = [self.position.get(e.getparent(), -1) for e in self.elements]
+        if self.parent:
+            self.parent[0] = -1
         self.size = self._sums([1] * len(self.elements))
-        self.total = self._sums(self.total)
-        self.links = self._sums(self.links)
+        self._tokens: list[str] = []
+        self._bounds: list[int] = [0]
+        self._owners: list[int] = []
+        own_total, own_links = self._build()
+        self.total = self._sums(own_total)
+        self.links = self._sums(own_links)
 
-    def _emit(self, text: str, owner: int, linked: bool) -> None:
-        found = _TOKEN.findall(text.lower())
-        if found:
-            self._tokens.extend(found)
-            self._owner.extend([owner] * len(found))
-            self.total[owner] += len(found)
-            if linked:
-                self.links[owner] += len(found)
-
-    def _build(self, root: Any) -> None:
-        # Kinds on the stack: 0 plain, 1 hides its text (script, style...), 2 a link.
-        stack: list[tuple[int, int]] = []
-        hidden = 0
-        linked = 0
-        for event, element in etree.iterwalk(root, events=("start", "end")):
+    def _build(self) -> tuple[list[int], list[int]]:
+        """Tokenize the visible text in document order; per element, its own token counts."""
+        count = len(self.elements)
+        parent, size = self.parent, self.size
+        hidden = [False] * count
+        linked = [False] * count
+        # Text chunks keyed by document order: an element's text at its place in the
+        # pre-order, its tail after its subtree (inner tails before outer ones).
+        keyed: list[tuple[tuple[int, int, int], str, int]] = []
+        add = keyed.append
+        for index, (element, up) in enumerate(zip(self.elements, parent, strict=True)):
             tag = element.tag
-            if not isinstance(tag, str):
-                if event == "end" and element.tail and stack and not hidden:
-                    self._emit(element.tail, stack[-1][0], linked > 0)
-                continue
-            if event == "start":
-                index = len(self.elements)
-                self.elements.append(element)
-                self.position[element] = index
-                self.parent.append(stack[-1][0] if stack else -1)
-                self.total.append(0)
-                self.links.append(0)
-                kind = 0
-                if not hidden and tag in SKIP_TEXT:
-                    kind, hidden = 1, hidden + 1
-                elif tag == "a":
-                    kind, linked = 2, linked + 1
-                stack.append((index, kind))
-                if element.text and not hidden:
-                    self._emit(element.text, index, linked > 0)
+            if up >= 0:
+                hide = hidden[index] = hidden[up] or tag in SKIP_TEXT
+                linked[index] = linked[up] or tag == "a"
+                tail = element.tail
+                if tail and not hidden[up]:
+                    add(((index + size[index], 0, -index), tail, up))
             else:
-                _, kind = stack.pop()
-                if kind == 1:
-                    hidden -= 1
-                elif kind == 2:
-                    linked -= 1
-                if element.tail and stack and not hidden:
-                    self._emit(element.tail, stack[-1][0], linked > 0)
+                hide = hidden[index] = tag in SKIP_TEXT
+                linked[index] = tag == "a"
+            if not hide:
+                text = element.text
+                if text:
+                    add(((index, 1, 0), text, index))
+        keyed.sort(key=itemgetter(0))
+        texts = [chunk for _, chunk, _ in keyed]
+        lowered = "\x00".join(texts).lower().split("\x00")
+        if len(lowered) != len(texts):
+            lowered = [chunk.lower() for chunk in texts]
+        found = list(map(_TOKEN.findall, lowered))
+        counts = list(map(len, found))
+        self._tokens = list(chain.from_iterable(found))
+        self._bounds = list(accumulate(counts, initial=0))
+        self._owners = [owner for _, _, owner in keyed]
+        own_total = [0] * count
+        own_links = [0] * count
+        for owner, number in zip(self._owners, counts, strict=True):
+            own_total[owner] += number
+            if linked[owner]:
+                own_links[owner] += number
+        return own_total, own_links
 
     def _sums(self, own: list[int]) -> list[int]:
         """Per-element counts summed over each subtree (children come after their parent)."""
@@ -271,9 +282,11 @@ class TextIndex:
                 strict=False,
             )
         ]
+        done = list(accumulate(flags, initial=0))
+        bounds = self._bounds
         own = [0] * len(self.elements)
-        for owner, count in Counter(compress(self._owner, flags)).items():
-            own[owner] = count
+        for chunk, owner in enumerate(self._owners):
+            own[owner] += done[bounds[chunk + 1]] - done[bounds[chunk]]
         return self._sums(own)
 
     def locate(self, matched: list[int], start: Any) -> int | None:
@@ -341,6 +354,8 @@ class TextIndex:
         cut = Cleaned()
         doomed: list[Any] = []
         small = min(SMALL_WIDGET, self.total[node] // 10)
+        minor = matched[node] // 4
+        titled = self._titled_widgets(node, matched, core, minor)
         index = node + 1
         end = node + self.size[node]
         while index < end:
@@ -349,8 +364,10 @@ class TextIndex:
                 continue
             outside = not self.contains(core, index)
             if (
-                outside and matched[index] == 0 and not _holds_code_or_quote(self.elements[index])
-            ) or self._is_clutter(index, matched, small):
+                (outside and matched[index] == 0 and not _holds_code_or_quote(self.elements[index]))
+                or index in titled
+                or self._is_clutter(index, matched, small, minor)
+            ):
                 doomed.append(self.elements[index])
                 cut.total += self.total[index]
                 cut.matched += matched[index]
@@ -365,7 +382,7 @@ class TextIndex:
                 element.tag = "div"
         return cut
 
-    def _is_clutter(self, index: int, matched: list[int], small: int) -> bool:
+    def _is_clutter(self, index: int, matched: list[int], small: int, minor: int = 0) -> bool:
         element = self.elements[index]
         tag = element.tag if isinstance(element.tag, str) else ""
         total = self.total[index]
@@ -379,6 +396,10 @@ class TextIndex:
             # Extractors keep small widgets inside the body: a "letters" call to action, a
             # "Read more: <link>" line.
             return not _holds_code_or_quote(element)
+        if hinted and kept < minor and not _holds_structure(element):
+            # A comment thread the extractor took along: a clutter name and a small share of
+            # the article's text (a content wrapper with a "share" modifier holds most of it).
+            return True
         if kept >= 5 and kept * 2 > total:
             return False  # the extractor counts it as content
         if tag in _CLUTTER_TAGS:
@@ -400,6 +421,31 @@ class TextIndex:
             return bool(_CLUTTER_TEXT.match(text))
         return False
 
+    def _titled_widgets(self, node: int, matched: list[int], core: int, minor: int) -> set[int]:
+        """Blocks under a heading such as "Related", "Most read", "推荐" or "相关阅读" that the
+        extractor did not keep (the widest such block around each heading)."""
+        found: set[int] = set()
+        for heading in self.elements[node].iter("h2", "h3", "h4", "h5", "h6", "strong"):
+            index = self.position.get(heading)
+            if index is None or self.total[index] > 12:
+                continue
+            if not _WIDGET_TITLE.search(" ".join(heading.text_content().split())):
+                continue
+            best = -1
+            # Up to the widest block that is not the article's: the extractor did not keep
+            # it, or it holds a small share of what the extractor kept.
+            while index != node and (
+                2 * matched[index] <= self.total[index] or matched[index] < minor
+            ):
+                if self.contains(index, core):
+                    break
+                best = index
+                index = self.parent[index]
+            if best < 0 or self.elements[best].tag in ("strong", "p"):
+                continue
+            found.add(best)
+        return found
+
     def _is_promo(self, index: int) -> bool:
         """A paragraph that is a label and a link to another article ("Read more: <link>")."""
         element = self.elements[index]
@@ -413,6 +459,10 @@ class TextIndex:
                 label += (child.text or "") + (child.tail or "")
         label = label.strip()
         return label.endswith((":", "：", "»", "→")) and 0 < len(tokens(label)) <= 6
+
+
+def _holds_structure(element: Any) -> bool:
+    return any(True for _ in element.iter(*_KEEP_INSIDE, "h2", "h3", "h4", "h5", "h6"))
 
 
 def _holds_code_or_quote(element: Any) -> bool:
