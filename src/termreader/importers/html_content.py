@@ -156,9 +156,9 @@ _CLUTTER_TEXT = re.compile(
 # Headings of widgets beside an article.
 _WIDGET_TITLE = re.compile(
     r"^(?:related|recommended|more (?:from|on|in|stories|news|articles)|most (?:read|popular|viewed)"
-    r"|popular|trending|you (?:may|might) also like|read (?:next|more)|see also|also read"
+    r"|popular|trending|you (?:may|might) also like|read next|also read"
     r"|(?:热门|热点|相关|推荐|猜你喜欢|延伸阅读|相关阅读|相关新闻|热门推荐|编辑推荐|大家都在看|排行)"
-    r"|comments?\b|leave a (?:reply|comment)|评论|跟贴|网友评论)",
+    r"|(?:\d+\s*)?(?:comments?\b|条?评论|条?跟贴)|leave a (?:reply|comment)|网友评论)",
     re.IGNORECASE,
 )
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -392,6 +392,8 @@ class TextIndex:
             not words.isdisjoint(_CLUTTER_WORDS)
             or any(w.startswith(_CLUTTER_PREFIXES) for w in words)
         )
+        if 0 < total <= 8 and _CLUTTER_TEXT.match(" ".join(element.text_content().split())):
+            return True  # a control ("Jump to navigation", "加载更多", "[edit]"), kept or not
         if total <= small and (hinted or self._is_promo(index)):
             # Extractors keep small widgets inside the body: a "letters" call to action, a
             # "Read more: <link>" line.
@@ -416,9 +418,6 @@ class TextIndex:
             return not _holds_code_or_quote(element) or kept == 0 and total < 30
         if total and tag in _LINK_DENSE_TAGS and self.links[index] * 2 > total:
             return not _holds_code_or_quote(element)
-        if 0 < total <= 8:
-            text = " ".join(element.text_content().split())
-            return bool(_CLUTTER_TEXT.match(text))
         return False
 
     def _titled_widgets(self, node: int, matched: list[int], core: int, minor: int) -> set[int]:
