@@ -9,6 +9,7 @@ import lxml.html
 import pytest
 
 from termreader.importers import extract_html
+from termreader.importers import html as html_module
 from termreader.importers.html import extract_page
 from termreader.importers.html_content import TextIndex
 from termreader.importers.html_tree import parser
@@ -163,3 +164,32 @@ def test_page_without_title_takes_its_h1_and_site_name() -> None:
     article = extract_html(page, "http://127.0.0.1:8765/boats.html")
     assert article.title == "Boats return"
     assert article.source == "Harbour Post"
+
+
+def _split_story() -> tuple[str, list[str]]:
+    words = "river bridge town harbour mill market chapel school orchard meadow quarry forge"
+    paras = [" ".join(f"{w}{i}" for w in words.split()) + "." for i in range(8)]
+    blocks = "".join(
+        f"<div class='block'><p>{p}</p></div><div class='ad'><a href='/x{i}'>Buy now</a></div>"
+        for i, p in enumerate(paras)
+    )
+    page = (
+        "<html><body><div class='nav'><a href='/'>Home</a> <a href='/news'>News</a></div>"
+        f"<div id='story'>{blocks}</div><div class='footer'>About us</div></body></html>"
+    )
+    return page, paras
+
+
+@pytest.mark.parametrize("second_opinion", [True, False])
+def test_readability_widens_an_extraction_of_one_block(
+    monkeypatch: pytest.MonkeyPatch, second_opinion: bool
+) -> None:
+    """An article split over sibling blocks, of which the extractor took the first only: the
+    readability second opinion gives the whole story (without it: the one block)."""
+    page, paras = _split_story()
+    if not second_opinion:
+        monkeypatch.setattr(html_module, "_readability_text", lambda tree: "")
+    tree = lxml.html.document_fromstring(page, parser=parser())
+    body = html_module._original_subtree(tree, paras[0])
+    assert body.count("river") == (8 if second_opinion else 1)
+    assert "Buy now" not in body and "About us" not in body and "Home" not in body

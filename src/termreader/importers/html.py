@@ -1,8 +1,10 @@
-"""HTML importer: a page becomes an Article, its main content Markdown (via trafilatura).
+"""HTML importer: a page becomes an Article, its main content the page's own subtree as Markdown.
 
-The parts live beside it: :mod:`~termreader.importers.html_meta` (title, dates, site, language),
+trafilatura (and readability-lxml where it takes little) find the content; the parts live
+beside it: :mod:`~termreader.importers.html_content` (their text mapped back onto the page,
+clutter cut), :mod:`~termreader.importers.html_meta` (title, dates, site, language),
 :mod:`~termreader.importers.html_related` (the related-links block) and
-:mod:`~termreader.importers.html_markdown` (the plain HTML -> Markdown conversion).
+:mod:`~termreader.importers.html_markdown` (the HTML -> Markdown conversion).
 """
 
 from __future__ import annotations
