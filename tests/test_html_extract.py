@@ -193,3 +193,21 @@ def test_readability_widens_an_extraction_of_one_block(
     body = html_module._original_subtree(tree, paras[0])
     assert body.count("river") == (8 if second_opinion else 1)
     assert "Buy now" not in body and "About us" not in body and "Home" not in body
+
+
+def test_section_headings_that_read_like_widget_titles_stay() -> None:
+    """Regression: the rule for widgets titled "相关阅读"/"Related" took the article's own
+    section "相关技术" (an aotu.io post) out of its outline."""
+    body = (
+        "<article><h1>Harbour notes</h1>"
+        + FILLER
+        + "<h2>相关技术</h2>"
+        + FILLER.replace("running", "second")
+        + "<h2>Related work</h2>"
+        + FILLER.replace("running", "third")
+        + "<div class='box'><h3>相关阅读</h3><ul><li><a href='/a'>另一篇文章的标题</a></li>"
+        "<li><a href='/b'>第二篇文章的标题</a></li></ul></div></article>"
+    )
+    article = extract_html(_page("<title>Harbour notes</title>", body), "https://example.org/n")
+    assert [s.title for s in article.sections] == ["相关技术", "Related work"]
+    assert "另一篇文章的标题" not in article.body

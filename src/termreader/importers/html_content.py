@@ -135,13 +135,11 @@ _CLUTTER_WORDS = frozenset(
         "popular",
         "trending",
         "cta",
-        "hidden",
         "noprint",
-        "print",
     }
 )
 # Longer words also mark a compound name ("sharebar", "commentlist", "relatedposts").
-_CLUTTER_PREFIXES = tuple(w for w in _CLUTTER_WORDS if len(w) >= 6 and w not in ("hidden",))
+_CLUTTER_PREFIXES = tuple(w for w in _CLUTTER_WORDS if len(w) >= 6)
 _NAME_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # Whole texts of small elements that are controls, not content.
@@ -157,7 +155,8 @@ _CLUTTER_TEXT = re.compile(
 _WIDGET_TITLE = re.compile(
     r"^(?:related|recommended|more (?:from|on|in|stories|news|articles)|most (?:read|popular|viewed)"
     r"|popular|trending|you (?:may|might) also like|read next|also read"
-    r"|(?:热门|热点|相关|推荐|猜你喜欢|延伸阅读|相关阅读|相关新闻|热门推荐|编辑推荐|大家都在看|排行)"
+    r"|(?:相关|延伸|推荐|热门|热点|精彩|编辑)(?:阅读|新闻|文章|推荐|链接|报道|资讯|视频)"
+    r"|猜你喜欢|大家都在看|排行榜"
     r"|(?:\d+\s*)?(?:comments?\b|条?评论|条?跟贴)|leave a (?:reply|comment)|网友评论)",
     re.IGNORECASE,
 )
@@ -440,8 +439,8 @@ class TextIndex:
                     break
                 best = index
                 index = self.parent[index]
-            if best < 0 or self.elements[best].tag in ("strong", "p"):
-                continue
+            if best < 0 or best == self.position[heading] or self.elements[best].tag == "p":
+                continue  # a heading alone is a section's, not a widget's
             found.add(best)
         return found
 
