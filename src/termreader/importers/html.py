@@ -1,12 +1,15 @@
-"""HTML importer: a page becomes an Article, its main content Markdown (via trafilatura).
+"""HTML importer: a page becomes an Article, its main content the page's own subtree as Markdown.
 
-The parts live beside it: :mod:`~termreader.importers.html_meta` (title, dates, site, language),
+trafilatura (and readability-lxml where it takes little) find the content; the parts live
+beside it: :mod:`~termreader.importers.html_content` (their text mapped back onto the page,
+clutter cut), :mod:`~termreader.importers.html_meta` (title, dates, site, language),
 :mod:`~termreader.importers.html_related` (the related-links block) and
-:mod:`~termreader.importers.html_markdown` (the plain HTML -> Markdown conversion).
+:mod:`~termreader.importers.html_markdown` (the HTML -> Markdown conversion).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from lxml import etree
 
 from termreader.errors import ImportFailed
 from termreader.importers.common import build_article, guess_language, host_of, resolve_link
+from termreader.importers.html_content import FEW_TOKENS, TextIndex, tokens
 from termreader.importers.html_markdown import simple_markdown
 from termreader.importers.html_meta import published, read_meta, visible_text
 from termreader.importers.html_related import related_blocks
@@ -76,6 +80,8 @@ def extract_html(
     )
     if not page.body.strip() and not page.title:
         raise ImportFailed("no readable text in the page")
+    if not source and page.site and not page.site.startswith(("@", "http://", "https://")):
+        source = page.site  # the site's own name (og:site_name) rather than its host
     if not source and not url:
         source = host_of(page.canonical)
     return build_article(
@@ -155,7 +161,7 @@ def extract_page(html: str | bytes, url: str = "", *, content_type: str | None =
         # A fragment (a feed entry's body) is all content: no boilerplate to remove.
         body = simple_markdown(tree)
     else:
-        body = _main_content(tree, page.base)
+        body = _main_content(tree)
     body = _tidy_markdown(_drop_leading_title(body, page.title))
     page.body = _absolute_links(body, page.base)
     return page
@@ -191,36 +197,55 @@ def _absolute_links(body: str, base: str) -> str:
     return _MD_LINK_TARGET.sub(repl, body)
 
 
-def _main_content(tree: Any, base: str) -> str:
-    """Markdown of the main content: trafilatura, else a plain conversion."""
+def _main_content(tree: Any) -> str:
+    """Markdown of the main content: the original subtree the extractors point at, converted
+    whole; else trafilatura's own rendering; else a plain conversion of the page."""
     body = ""
     count = sum(1 for _ in tree.iter())
     if count <= MAX_TREE_ELEMENTS:
+        document = _trafilatura(tree)
         try:
-            from trafilatura import bare_extraction
-
-            document = bare_extraction(
-                tree,
-                url=None,  # its relative-link fixing ignores the path; we resolve after
-                fast=FAST_EXTRACTION,
-                output_format="markdown",
-                include_formatting=True,
-                include_links=True,
-                include_tables=True,
-                include_images=False,
-                include_comments=False,
-                with_metadata=False,
+            body = _original_subtree(tree, _document_text(document))
+        except Exception:  # noqa: BLE001 - a mapping bug must not lose the page
+            log.debug(
+                "content not mapped onto the page; the extractor's own text is used", exc_info=True
             )
-        except Exception:  # noqa: BLE001 - an extractor bug must not lose the page
-            log.debug("trafilatura failed; the page is converted whole", exc_info=True)
-            document = None
-        if document is not None:
+            body = ""
+        if not body and document is not None:
             body = _document_markdown(document)
     if len(body.strip()) < 80:
         fallback = simple_markdown(tree)
         if len(fallback.strip()) > len(body.strip()):
             body = fallback
     return body
+
+
+def _trafilatura(tree: Any) -> Any:
+    try:
+        from trafilatura import bare_extraction
+
+        return bare_extraction(
+            tree,  # it works on copies: the tree stays whole for the mapping
+            url=None,  # its relative-link fixing ignores the path; we resolve after
+            fast=FAST_EXTRACTION,
+            output_format="markdown",
+            include_formatting=True,
+            include_links=True,
+            include_tables=True,
+            include_images=False,
+            include_comments=False,
+            with_metadata=False,
+        )
+    except Exception:  # noqa: BLE001 - an extractor bug must not lose the page
+        log.debug("trafilatura failed; the page is converted whole", exc_info=True)
+        return None
+
+
+def _document_text(document: Any) -> str:
+    body = getattr(document, "body", None)
+    if body is None:
+        return ""
+    return " ".join(" ".join(body.itertext()).split())
 
 
 def _document_markdown(document: Any) -> str:
@@ -234,6 +259,63 @@ def _document_markdown(document: Any) -> str:
     except Exception:  # noqa: BLE001 - trafilatura's serialiser has no error contract
         log.debug("trafilatura's Markdown not written; its plain text is used", exc_info=True)
         return str(getattr(document, "text", "") or "")
+
+
+def _readability_text(tree: Any) -> str:
+    """The text readability-lxml takes for the article ("" when it finds none)."""
+    try:
+        from readability import Document
+
+        # It drops hidden elements from the tree it is given: give it a copy.
+        summary = Document(copy.deepcopy(tree)).summary(html_partial=True)
+        if not summary.strip():
+            return ""
+        return " ".join(lxml.html.fragment_fromstring(summary, create_parent="div").itertext())
+    except Exception:  # noqa: BLE001 - a second opinion is optional
+        log.debug("readability found no article", exc_info=True)
+        return ""
+
+
+def _original_subtree(tree: Any, extracted: str) -> str:
+    """Markdown of the page's own subtree holding ``extracted`` (trafilatura's text), with its
+    clutter cut; readability gives a second opinion where trafilatura took little. "" when
+    the text cannot be found in the page."""
+    start = tree.find("body")
+    if start is None:
+        start = tree
+    index = TextIndex(tree)
+    wanted = len(tokens(extracted))
+    matched = index.match(extracted) if wanted >= 3 else []
+    root = index.locate(matched, start) if matched else None
+    if root is not None and 2 * matched[index.position[start]] < wanted:
+        root = None  # most of the extractor's text is not the page's: rewritten, not found
+    if root is None or wanted < FEW_TOKENS or index.looks_partial(root):
+        second = _readability_text(tree)
+        more = len(tokens(second))
+        log.debug("second opinion: %d tokens against %d", more, wanted)
+        if more > wanted:
+            other = index.match(second)
+            found = index.locate(other, start)
+            if found is not None and (
+                root is None
+                or (index.contains(found, root) and other[found] * 2 > 3 * index.total[root])
+            ):
+                log.debug("readability's subtree is taken")
+                matched = (
+                    other
+                    if root is None
+                    else [max(a, b) for a, b in zip(matched, other, strict=True)]
+                )
+                root = found
+    if root is None:
+        return ""
+    core, root = root, index.widen(root, matched)
+    kept = matched[root]
+    cut = index.clean(root, matched, core)
+    markdown = simple_markdown(index.elements[root])
+    if 2 * len(tokens(markdown)) < kept - cut.matched:
+        return ""  # the converter left out what the extractor found: use the extractor's
+    return markdown
 
 
 _FRAGMENT = re.compile(r"<(?:html|body|head)[\s>]", re.IGNORECASE)

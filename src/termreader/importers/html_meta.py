@@ -108,7 +108,7 @@ def read_meta(tree: Any, url: str) -> PageMeta:
     found.jsonld = jsonld = _jsonld(tree)
     found.language = _language(tree, meta)
     h1s = _h1s(tree)
-    found.title, h1 = _title(tree, meta, jsonld, h1s)
+    found.title, h1 = _title(tree, meta, jsonld, h1s, found.canonical or url)
     if h1 is None and h1s:
         h1 = h1s[0]
     found.h1 = h1
@@ -241,9 +241,41 @@ def _outside_brackets(text: str, index: int) -> bool:
     return depth == 0
 
 
-def _strip_site(title: str, site: str) -> str:
+def _folded(text: str) -> str:
+    """Letters and digits only, case-folded: "Example.com" and "EXAMPLE com" compare equal."""
+    return "".join(char for char in text.casefold() if char.isalnum())
+
+
+def site_names(site: str, url: str) -> set[str]:
+    """The names a title may carry for its site: og:site_name and the address's domain
+    ("www.example.co.uk" gives "example" and "examplecouk"), folded. No name for an IP
+    address or a local file."""
+    names = {_folded(site)} if site else set()
+    try:
+        host = (urlsplit(url).hostname or "") if url.startswith(("http://", "https://")) else ""
+    except ValueError:
+        host = ""
+    labels = [label for label in host.split(".") if label and label != "www"]
+    if len(labels) >= 2 and not all(label.isdigit() for label in labels):
+        names.add(_folded(".".join(labels)))
+        second = labels[-2]
+        if second in ("co", "com", "net", "org", "gov", "edu", "ac") and len(labels) >= 3:
+            second = labels[-3]
+        names.add(_folded(second))
+    names.discard("")
+    return names
+
+
+def _is_site(text: str, names: set[str]) -> bool:
+    folded = _folded(text)
+    return bool(folded) and any(
+        folded == name or (len(name) >= 4 and (folded.startswith(name) or folded.endswith(name)))
+        for name in names
+    )
+
+
+def _strip_site(title: str, names: set[str]) -> str:
     """Drop " | Site", " - Site", "_网站", "--文化--人民网" suffixes (and a site prefix)."""
-    site = site.lower()
     for _ in range(4):
         separators = [
             m
@@ -255,13 +287,13 @@ def _strip_site(title: str, site: str) -> str:
         last = separators[-1]
         head, tail = title[: last.start()].strip(), title[last.end() :].strip()
         if head and (
-            not tail or tail.lower() == site or (len(tail) <= 30 and len(tail) < len(head))
+            not tail or _is_site(tail, names) or (len(tail) <= 30 and len(tail) < len(head))
         ):
             title = head
             continue
         first = separators[0]
         head, tail = title[: first.start()].strip(), title[first.end() :].strip()
-        if tail and (head.lower() == site or (len(head) <= 20 and len(tail) >= 2 * len(head))):
+        if tail and (_is_site(head, names) or (len(head) <= 20 and len(tail) >= 2 * len(head))):
             title = tail
             continue
         break
@@ -269,16 +301,21 @@ def _strip_site(title: str, site: str) -> str:
 
 
 def _title(
-    tree: Any, meta: dict[str, str], jsonld: dict[str, Any], h1s: list[Any]
+    tree: Any, meta: dict[str, str], jsonld: dict[str, Any], h1s: list[Any], url: str
 ) -> tuple[str, Any]:
-    """The article title and the <h1> element that carries it (None when no <h1> does)."""
+    """The article title and the <h1> element that carries it (None when no <h1> does).
+
+    The headline, not the <title> with the site glued on: og:title, the JSON-LD headline or
+    the <h1> the <title> begins with win, and a suffix or prefix naming the site (its
+    og:site_name or its domain) goes.
+    """
     raw_title = clean_line(tree.findtext(".//title") or "")
-    site = clean_line(meta.get("og:site_name", ""))
+    names = site_names(clean_line(meta.get("og:site_name", "")), url)
     og = clean_line(meta.get("og:title", "") or meta.get("twitter:title", ""))
     headline = jsonld.get("headline")
     headline = clean_line(headline) if isinstance(headline, str) else ""
-    stripped = _strip_site(raw_title, site) if raw_title else ""
-    og_stripped = _strip_site(og, site) if og else ""
+    stripped = _strip_site(raw_title, names) if raw_title else ""
+    og_stripped = _strip_site(og, names) if og else ""
     for element in h1s:
         heading = text_of(element)
         if not heading or len(heading) > MAX_TITLE:
@@ -289,6 +326,13 @@ def _title(
             stripped and heading in raw_title and len(heading) >= 0.6 * len(stripped)
         ):
             return heading, element
+        if (
+            raw_title.startswith(heading)
+            and _TITLE_SEPARATOR.match(raw_title[len(heading) :])
+            and 3 * len(heading) >= len(raw_title)
+            and not _is_site(heading, names)
+        ):
+            return heading, element  # "Headline - Section - Site"
     for candidate in (og_stripped, headline, stripped):
         if candidate:
             return candidate, None
