@@ -47,7 +47,7 @@ def test_quotes_and_code_of_the_original_survive(excerpt: str) -> None:
     quote read as the author's words); the original subtree keeps it a quote, and the
     ``<pre>`` a fenced block."""
     assert "> 正则表达式是对字符串操作的一种逻辑公式" in excerpt
-    fence = excerpt.index("```\nvar re = /ab+c/;\n")
+    fence = excerpt.index("```js\nvar re = /ab+c/;\n")  # the language from class="language-js"
     assert 're.test("abbc"); // true\n```' in excerpt[fence:]
 
 

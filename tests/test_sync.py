@@ -422,10 +422,11 @@ async def test_sources_are_fetched_concurrently_within_the_bound(
 async def test_related_prefetch_respects_limit_and_depth(
     netserver: NetServer, library: Library
 ) -> None:
-    rel = [(f"R{j}", f"/r/{j}") for j in range(6)]
-    for title, url in rel:
-        netserver.add(url, page(title, related=[(f"{title} deeper", f"/deep/{title}")]))
-        netserver.add(f"/deep/{title}", page(f"{title} deeper"))
+    # Headline-like titles: a one-word link is not taken for a related article.
+    rel = [(f"Related story number {j}", f"/r/{j}") for j in range(6)]
+    for j, (title, url) in enumerate(rel):
+        netserver.add(url, page(title, related=[(f"A deeper story under {j}", f"/deep/{j}")]))
+        netserver.add(f"/deep/{j}", page(f"A deeper story under {j}"))
     url = netserver.add("/hub", page("Hub", related=rel))
     library.kv_put(SAVED_URLS, url, {"title": "", "added": "", "last_sync": "", "last_error": ""})
     report = await sync(library, fast(related_limit=3, related_depth=1))
@@ -706,17 +707,18 @@ async def test_feed_entry_takes_over_a_prefetched_copy(
 ) -> None:
     """A page first prefetched as related, then published in a followed feed, joins the
     library proper: one article, no longer tagged prefetched, counted as added."""
-    hub = netserver.add("/hub", page("Hub", related=[("Later", "/later")]))
-    netserver.add("/later", page("Later"))
+    later = "A later story from the hub"
+    hub = netserver.add("/hub", page("Hub", related=[(later, "/later")]))
+    netserver.add("/later", page(later))
     library.kv_put(SAVED_URLS, hub, {"title": "", "added": "", "last_sync": "", "last_error": ""})
     assert (await sync(library, fast())).prefetched == 1
     copy = library.by_url(netserver.url("/later"))
-    items = [{"title": "Later", "link": netserver.url("/later")}]
+    items = [{"title": later, "link": netserver.url("/later")}]
     add_subscription(
         library, netserver.add("/f", rss("F", items), content_type="application/rss+xml")
     )
     report = await sync(library, fast())
-    assert report.added == 1 and [a["title"] for a in report.articles] == ["Later"]
+    assert report.added == 1 and [a["title"] for a in report.articles] == [later]
     now_in = library.by_url(netserver.url("/later"))
     assert now_in.id == copy.id and "prefetched" not in now_in.tags
     assert now_in.source == "F"
@@ -725,7 +727,7 @@ async def test_feed_entry_takes_over_a_prefetched_copy(
 async def test_progress_counts_related_prefetching(netserver: NetServer, library: Library) -> None:
     feed_url = serve_summary_feed(netserver, n=3, related=2)
     add_subscription(library, feed_url)
-    netserver.add("/post/2", page("Post 2", related=[("Missing", "/nowhere")]))
+    netserver.add("/post/2", page("Post 2", related=[("A missing page of the site", "/nowhere")]))
     events: list[SyncProgress] = []
     report = await sync(library, fast(), progress=events.append)
     assert report.prefetched == 4 and len(report.warnings) == 1
