@@ -1,4 +1,8 @@
-"""Following links and related entries, fetching what is not cached, and back/forward history."""
+"""Following links and related entries, fetching what is not cached, and back/forward history.
+
+:class:`Following` is at the ~300-line mark: every way of leaving the article (a link, a related
+entry, a feed to subscribe to, back and forward) goes through the same fetch worker and history.
+"""
 
 from __future__ import annotations
 
