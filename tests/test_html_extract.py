@@ -211,3 +211,20 @@ def test_section_headings_that_read_like_widget_titles_stay() -> None:
     article = extract_html(_page("<title>Harbour notes</title>", body), "https://example.org/n")
     assert [s.title for s in article.sections] == ["相关技术", "Related work"]
     assert "另一篇文章的标题" not in article.body
+
+
+def test_highlighted_code_keeps_its_comment_spans() -> None:
+    """Regression: a highlighter's ``<span class="comment">`` (an aotu.io post's first code
+    line "// 将指定的自然数转换为26进制表示", and a ``{`` it had wrapped) was cut as a comment
+    thread, so the code lost lines and braces."""
+    code = (
+        "<figure class='highlight javascript'><table><tr><td class='gutter'><pre>"
+        "<div class='line'>1</div><div class='line'>2</div><div class='line'>3</div></pre></td>"
+        "<td class='code'><pre><div class='line'><span class='comment'>// convert a number"
+        "</span></div><div class='line'><span class='keyword'>function</span> col(n) "
+        "<span class='comment'>&#123;</span></div><div class='line'>&#125;</div></pre></td>"
+        "</tr></table></figure>"
+    )
+    body = "<article><h1>Harbour notes</h1>" + FILLER + code + FILLER + "</article>"
+    article = extract_html(_page("<title>Harbour notes</title>", body), "https://example.org/n")
+    assert "```javascript\n// convert a number\nfunction col(n) {\n}\n```" in article.body

@@ -371,6 +371,10 @@ class TextIndex:
                 cut.total += self.total[index]
                 cut.matched += matched[index]
                 index += self.size[index]
+            elif self.elements[index].tag in ("pre", "code"):
+                # Code is shown verbatim: a highlighter's <span class="comment"> or
+                # <span class="meta"> is a part of it, not a comment thread or a byline.
+                index += self.size[index]
             else:
                 index += 1
         for element in doomed:
