@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from termreader.importers.html_tree import SKIP_TEXT
+from termreader.importers.html_tree import SKIP_TEXT, lead_image
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
@@ -363,7 +363,12 @@ class TextIndex:
                 continue
             outside = not self.contains(core, index)
             if (
-                (outside and matched[index] == 0 and not _holds_code_or_quote(self.elements[index]))
+                (
+                    outside
+                    and matched[index] == 0
+                    and not _holds_code_or_quote(self.elements[index])
+                    and not (index < core and self._is_lead_image(index))
+                )
                 or index in titled
                 or self._is_clutter(index, matched, small, minor)
             ):
@@ -384,6 +389,10 @@ class TextIndex:
             if element is not self.elements[node]:
                 element.tag = "div"
         return cut
+
+    def _is_lead_image(self, index: int) -> bool:
+        """A cover or lead photo before the article's text (its alt is often the title)."""
+        return self.total[index] <= 20 and lead_image(self.elements[index])
 
     def _is_clutter(self, index: int, matched: list[int], small: int, minor: int = 0) -> bool:
         element = self.elements[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -40,3 +41,35 @@ def text_of(element: Any) -> str:
 def tag_of(element: Any) -> str:
     """The element's lower-case tag name ("" for a comment or processing instruction)."""
     return element.tag.lower() if isinstance(element.tag, str) else ""
+
+
+# Images that are page furniture, not pictures of the article: logos, avatars, icons, spinners.
+_FURNITURE_IMAGE = re.compile(
+    r"logo|avatar|icon|emoji|spinner|loading|loader|pixel|badge|sprite|blank\.gif|spacer", re.I
+)
+
+
+def is_content_image(img: Any) -> bool:
+    """Whether an ``<img>`` is a picture of the article: it has a source, is not a tracking
+    pixel or a small icon, and neither its names nor its source call it a logo or avatar."""
+    get = img.get
+    if not any(
+        (get(attr) or "").strip() for attr in ("src", "data-src", "data-original", "srcset")
+    ):
+        return False
+    for attr in ("width", "height"):
+        size = (get(attr) or "").strip().removesuffix("px")
+        if size.isdigit() and int(size) <= 64:
+            return False
+    names = " ".join(get(attr) or "" for attr in ("class", "id", "src", "alt"))
+    return _FURNITURE_IMAGE.search(names) is None
+
+
+def lead_image(element: Any) -> bool:
+    """Whether ``element`` is a picture block (a cover or lead photo): it holds a content
+    image, no link and at most a short caption."""
+    if any(True for _ in element.iter("a")):
+        return False
+    if not any(is_content_image(img) for img in element.iter("img")):
+        return False
+    return len(text_of(element)) <= 120
