@@ -7,12 +7,14 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from lxml import etree
 
 from termreader.importers import extract_html
 from termreader.importers import html as html_module
 from termreader.importers.html import extract_page
 from termreader.importers.html_content import TextIndex
-from termreader.importers.html_tree import parser
+from termreader.importers.html_markdown import to_markdown
+from termreader.importers.html_tree import lead_image, parser
 
 EXCERPT = "html/extract/aotu-regexp-theory-excerpt.html"
 EXCERPT_URL = "https://aotu.io/notes/2016/11/17/regexp-theory/index.html"
@@ -269,3 +271,15 @@ def test_furniture_images_before_the_article_are_still_cut(lead: str) -> None:
     article = extract_html(_post(lead), "https://example.org/n")
     assert "![" not in article.body
     assert article.body.startswith("This paragraph carries")
+
+
+def test_deeply_nested_print_hidden_blocks_stay_bounded() -> None:
+    """The lead-picture check is asked of every print-hidden level of a nesting: 10,000 levels
+    around a picture must not recurse or turn quadratic, and a block that deep is no picture."""
+    root = lxml.html.fromstring("<div><p>Lead text of the story here.</p></div>")
+    node = root
+    for _ in range(10_000):
+        node = etree.SubElement(node, "div", {"class": "no-print"})
+    etree.SubElement(node, "img", {"src": "/p.jpg", "alt": "Deep photo"})
+    assert not lead_image(root[1])
+    assert to_markdown(root, "https://example.org/").strip() == "Lead text of the story here."

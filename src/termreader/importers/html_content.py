@@ -362,13 +362,10 @@ class TextIndex:
                 index += 1  # what leads down to the article stays, its other children are judged
                 continue
             outside = not self.contains(core, index)
+            loose = outside and matched[index] == 0
+            picture = loose and index < core and self._is_lead_image(index)
             if (
-                (
-                    outside
-                    and matched[index] == 0
-                    and not _holds_code_or_quote(self.elements[index])
-                    and not (index < core and self._is_lead_image(index))
-                )
+                (loose and not picture and not _holds_code_or_quote(self.elements[index]))
                 or index in titled
                 or self._is_clutter(index, matched, small, minor)
             ):

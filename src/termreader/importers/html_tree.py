@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from itertools import islice
 from typing import Any
 
 import lxml.html
@@ -66,10 +67,15 @@ def is_content_image(img: Any) -> bool:
 
 
 def lead_image(element: Any) -> bool:
-    """Whether ``element`` is a picture block (a cover or lead photo): it holds a content
-    image, no link and at most a short caption."""
-    if any(True for _ in element.iter("a")):
+    """Whether ``element`` is a picture block (a cover or lead photo): a few elements holding
+    a content image, no link and at most a short caption. Bounded: callers ask it of each
+    level of a deep nesting."""
+    small = list(islice(element.iter(), _PICTURE_BLOCK + 1))
+    if len(small) > _PICTURE_BLOCK or any(tag_of(e) == "a" for e in small):
         return False
-    if not any(is_content_image(img) for img in element.iter("img")):
+    if not any(tag_of(e) == "img" and is_content_image(e) for e in small):
         return False
     return len(text_of(element)) <= 120
+
+
+_PICTURE_BLOCK = 24  # elements: a figure, its picture, sources and a caption
