@@ -227,9 +227,11 @@ class Rendered:
         self.quotes = squash("".join(quotes))
 
 
-def literal_bold(rendered: Rendered) -> bool:
-    """True when ``**`` shows as text outside code: emphasis the Markdown could not close."""
-    return "**" in rendered.prose
+def literal_bold(rendered: Rendered, page_marks: int = 0) -> bool:
+    """True when ``**`` shows as text outside code more often than the page's own text outside
+    code has it (``page_marks``, from :func:`page_bold_marks`): emphasis the Markdown could not
+    close. A page that writes ``/Users/**/Desktop`` in its prose is shown faithfully."""
+    return rendered.prose.count("**") > page_marks
 
 
 def empty_titles(sections: Iterable[Any]) -> int:
@@ -261,6 +263,21 @@ def parse_page(data: bytes) -> Any:
         for line in pre.iter("div", "p", "li", "tr"):
             line.tail = "\n" + (line.tail or "")
     return root
+
+
+_PROSE_TEXT = (
+    "//body//text()[not(ancestor::code or ancestor::pre or ancestor::kbd or ancestor::samp"
+    " or ancestor::tt)]"
+)
+
+
+def page_bold_marks(root: Any) -> int:
+    """How many ``**`` the page's visible text outside code holds (a tree from
+    :func:`parse_page`)."""
+    try:
+        return "".join(str(t) for t in root.xpath(_PROSE_TEXT)).count("**")
+    except (ValueError, TypeError):
+        return 0
 
 
 def _text(element: Any) -> str:

@@ -21,6 +21,7 @@ from fidelity import (
     main_content,
     match_code,
     match_headings,
+    page_bold_marks,
     parse_page,
     snippet_counts,
     source_code_first_lines,
@@ -124,7 +125,9 @@ def measure_structure(corpus: Path) -> dict[str, Any] | None:
             article = _import(data, url, path.name)
         except Exception as error:  # noqa: BLE001 - a page that fails keeps nothing
             article, failure = None, str(error)[:200]
-        element, rule = main_content(parse_page(data), snippets)
+        root = parse_page(data)
+        marks = page_bold_marks(root)
+        element, rule = main_content(root, snippets)
         structure = structure_of(element) if element is not None else {}
         if article is None:
             kept = {k: {"found": 0, "total": len(v), "lost": v[:20]} for k, v in structure.items()}
@@ -135,7 +138,7 @@ def measure_structure(corpus: Path) -> dict[str, Any] | None:
             empty = empty_titles(article.sections)
             if empty:
                 empty_pages.append(name)
-            if literal_bold(rendered):
+            if literal_bold(rendered, marks):
                 bold_pages.append(name)
             details[name] = {"main": rule, "empty titles": empty}
         for kind, got in kept.items():

@@ -138,6 +138,22 @@ def test_rendered_article_sees_code_quotes_and_literal_bold() -> None:
     assert fidelity.literal_bold(fidelity.Rendered("**33%**of those"))  # unclosable emphasis
 
 
+def test_literal_bold_the_page_itself_writes_is_not_counted() -> None:
+    """Regression: two aotu.io pages were counted as showing a literal ``**`` although their
+    own text has it ("/Users/**/Desktop", "反斜杠字符 <code>\\</code>**"); a ``**`` inside
+    the page's code does not excuse one in the prose."""
+    page = fidelity.parse_page(
+        b"<html><head><title>**t**</title></head><body>"
+        b"<p>Path /Users/**/Desktop here</p><pre>f(**kw)</pre><code>a**b</code></body></html>"
+    )
+    marks = fidelity.page_bold_marks(page)
+    assert marks == 1
+    shown = fidelity.Rendered("Path /Users/\\*\\*/Desktop here")
+    assert "**" in shown.prose
+    assert not fidelity.literal_bold(shown, marks)
+    assert fidelity.literal_bold(fidelity.Rendered("Path /Users/\\*\\*/ and **x"), marks)
+
+
 def test_empty_section_titles_are_counted() -> None:
     assert fidelity.empty_titles([section(2, ""), section(2, " "), section(2, "x")]) == 2
 

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from lxml import etree
 
 from termreader.importers import extract_html
 from termreader.importers import html as html_module
 from termreader.importers.html import extract_page
 from termreader.importers.html_content import TextIndex
-from termreader.importers.html_tree import parser
+from termreader.importers.html_markdown import to_markdown
+from termreader.importers.html_tree import lead_image, parser
 
 EXCERPT = "html/extract/aotu-regexp-theory-excerpt.html"
 EXCERPT_URL = "https://aotu.io/notes/2016/11/17/regexp-theory/index.html"
@@ -70,7 +72,9 @@ def test_clutter_is_cut(excerpt: str, clutter: str) -> None:
 
 
 def test_the_article_text_stays_whole(excerpt: str) -> None:
-    assert excerpt.startswith(("总是记不住", "学习正则表达式的你们"))
+    cover, text = excerpt.split("\n\n", 1)  # the post's cover image comes first
+    assert cover.startswith("![正则表达式理论篇](https://misc.aotu.io/")
+    assert text.startswith(("总是记不住", "学习正则表达式的你们"))
     assert "基于模式匹配从字符串中提取子字符串" in excerpt
     assert "感谢您的阅读" in excerpt
 
@@ -211,3 +215,71 @@ def test_section_headings_that_read_like_widget_titles_stay() -> None:
     article = extract_html(_page("<title>Harbour notes</title>", body), "https://example.org/n")
     assert [s.title for s in article.sections] == ["相关技术", "Related work"]
     assert "另一篇文章的标题" not in article.body
+
+
+def test_highlighted_code_keeps_its_comment_spans() -> None:
+    """Regression: a highlighter's ``<span class="comment">`` (an aotu.io post's first code
+    line "// 将指定的自然数转换为26进制表示", and a ``{`` it had wrapped) was cut as a comment
+    thread, so the code lost lines and braces."""
+    code = (
+        "<figure class='highlight javascript'><table><tr><td class='gutter'><pre>"
+        "<div class='line'>1</div><div class='line'>2</div><div class='line'>3</div></pre></td>"
+        "<td class='code'><pre><div class='line'><span class='comment'>// convert a number"
+        "</span></div><div class='line'><span class='keyword'>function</span> col(n) "
+        "<span class='comment'>&#123;</span></div><div class='line'>&#125;</div></pre></td>"
+        "</tr></table></figure>"
+    )
+    body = "<article><h1>Harbour notes</h1>" + FILLER + code + FILLER + "</article>"
+    article = extract_html(_page("<title>Harbour notes</title>", body), "https://example.org/n")
+    assert "```javascript\n// convert a number\nfunction col(n) {\n}\n```" in article.body
+
+
+def _post(lead: str) -> bytes:
+    """A blog post whose text sits in ``.post-content`` beside ``lead`` inside <article>."""
+    return (
+        "<html><head><title>Harbour notes</title></head><body><div class='nav'>"
+        f"<a href='/'>Home</a></div><article class='post'><div class='post-cover'>{lead}</div>"
+        "<header><h1>Harbour notes</h1></header><div class='post-content'>"
+        f"{FILLER}{FILLER.replace('running', 'second')}</div></article></body></html>"
+    ).encode()
+
+
+def test_cover_image_above_the_headline_stays_under_the_title() -> None:
+    """Regression: an aotu.io post's cover (``<div class="post-cover"><img alt="<title>">``
+    above its ``<h1>``) was cut with the header around the article text; it now stays as the
+    first line of the body, and the headline is still not repeated."""
+    page = _post("<img src='/cover.png' alt='Harbour notes'>")
+    article = extract_html(page, "https://example.org/n")
+    first = article.body.lstrip().split("\n", 1)[0]
+    assert first == "![Harbour notes](https://example.org/cover.png)"
+    assert "# Harbour notes" not in article.body
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "<div class='author'><img src='/me.jpg' alt='Ann Writer'></div>",  # a byline photo
+        "<img src='/logo.png' alt='Harbour Post logo'>",
+        "<img src='/me.jpg' class='avatar' alt='Ann Writer'>",
+        "<a href='/other'><img src='/t.jpg' alt='Another story'></a>",  # a teaser link
+        "<img src='/px.gif' alt='Counter' width='1' height='1'>",
+        "<img src='/i.png' alt='Flag' width='16' height='16'>",
+    ],
+)
+def test_furniture_images_before_the_article_are_still_cut(lead: str) -> None:
+    """The lead-image rule keeps pictures, not avatars, logos, teaser links, icons or pixels."""
+    article = extract_html(_post(lead), "https://example.org/n")
+    assert "![" not in article.body
+    assert article.body.startswith("This paragraph carries")
+
+
+def test_deeply_nested_print_hidden_blocks_stay_bounded() -> None:
+    """The lead-picture check is asked of every print-hidden level of a nesting: 10,000 levels
+    around a picture must not recurse or turn quadratic, and a block that deep is no picture."""
+    root = lxml.html.fromstring("<div><p>Lead text of the story here.</p></div>")
+    node = root
+    for _ in range(10_000):
+        node = etree.SubElement(node, "div", {"class": "no-print"})
+    etree.SubElement(node, "img", {"src": "/p.jpg", "alt": "Deep photo"})
+    assert not lead_image(root[1])
+    assert to_markdown(root, "https://example.org/").strip() == "Lead text of the story here."

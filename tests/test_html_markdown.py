@@ -371,3 +371,16 @@ def test_output_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_menu_words_in_the_text_are_kept() -> None:
     """Clutter is recognised by its markup, not by ordinary words."""
     assert md("<ul><li>File</li><li>Edit</li></ul><p>Share</p>") == "- File\n- Edit\n\nShare"
+
+
+def test_print_hidden_photo_is_kept_print_hidden_chrome_is_not() -> None:
+    """Regression: a news page's lead photo in ``<div class="photo no-print">`` was dropped as
+    clutter (the print style hides it to save ink); a print-hidden link bar still goes."""
+    html = (
+        "<div><div class='photo no-print'><img src='/p.jpg' alt='Cold wave hits'></div>"
+        "<div class='no-print'><a href='/print'>Print</a> <a href='/mail'>Email</a></div>"
+        "<p>Temperatures fell sharply on Tuesday morning across the region.</p></div>"
+    )
+    out = to_markdown(lxml.html.fragment_fromstring(html), "https://example.org/a")
+    assert "![Cold wave hits](https://example.org/p.jpg)" in out
+    assert "Print" not in out and "Email" not in out

@@ -344,11 +344,25 @@ def _tidy_markdown(body: str) -> str:
     return "\n".join(lines)
 
 
+_IMAGE_LINE = re.compile(r"^!\[[^\n]*\]\([^\s()]*\)$")
+
+
 def _drop_leading_title(body: str, title: str) -> str:
-    lines = body.lstrip("\n").split("\n", 1)
+    """The body without its first heading when that is the title (shown apart). A cover
+    image above the headline stays, and then reads as the first line under the title."""
+    lead: list[str] = []
+    rest = body.lstrip("\n")
+    while len(lead) < 2:
+        lines = rest.split("\n", 1)
+        if not _IMAGE_LINE.match(lines[0].strip()) or len(lines) < 2:
+            break
+        lead.append(lines[0])
+        rest = lines[1].lstrip("\n")
+    lines = rest.split("\n", 1)
     first = lines[0].strip()
     if first.startswith("#"):
         heading = clean_line(first.lstrip("#").replace("*", "").replace("\\", ""))
         if heading and heading == clean_line(title.replace("*", "")):
-            return lines[1].lstrip("\n") if len(lines) > 1 else ""
+            rest = lines[1].lstrip("\n") if len(lines) > 1 else ""
+            return "\n\n".join([*lead, rest]) if lead else rest
     return body

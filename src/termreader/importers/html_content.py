@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from termreader.importers.html_tree import SKIP_TEXT
+from termreader.importers.html_tree import SKIP_TEXT, lead_image
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
@@ -362,14 +362,20 @@ class TextIndex:
                 index += 1  # what leads down to the article stays, its other children are judged
                 continue
             outside = not self.contains(core, index)
+            loose = outside and matched[index] == 0
+            picture = loose and index < core and self._is_lead_image(index)
             if (
-                (outside and matched[index] == 0 and not _holds_code_or_quote(self.elements[index]))
+                (loose and not picture and not _holds_code_or_quote(self.elements[index]))
                 or index in titled
                 or self._is_clutter(index, matched, small, minor)
             ):
                 doomed.append(self.elements[index])
                 cut.total += self.total[index]
                 cut.matched += matched[index]
+                index += self.size[index]
+            elif self.elements[index].tag in ("pre", "code"):
+                # Code is shown verbatim: a highlighter's <span class="comment"> or
+                # <span class="meta"> is a part of it, not a comment thread or a byline.
                 index += self.size[index]
             else:
                 index += 1
@@ -380,6 +386,10 @@ class TextIndex:
             if element is not self.elements[node]:
                 element.tag = "div"
         return cut
+
+    def _is_lead_image(self, index: int) -> bool:
+        """A cover or lead photo before the article's text (its alt is often the title)."""
+        return self.total[index] <= 20 and lead_image(self.elements[index])
 
     def _is_clutter(self, index: int, matched: list[int], small: int, minor: int = 0) -> bool:
         element = self.elements[index]

@@ -31,7 +31,7 @@ from termreader.importers.html_markdown_text import (
     table_row,
     wrap,
 )
-from termreader.importers.html_tree import HEADINGS, tag_of, text_of
+from termreader.importers.html_tree import HEADINGS, lead_image, tag_of, text_of
 
 #: Deeper nesting is flattened to text: bounded recursion whatever the input.
 MAX_CONVERT_DEPTH = 80
@@ -61,10 +61,11 @@ _CLUTTER_TOKENS = frozenset(
     "pagination pager navbox ambox catlinks printfooter".split()
 )
 _CLUTTER_NAME = re.compile(
-    r"load-?more|more-?news|sr-only|screen-reader|visually-?hidden|mathjax_preview|no-?print|"
-    r"print-?none|hidden-?print|off-?screen",
+    r"load-?more|more-?news|sr-only|screen-reader|visually-?hidden|mathjax_preview|off-?screen",
     re.I,
 )
+# What the print style hides: page chrome, but also the lead photo (to save ink).
+_PRINT_HIDDEN = re.compile(r"no-?print|print-?none|hidden-?print", re.I)
 _CLUTTER_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "dialog", "menu"})
 _CLUTTER_TEXT = re.compile(
     r"(skip to (main )?(content|navigation|search)|jump to (navigation|search|content)|"
@@ -147,6 +148,8 @@ class _Converter:
         names = f"{get('class') or ''} {get('id') or ''}"
         role = (get("role") or "").lower()
         hinted = role in _CLUTTER_ROLES or _CLUTTER_NAME.search(names) is not None
+        if not hinted and _PRINT_HIDDEN.search(names) is not None:
+            hinted = not lead_image(element)
         if not hinted and names.strip():
             hinted = any(t in _CLUTTER_TOKENS for t in _TOKEN_SPLIT.split(names.lower()))
         if hinted and tag not in HEADINGS and tag not in ("pre", "code", "math"):

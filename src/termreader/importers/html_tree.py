@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from itertools import islice
 from typing import Any
 
 import lxml.html
@@ -40,3 +42,40 @@ def text_of(element: Any) -> str:
 def tag_of(element: Any) -> str:
     """The element's lower-case tag name ("" for a comment or processing instruction)."""
     return element.tag.lower() if isinstance(element.tag, str) else ""
+
+
+# Images that are page furniture, not pictures of the article: logos, avatars, icons, spinners.
+_FURNITURE_IMAGE = re.compile(
+    r"logo|avatar|icon|emoji|spinner|loading|loader|pixel|badge|sprite|blank\.gif|spacer", re.I
+)
+
+
+def is_content_image(img: Any) -> bool:
+    """Whether an ``<img>`` is a picture of the article: it has a source, is not a tracking
+    pixel or a small icon, and neither its names nor its source call it a logo or avatar."""
+    get = img.get
+    if not any(
+        (get(attr) or "").strip() for attr in ("src", "data-src", "data-original", "srcset")
+    ):
+        return False
+    for attr in ("width", "height"):
+        size = (get(attr) or "").strip().removesuffix("px")
+        if size.isdigit() and int(size) <= 64:
+            return False
+    names = " ".join(get(attr) or "" for attr in ("class", "id", "src", "alt"))
+    return _FURNITURE_IMAGE.search(names) is None
+
+
+def lead_image(element: Any) -> bool:
+    """Whether ``element`` is a picture block (a cover or lead photo): a few elements holding
+    a content image, no link and at most a short caption. Bounded: callers ask it of each
+    level of a deep nesting."""
+    small = list(islice(element.iter(), _PICTURE_BLOCK + 1))
+    if len(small) > _PICTURE_BLOCK or any(tag_of(e) == "a" for e in small):
+        return False
+    if not any(tag_of(e) == "img" and is_content_image(e) for e in small):
+        return False
+    return len(text_of(element)) <= 120
+
+
+_PICTURE_BLOCK = 24  # elements: a figure, its picture, sources and a caption
