@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from termreader.text.xmlprolog import declaration_end
+
 SNIFF_BYTES = 65_536
 """How much of the start is looked at: a feed's root element comes after a short prolog."""
 
@@ -41,35 +43,6 @@ def _skip(data: bytes, pos: int, closer: bytes) -> int:
     return -1 if end == -1 else end + len(closer)
 
 
-def _declaration_end(data: bytes, pos: int) -> int:
-    """After ``<!DOCTYPE ...>`` at ``pos``, its quoted literals and ``[...]`` subset skipped."""
-    depth = 0
-    i = pos + 2
-    size = len(data)
-    while i < size:
-        byte = data[i : i + 1]
-        if byte in (b'"', b"'"):
-            close = data.find(byte, i + 1)
-            if close == -1:
-                return -1
-            i = close + 1
-            continue
-        if byte == b"[":
-            depth += 1
-        elif byte == b"]":
-            depth = max(0, depth - 1)
-        elif byte == b">" and depth == 0:
-            return i + 1
-        elif depth and data.startswith(b"<!--", i):
-            close = _skip(data, i + 4, b"-->")
-            if close == -1:
-                return -1
-            i = close
-            continue
-        i += 1
-    return -1
-
-
 def _root_tag(data: bytes) -> tuple[bytes, bytes] | None:
     """``(name, start tag)`` of the XML root element, or None when the prolog is not XML-like."""
     pos = 0
@@ -83,7 +56,7 @@ def _root_tag(data: bytes) -> tuple[bytes, bytes] | None:
         elif data.startswith(b"<!--", lt):
             pos = _skip(data, lt + 4, b"-->")
         elif data.startswith(b"<!", lt):
-            pos = _declaration_end(data, lt)
+            pos = declaration_end(data, lt)
         else:
             match = _ROOT.match(data, lt)
             if match is None:

@@ -19,6 +19,7 @@ from termreader.errors import ImportFailed, LinkRefused
 from termreader.models import parse_iso
 from termreader.text.charset import decode
 from termreader.text.sanitize import clean, clean_line
+from termreader.text.xmlprolog import declaration_end
 from termreader.web.linkpolicy import check_web_link
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,6 @@ _DECLARATION_LIMIT = 1024
 """A processing instruction in the prolog longer than this is dropped: real XML declarations and
 stylesheet PIs are under 200 bytes, and feedparser's encoding regex is cubic in the first line."""
 _PROLOG_WHITESPACE = re.compile(rb"\s+")
-# Inside a declaration (<!DOCTYPE, <!ENTITY...): a quoted literal may hold ">" or "]", the
-# internal subset holds comments and PIs that may too.
-_DECL_TOKEN = re.compile(rb"[\"'\[>]")
-_SUBSET_TOKEN = re.compile(rb"[\"'\]]|<!--|<\?")
 # What ends a run of prolog text: a PI, comment or declaration, or the root element's start tag
 # ("<" then a name start character); "< " or "<1" are text.
 _PROLOG_MARKUP = re.compile(rb"<[?!A-Za-z_:\x80-\xff]")
@@ -89,52 +86,6 @@ def _is_utf16_or_32(data: bytes) -> bool:
         return True
     # No BOM: "<?" in UTF-16/32 has NULs between the characters.
     return head[:2] in (b"<\x00", b"\x00<") or head == b"\x00\x00\x00<"
-
-
-def _skip_literal(data: bytes, quote_at: int) -> int:
-    """The position after the quoted literal starting at ``quote_at`` (the end when unclosed)."""
-    close = data.find(data[quote_at : quote_at + 1], quote_at + 1)
-    return len(data) if close == -1 else close + 1
-
-
-def _declaration_end(data: bytes, pos: int) -> int:
-    """The position after the ``<!...>`` declaration at ``pos`` (the end of data when unclosed).
-
-    Quoted literals and an internal subset ``[...]`` (with its own comments, PIs and literals)
-    are skipped whole, so a ``>`` or ``]>`` inside an entity value does not end it early. Every
-    step moves forward, so the scan is linear.
-    """
-    pos += 2
-    while True:
-        match = _DECL_TOKEN.search(data, pos)
-        if match is None:
-            return len(data)
-        token = match.group()
-        if token == b">":
-            return match.end()
-        if token == b"[":
-            pos = _subset_end(data, match.end())
-        else:
-            pos = _skip_literal(data, match.start())
-
-
-def _subset_end(data: bytes, pos: int) -> int:
-    """The position after the ``]`` closing an internal subset that starts at ``pos``."""
-    while True:
-        match = _SUBSET_TOKEN.search(data, pos)
-        if match is None:
-            return len(data)
-        token = match.group()
-        if token == b"]":
-            return match.end()
-        if token == b"<!--":
-            close = data.find(b"-->", match.end())
-            pos = len(data) if close == -1 else close + 3
-        elif token == b"<?":
-            close = data.find(b"?>", match.end())
-            pos = len(data) if close == -1 else close + 2
-        else:
-            pos = _skip_literal(data, match.start())
 
 
 def strip_doctype(data: bytes) -> bytes:
@@ -192,7 +143,7 @@ def strip_doctype(data: bytes) -> bytes:
             close = close_of(pos + 4, b"-->")
             pos = pos + 4 if close == -1 else close + 3
         elif nxt == b"!":
-            pos = _declaration_end(data, pos)
+            pos = declaration_end(data, pos)
         else:  # the root element
             break
     out += data[pos:]
