@@ -12,23 +12,18 @@ import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from termreader.errors import FetchError, ImportFailed, IsAFeed, LinkRefused, NotFound, StoreError
-from termreader.models import Article, Position, Related
+from termreader.models import Position, Related
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
+from termreader.ui.article_screen import ArticleScreen
 
 if TYPE_CHECKING:
-    from textual.app import App
-    from textual.notifications import SeverityLevel
-    from textual.worker import Worker
-
     from termreader.library.store import Library
     from termreader.navigation.resolve import Target
-    from termreader.ui.library_pane import LibraryPane
-    from termreader.ui.reader import ReaderView
     from termreader.web.fetch import Fetcher, FetchResult
 
 log = logging.getLogger(__name__)
@@ -37,40 +32,11 @@ log = logging.getLogger(__name__)
 _LEADING_URL = re.compile(r"^[a-z][a-z0-9+.\-]*://\S*: ", re.IGNORECASE)
 
 
-class FollowingScreen(Protocol):
+class FollowingScreen(ArticleScreen, Protocol):
     """What :class:`Following` needs of its screen (the main screen)."""
 
     busy: str
     """A loading message for the header and status line ("" when nothing loads)."""
-
-    @property
-    def app(self) -> App[object]: ...
-    @property
-    def article(self) -> Article | None: ...
-    @property
-    def reader(self) -> ReaderView: ...
-    @property
-    def library_pane(self) -> LibraryPane: ...
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None: ...
-
-    def run_worker(
-        self,
-        work: Callable[[], Any],
-        *,
-        name: str | None = "",
-        group: str = "default",
-        exit_on_error: bool = True,
-        exclusive: bool = False,
-    ) -> Worker[Any]: ...
 
     def open_article(
         self,

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from termreader.errors import NotFound, StoreError, TermreaderError
 from termreader.models import Article, Position
+from termreader.ui.article_screen import ArticleScreen
 
 if TYPE_CHECKING:
-    from textual.app import App
-    from textual.notifications import SeverityLevel
     from textual.widget import Widget
-    from textual.worker import Worker
 
     from termreader.library.store import Library
     from termreader.render import Document
-    from termreader.ui.library_pane import LibraryPane
-    from termreader.ui.reader import ReaderView
 
 log = logging.getLogger(__name__)
 
@@ -32,39 +28,11 @@ HOLD_AT_MOST = 5.0
 """Seconds a reading position may wait for the reader to stop scrolling before it is saved."""
 
 
-class ReadingScreen(Protocol):
+class ReadingScreen(ArticleScreen, Protocol):
     """What :class:`ReadingState` needs of its screen (the main screen)."""
 
     @property
-    def app(self) -> App[object]: ...
-    @property
-    def article(self) -> Article | None: ...
-    @property
-    def reader(self) -> ReaderView: ...
-    @property
-    def library_pane(self) -> LibraryPane: ...
-    @property
     def focused(self) -> Widget | None: ...
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None: ...
-
-    def run_worker(
-        self,
-        work: Callable[[], Any],
-        *,
-        name: str | None = "",
-        group: str = "default",
-        exit_on_error: bool = True,
-        thread: bool = False,
-    ) -> Worker[Any]: ...
 
 
 class ReadingState:
