@@ -77,20 +77,28 @@ RELATED_LABELS = (
     "관련 기사",
     "관련기사",
 )
-_RELATED_LABEL_RE = re.compile(
-    r"^\s*(?:" + "|".join(re.escape(label) for label in RELATED_LABELS) + r")\s*[:：]?\s*$",
-    re.IGNORECASE,
-)
+
+
+def label_pattern(labels: Iterable[str]) -> re.Pattern[str]:
+    """A line that is one of ``labels`` (any case), with an optional trailing colon."""
+    return re.compile(
+        r"^\s*(?:" + "|".join(re.escape(label) for label in labels) + r")\s*[:：]?\s*$",
+        re.IGNORECASE,
+    )
+
+
+_RELATED_LABEL_RE = label_pattern(RELATED_LABELS)
 
 # Naive times are local times of the article. CJK pages almost always mean their own zone.
 _LANGUAGE_OFFSETS = {"zh": 8, "ja": 9, "ko": 9}
 
 
-def is_related_label(text: str) -> bool:
-    """True when ``text`` is a heading such as "相关内容：", "Related articles" or "See also"."""
+def is_related_label(text: str, pattern: re.Pattern[str] = _RELATED_LABEL_RE) -> bool:
+    """True when ``text`` is a heading such as "相关内容：", "Related articles" or "See also"
+    (or one of the labels of ``pattern``, made by :func:`label_pattern`)."""
     if len(text) > 60:
         return False
-    return bool(_RELATED_LABEL_RE.match(text.strip().strip("#*_ ").strip()))
+    return bool(pattern.match(text.strip().strip("#*_ ").strip()))
 
 
 # --- languages -------------------------------------------------------------------------------

@@ -8,7 +8,12 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from termreader.importers.common import MAX_RELATED, RELATED_LABELS, is_related_label
+from termreader.importers.common import (
+    MAX_RELATED,
+    RELATED_LABELS,
+    is_related_label,
+    label_pattern,
+)
 from termreader.importers.html_tree import HEADINGS, SKIP_TEXT, text_of
 from termreader.models import Related
 
@@ -25,19 +30,14 @@ _EXTRA_LABELS = (
     "read next",
     "more from this section",
 )
-_EXTRA_LABEL_RE = re.compile(
-    r"^\s*(?:" + "|".join(re.escape(label) for label in _EXTRA_LABELS) + r")\s*[:：]?\s*$",
-    re.IGNORECASE,
-)
+_LABEL_RE = label_pattern((*RELATED_LABELS, *_EXTRA_LABELS))
 _RELATED_ANYWHERE = re.compile(
     "|".join(re.escape(label) for label in (*RELATED_LABELS, *_EXTRA_LABELS)), re.IGNORECASE
 )
 
 
 def _is_label(text: str) -> bool:
-    return is_related_label(text) or (
-        len(text) <= 60 and bool(_EXTRA_LABEL_RE.match(text.strip().strip("#*_ ").strip()))
-    )
+    return is_related_label(text, _LABEL_RE)
 
 
 def _text_sample(tree: Any) -> str:
