@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -107,30 +108,39 @@ def _list_after_body(tree: Any, base: str, own: _Own) -> list[Related]:
     body, size = max(weight.items(), key=lambda item: item[1])
     if size < 200:
         return []
-    node = body
-    for _ in range(3):
+    for sibling in _elements_after(body, levels=3):
+        anchors = sibling.xpath(".//a[@href]")
+        if anchors:
+            entries = _block_entries(sibling, base, own)
+            addresses = {(a.get("href") or "").strip() for a in anchors}
+            linked = sum(len(text_of(a)) for a in anchors)
+            listed = linked * 5 >= len(text_of(sibling)) * 3  # links, not prose
+            if listed and len(entries) >= 3 and len(entries) * 5 >= len(addresses) * 4:
+                return entries
+            return []
+        if text_of(sibling):
+            return []  # text between the body and the list: not right after it
+    return []
+
+
+def _elements_after(
+    node: Any, levels: int, climb: Callable[[Any, Any], bool] = lambda node, parent: True
+) -> Iterator[Any]:
+    """The elements that follow ``node``: its next three siblings, then (while ``climb`` allows)
+    its parent's, up to ``levels`` levels up, never past ``<body>``. Comments and elements with
+    no readable text (scripts, styles) are passed over but count among the three."""
+    for _ in range(levels):
         sibling = node.getnext()
         hops = 0
         while sibling is not None and hops < 3:
             if isinstance(sibling.tag, str) and sibling.tag not in SKIP_TEXT:
-                anchors = sibling.xpath(".//a[@href]")
-                if anchors:
-                    entries = _block_entries(sibling, base, own)
-                    addresses = {(a.get("href") or "").strip() for a in anchors}
-                    linked = sum(len(text_of(a)) for a in anchors)
-                    listed = linked * 5 >= len(text_of(sibling)) * 3  # links, not prose
-                    if listed and len(entries) >= 3 and len(entries) * 5 >= len(addresses) * 4:
-                        return entries
-                    return []
-                if text_of(sibling):
-                    return []  # text between the body and the list: not right after it
+                yield sibling
             sibling = sibling.getnext()
             hops += 1
         parent = node.getparent()
-        if parent is None or parent.tag in ("body", "html"):
-            return []
+        if parent is None or parent.tag in ("body", "html") or not climb(node, parent):
+            return
         node = parent
-    return []
 
 
 def _block_entries(container: Any, base: str, own: _Own) -> list[Related]:
@@ -422,23 +432,13 @@ def _item_links(container: Any) -> list[Any]:
 
 def _links_after(label: Any) -> Any:
     """The element holding the links that follow a related label (up to 4 levels up)."""
-    node = label
-    for _ in range(4):
-        sibling = node.getnext()
-        hops = 0
-        while sibling is not None and hops < 3:
-            if isinstance(sibling.tag, str) and sibling.tag not in SKIP_TEXT:
-                if sibling.tag in HEADINGS:
-                    return None
-                if len(sibling.xpath(".//a[@href]")) >= 1:
-                    return sibling
-            sibling = sibling.getnext()
-            hops += 1
-        parent = node.getparent()
-        if parent is None or parent.tag in ("body", "html") or not _heads(node, parent):
+    # The label and its links may share a container: <div><h3>相关</h3><ul>…</ul></div>, so
+    # the search climbs while the label heads its container.
+    for sibling in _elements_after(label, levels=4, climb=_heads):
+        if sibling.tag in HEADINGS:
             return None
-        # The label and its links may share a container: <div><h3>相关</h3><ul>…</ul></div>.
-        node = parent
+        if sibling.xpath(".//a[@href]"):
+            return sibling
     return None
 
 
