@@ -189,6 +189,31 @@ def test_remove(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [r["title"] for r in lines_json(run(capsys, "list", "--json")[1])] == ["Unread one"]
 
 
+def test_mark_read_unread_star_unstar(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``mark`` changes what ``list`` shows; the star survives reopening the library and is in
+    ``list --json``; ``list --starred`` keeps only starred articles."""
+    first, second = _article(0).id, _article(1).id
+    code, out, err = run(capsys, "mark", first, second, "--unread", "--star")
+    assert code == 0 and out.count("unread and starred") == 2 and not err
+    listed = {r["id"]: r for r in lines_json(run(capsys, "list", "--json")[1])}
+    assert listed[first]["unread"] and listed[first]["starred"] and listed[second]["starred"]
+    assert not listed[_article(2).id]["starred"]
+    assert run(capsys, "mark", second, "--read", "--unstar")[0] == 0
+    starred = lines_json(run(capsys, "list", "--starred", "--json")[1])
+    assert [r["id"] for r in starred] == [first]
+    assert Library.open(home).get(first).starred
+    human = run(capsys, "list", "--starred")[1]
+    assert human.startswith(f"{first}  *+ ")
+
+
+def test_mark_errors(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "mark", _article(0).id, "missing-id", "--star")
+    assert code == 1 and out.count("starred") == 1 and err.count("\n") == 1
+    assert run(capsys, "mark", _article(0).id)[0] == 2
+    code, _, err = run(capsys, "mark", _article(0).id, "--read", "--unread")
+    assert code == 2 and "contradict" in err
+
+
 def test_library_option_before_or_after_command(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -65,8 +65,8 @@ class Position:
 class Article:
     """An article of the library.
 
-    ``body`` is sanitized Markdown. Reading state (``unread``, ``position``, ``finished``) lives
-    here too; the store keeps it in the index, not in the body file.
+    ``body`` is sanitized Markdown. Reading state (``unread``, ``position``, ``finished``,
+    ``starred``) lives here too; the store keeps it in the index, not in the body file.
     """
 
     id: str
@@ -85,6 +85,7 @@ class Article:
     unread: bool = True
     position: Position = field(default_factory=Position)
     finished: bool = False
+    starred: bool = False
 
     # --- JSON form -------------------------------------------------------------------------
     def meta_dict(self) -> dict[str, Any]:
@@ -121,6 +122,7 @@ class Article:
             unread=bool(data.get("unread", True)),
             position=Position(**(data.get("position") or {})),
             finished=bool(data.get("finished", False)),
+            starred=bool(data.get("starred", False)),
         )
 
 

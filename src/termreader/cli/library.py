@@ -1,4 +1,4 @@
-"""The library's commands: ``add``, ``list``, ``show``, ``remove``, and ``config path``.
+"""The library's commands: ``add``, ``list``, ``show``, ``remove``, ``mark`` and ``config path``.
 
 Scriptable, with stable JSON output; none of them imports Textual.
 """
@@ -39,6 +39,7 @@ def register(subparsers: Any) -> None:
     add_library_option(p)
     p.add_argument("--query", "-q", metavar="TEXT", help="match title, source and tags")
     p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument("--starred", action="store_true", help="only starred articles")
     p.add_argument(
         "--all",
         action="store_true",
@@ -59,6 +60,18 @@ def register(subparsers: Any) -> None:
     add_library_option(p)
     p.add_argument("refs", nargs="+", metavar="ID")
     p.set_defaults(func=cmd_remove)
+
+    p = subparsers.add_parser("mark", help="mark articles read, unread, starred or unstarred")
+    add_library_option(p)
+    p.add_argument("refs", nargs="+", metavar="ID")
+    for flag, help_text in (
+        ("--read", "mark read"),
+        ("--unread", "mark unread"),
+        ("--star", "star (keep: never pruned, listed by list --starred)"),
+        ("--unstar", "take the star off"),
+    ):
+        p.add_argument(flag, action="store_true", help=help_text)
+    p.set_defaults(func=cmd_mark)
 
     p = subparsers.add_parser("config", help="settings")
     add_library_option(p)
@@ -94,6 +107,7 @@ def list_record(article: Article) -> dict[str, Any]:
         "tags": list(article.tags),
         "unread": article.unread,
         "finished": article.finished,
+        "starred": article.starred,
     }
 
 
@@ -128,7 +142,7 @@ def _date(article: Article) -> str:
 
 
 def _human_line(article: Article) -> str:
-    mark = "*" if article.unread else " "
+    mark = ("*" if article.unread else " ") + ("+" if article.starred else " ")
     source = f"  ({clean_line(article.source)})" if article.source else ""
     return f"{article.id}  {mark} {_date(article)}  {clean_line(article.title)}{source}"
 
@@ -220,7 +234,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     hidden unless ``--all``: the reader did not ask for them (they still open by id or URL).
     """
     library = open_library(args)
-    articles = library.list(args.query or None, unread=True if args.unread else None)
+    articles = library.list(
+        args.query or None,
+        unread=True if args.unread else None,
+        starred=True if args.starred else None,
+    )
     if not args.all:
         articles = [a for a in articles if PREFETCHED_TAG not in a.tags]
     out = sys.stdout
@@ -284,3 +302,42 @@ def cmd_config_path(args: argparse.Namespace) -> int:
     """``config path``: where the settings file lives."""
     print(locations.config_file())
     return 0
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    """``mark ID... --read|--unread|--star|--unstar``: reading state for scripts.
+
+    ``--read``/``--unread`` and ``--star``/``--unstar`` may be combined (one of each pair);
+    each article is reported on one line, a missing one is an error that does not stop the rest.
+    """
+    if args.read and args.unread or args.star and args.unstar:
+        error("mark: --read and --unread (or --star and --unstar) contradict each other")
+        return 2
+    if not (args.read or args.unread or args.star or args.unstar):
+        error("mark: say what to mark: --read, --unread, --star or --unstar")
+        return 2
+    library = open_library(args, seed_samples=False)
+    failed = 0
+    done = [
+        name
+        for name, wanted in (
+            ("read", args.read),
+            ("unread", args.unread),
+            ("starred", args.star),
+            ("unstarred", args.unstar),
+        )
+        if wanted
+    ]
+    for ref in args.refs:
+        try:
+            article = library.resolve(ref)
+            if args.read or args.unread:
+                library.set_unread(article.id, bool(args.unread))
+            if args.star or args.unstar:
+                library.set_starred(article.id, bool(args.star))
+        except TermreaderError as exc:
+            error(str(exc))
+            failed += 1
+            continue
+        print(f"{' and '.join(done)} {article.id}  {clean_line(article.title)}")
+    return 1 if failed else 0

@@ -79,6 +79,7 @@ _READS_NO_PAGES = frozenset(
         library.cmd_list,
         library.cmd_show,
         library.cmd_remove,
+        library.cmd_mark,
         library.cmd_config_path,
         web.cmd_subscriptions,
         web.cmd_unsubscribe,

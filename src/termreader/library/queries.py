@@ -142,6 +142,7 @@ def brief(record: dict[str, Any], lookups: Lookups) -> Article:
                 position.get("percent", 0.0),
             ),
             finished=bool(record.get("finished", False)),
+            starred=bool(record.get("starred", False)),
         )
     except (TypeError, AttributeError, KeyError):
         return article_from(record)
@@ -153,6 +154,7 @@ def listing(
     query: Query,
     *,
     unread: bool | None = None,
+    starred: bool | None = None,
     limit: int | None = None,
 ) -> list[Article]:
     """See :meth:`termreader.library.store.Library.list`."""
@@ -161,6 +163,8 @@ def listing(
     chosen = []
     for record in records.values():
         if unread is not None and bool(record.get("unread", True)) != unread:
+            continue
+        if starred is not None and bool(record.get("starred", False)) != starred:
             continue
         if searching:
             hay = hays.get(record["id"])

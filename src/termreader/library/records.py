@@ -13,7 +13,7 @@ BODY_FINGERPRINT = "body_fp"
 
 LEAN_DROP = ("body", "sections", "links", "related")
 """Article fields kept in the body file only."""
-STATE_FIELDS = ("unread", "position", "finished")
+STATE_FIELDS = ("unread", "position", "finished", "starred")
 """The reading state: journalled on its own, never written to a body file."""
 
 
@@ -23,6 +23,7 @@ def default_state() -> dict[str, Any]:
         "unread": True,
         "position": {"anchor": "", "offset": 0, "percent": 0.0},
         "finished": False,
+        "starred": False,
     }
 
 

@@ -176,6 +176,7 @@ class Library:
         query: str | None = None,
         *,
         unread: bool | None = None,
+        starred: bool | None = None,
         limit: int | None = None,
     ) -> builtins.list[Article]:
         """Metadata of the articles, newest first (published, else fetched). ``query`` keeps
@@ -188,7 +189,12 @@ class Library:
         index = self._index
         index.refresh()
         return queries.listing(
-            index.records, index.lookups, Query(query), unread=unread, limit=limit
+            index.records,
+            index.lookups,
+            Query(query),
+            unread=unread,
+            starred=starred,
+            limit=limit,
         )
 
     def counts(self) -> tuple[int, int]:
@@ -259,6 +265,10 @@ class Library:
     def set_unread(self, article_id: str, unread: bool) -> None:
         """Mark an article unread or read. Raises NotFound."""
         self._set_state(article_id, unread=bool(unread))
+
+    def set_starred(self, article_id: str, starred: bool = True) -> None:
+        """Star (keep) an article or take the star off. Raises NotFound."""
+        self._set_state(article_id, starred=bool(starred))
 
     def set_finished(self, article_id: str, finished: bool = True) -> None:
         """Mark an article finished (read to the end). Raises NotFound."""
