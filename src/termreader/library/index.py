@@ -32,7 +32,10 @@ from termreader.library.journal import Journal
 from termreader.library.queries import Lookups
 from termreader.library.records import (
     STATE_FIELDS,
+    apply_edits,
     default_state,
+    edits_of,
+    keep_edits,
     lean,
     meta_only,
     without_defaults,
@@ -246,6 +249,7 @@ class Index:
             state = {f: old[f] for f in STATE_FIELDS if f in old} if old else default_state()
             record = meta_only(meta)
             record.update(state)
+            keep_edits(old, record)
             self.records[key] = record
             self.lookups.changed(key, old, record)
         elif "r" in entry:
@@ -258,6 +262,8 @@ class Index:
                 for field in STATE_FIELDS:
                     if field in entry:
                         target[field] = entry[field]
+                if apply_edits(target, entry):
+                    self.lookups.changed(target["id"], target, target)
         elif "snapshot" in entry:
             # First line of a compacted journal: the lines that only restate the index.
             with contextlib.suppress(TypeError, ValueError):
@@ -339,8 +345,9 @@ class Index:
         default = default_state()
         for key, record in self.records.items():
             state = {f: record.get(f, default[f]) for f in STATE_FIELDS}
-            if state != default:
-                entries.append({"s": key, **state})
+            edits = edits_of(record)
+            if state != default or edits:
+                entries.append({"s": key, **state, **edits})
         for name, table in self.tables.items():
             for key, value in table.items():
                 entries.append({"kv": name, "k": key, "v": value})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from termreader.models import Article, body_fingerprint, parse_iso
+from termreader.models import PREFETCHED_TAG, Article, body_fingerprint, parse_iso
 
 # Index records carry what the list needs; sections, links and related live in the body file.
 BODY_FINGERPRINT = "body_fp"
@@ -15,6 +15,12 @@ LEAN_DROP = ("body", "sections", "links", "related")
 """Article fields kept in the body file only."""
 STATE_FIELDS = ("unread", "position", "finished", "starred")
 """The reading state: journalled on its own, never written to a body file."""
+EDITABLE_FIELDS = ("tags",)
+"""Metadata the reader may change in the index alone (journalled like the reading state), so an
+edit never rewrites a body file."""
+EDITED = "edited"
+"""Index field: the names of :data:`EDITABLE_FIELDS` changed since the body file was written
+(compaction restates them in the journal, and a new version of the article keeps them)."""
 
 
 def default_state() -> dict[str, Any]:
@@ -45,6 +51,52 @@ def lean(article: Article) -> dict[str, Any]:
     # Lets a reader check a cached render form without reading the body file.
     data[BODY_FINGERPRINT] = body_fingerprint(article.body)
     return data
+
+
+def state_of(article: Article) -> dict[str, Any]:
+    """``article``'s reading state in the journal's form (see :data:`STATE_FIELDS`)."""
+    position = article.position
+    return {
+        "unread": bool(article.unread),
+        "position": {
+            "anchor": position.anchor,
+            "offset": int(position.offset),
+            "percent": float(position.percent),
+        },
+        "finished": bool(article.finished),
+        "starred": bool(article.starred),
+    }
+
+
+def apply_edits(target: dict[str, Any], entry: dict[str, Any]) -> bool:
+    """Apply the :data:`EDITABLE_FIELDS` of a journal entry to ``target`` and mark them edited.
+    Returns whether anything was applied."""
+    applied = [f for f in EDITABLE_FIELDS if f in entry]
+    for field in applied:
+        target[field] = entry[field]
+    if applied:
+        target[EDITED] = sorted({*target.get(EDITED, ()), *applied})
+    return bool(applied)
+
+
+def edits_of(record: dict[str, Any]) -> dict[str, Any]:
+    """The edited fields of ``record`` (what a compacted journal must restate)."""
+    return {f: record[f] for f in record.get(EDITED, ()) if f in EDITABLE_FIELDS and f in record}
+
+
+def keep_edits(old: dict[str, Any] | None, record: dict[str, Any]) -> None:
+    """A new version of an article (``record``) keeps what the reader edited in ``old``.
+
+    The source still decides :data:`~termreader.models.PREFETCHED_TAG` (saving a prefetched
+    article takes it off, edited tags or not).
+    """
+    edits = edits_of(old) if old else {}
+    if not edits:
+        return
+    if "tags" in edits and PREFETCHED_TAG not in record.get("tags", ()):
+        edits["tags"] = [t for t in edits["tags"] if t != PREFETCHED_TAG]
+    record.update(edits)
+    record[EDITED] = sorted(edits)
 
 
 def meta_only(record: dict[str, Any]) -> dict[str, Any]:

@@ -32,8 +32,9 @@ from termreader.library.files import ArticleFiles
 from termreader.library.index import Index
 from termreader.library.kv import KVTables
 from termreader.library.query import Query
-from termreader.library.records import BODY_FINGERPRINT, article_from, lean
+from termreader.library.records import BODY_FINGERPRINT, article_from, lean, state_of
 from termreader.models import Article, Position, now
+from termreader.text.sanitize import clean_line
 
 
 def _stamped(article: Article) -> Article:
@@ -132,6 +133,21 @@ class Library:
             # The index line went first: a crash now leaves an orphan file, never a dangling entry.
             self._files.remove(article_id)
             index.maybe_compact()
+
+    def restore(self, article: Article) -> Article:
+        """Put back a removed article whole: body, metadata and reading state (undoing a
+        remove). One journal write holds both the article and its state. Returns it as stored."""
+        index = self._index
+        with index.locked():
+            index.refresh()
+            undo = self._files.write_body(article)
+            try:
+                index.append([{"a": lean(article)}, {"s": article.id, **state_of(article)}])
+            except StoreError:
+                undo()
+                raise
+            index.maybe_compact()
+            return article_from(index.records[article.id], article)
 
     def get(self, article_id: str) -> Article:
         """The whole article, body included. Raises NotFound / StoreError (bad body file)."""
@@ -269,6 +285,32 @@ class Library:
     def set_starred(self, article_id: str, starred: bool = True) -> None:
         """Star (keep) an article or take the star off. Raises NotFound."""
         self._set_state(article_id, starred=bool(starred))
+
+    def set_unread_many(self, article_ids: Iterable[str], unread: bool) -> int:
+        """Mark many articles unread or read with one journal write (a whole source read).
+        Ids no longer in the library are skipped. Returns how many were marked."""
+        index = self._index
+        with index.locked():
+            index.refresh()
+            entries = [
+                {"s": key, "unread": bool(unread)} for key in article_ids if key in index.records
+            ]
+            if entries:
+                index.append(entries)
+                index.maybe_compact(state=True)
+            return len(entries)
+
+    def set_tags(self, article_id: str, tags: Iterable[str]) -> builtins.list[str]:
+        """Replace an article's tags (one journal line; the body file is not rewritten). Tags
+        are cleaned to one line each, stripped, and kept once in the order given. Returns
+        them. Raises NotFound."""
+        kept: builtins.list[str] = []
+        for tag in tags:
+            tag = " ".join(clean_line(tag).split())
+            if tag and tag not in kept:
+                kept.append(tag)
+        self._set_state(article_id, tags=kept)
+        return kept
 
     def set_finished(self, article_id: str, finished: bool = True) -> None:
         """Mark an article finished (read to the end). Raises NotFound."""
