@@ -22,6 +22,7 @@ from termreader.text.sanitize import clean, clean_line
 from termreader.ui import css_cache
 from termreader.ui.commands import ArticleCommands
 from termreader.ui.main_screen import MainScreen, main_screen_of
+from termreader.ui.manage import manage_commands
 
 if TYPE_CHECKING:
     from termreader.library.store import Library
@@ -279,6 +280,7 @@ class TermreaderApp(App[int]):
         yield SystemCommand("Forward", "Go forward in history (l)", main.action_forward)
         yield SystemCommand("Open in browser", "Open the web page (o)", main.action_open_browser)
         yield SystemCommand("Sync", "Refresh subscriptions (S)", main.action_sync)
+        yield from manage_commands(main)
 
     async def action_quit(self) -> None:
         """Save where the reader is, then quit."""

@@ -26,6 +26,9 @@ from termreader.ui.cursor_list import CursorKeys
 ROW_HEIGHT = 2
 """Each article takes two lines: the title, then source · date · progress."""
 
+STAR_MARK = "★"
+"""The mark of a starred (kept) article in the list, on its second line."""
+
 SORTS = ("date", "title", "source")
 """Sort orders, in the order ``s`` cycles through them."""
 
@@ -102,6 +105,7 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
         "article-list--unread",
         "article-list--meta",
         "article-list--current",
+        "article-list--star",
     }
 
     DEFAULT_CSS = """
@@ -111,6 +115,7 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
     ArticleList > .article-list--unread { color: $accent; text-style: bold; }
     ArticleList > .article-list--meta { color: $text-muted; }
     ArticleList > .article-list--current { text-style: bold underline; }
+    ArticleList > .article-list--star { color: $warning; text-style: bold; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
@@ -238,11 +243,14 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
             elif percent:
                 bits.append(f"{percent}%")
             bits.append(clean_line(article.source))
-            text = Text(
-                "   " + " · ".join(b for b in bits if b),
-                self.get_component_rich_style("article-list--meta"),
-                no_wrap=True,
-            )
+            meta = self.get_component_rich_style("article-list--meta")
+            text = Text("   " + " · ".join(b for b in bits if b), meta, no_wrap=True)
+            if article.starred:
+                # The mark of a kept article sits under the unread dot: the title's column
+                # stays put, and the two marks never share a cell.
+                star = self.get_component_rich_style("article-list--star")
+                text = Text.assemble(" ", (STAR_MARK, star), text[2:], no_wrap=True)
+                text.stylize(meta, 0, 1)
         # Truncate by terminal cells, so wide (CJK) titles never overflow the pane.
         text.truncate(width, overflow="ellipsis", pad=True)
         return text

@@ -193,7 +193,7 @@ class Following:
                     content_type=result.content_type_header,
                 )
             except IsAFeed as feed:
-                await self._offer_feed(result, feed.kind)
+                await self.offer_feed(result, feed.kind)
                 return
             # No render form here: it parses the whole body on the UI thread, which freezes the
             # app on a long article; the reader parses incrementally and stores it on
@@ -212,7 +212,7 @@ class Following:
         screen.reload_library()
         screen.open_article(stored.id, anchor=anchor)
 
-    async def _offer_feed(self, result: FetchResult, kind: str) -> None:
+    async def offer_feed(self, result: FetchResult, kind: str) -> None:
         """Say in one line that the link is a feed, and ask before subscribing to it."""
         from termreader.importers.feedsniff import FEED_NAMES
         from termreader.ui.subscribe_screen import SubscribeScreen

@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 
 from termreader.models import Article
 from termreader.ui.article_list import SORTS, ArticleList, Entry, filter_entries, sort_entries
+from termreader.ui.source_view import LibraryScope, SourceList, source_rows
 
 
 class FilterInput(Input):
@@ -39,13 +40,17 @@ class LibraryPane(Vertical):
     | `s` | Cycle the sort order: date, title, source. |
     | `n` | Next unread article. |
     | `enter` | Open the highlighted article. |
+    | `escape` | Clear the filter; else back from a source to the sources, or to every article. |
+
+    Views (all, sources, one source, starred; see :class:`~termreader.ui.source_view.LibraryScope`)
+    are chosen by the screen's keys through :meth:`show_view`.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter_library"),
         Binding("s", "cycle_sort", "Sort", id="sort_library"),
         Binding("n", "next_unread", "Next unread", id="next_unread"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Back", show=False),
     ]
 
     sort: reactive[str] = reactive("date", init=False)
@@ -68,15 +73,31 @@ class LibraryPane(Vertical):
         self._counts: tuple[int, int] | None = None  # whole-library counts while listing part
         self._unread = 0
         self._filter_mounting: AwaitMount | None = None
+        self.scope = LibraryScope()
+        """Which articles are listed (every one, a source's, the starred)."""
+        self._scoped: list[Entry] = []  # _sorted narrowed by the scope (the filter's input)
+        self._scoped_unread = 0
 
     def compose(self) -> ComposeResult:
         yield Static("Library", id="library-title", markup=False)
         yield ArticleList(id="article-list")
+        source_list = SourceList(id="source-list")
+        source_list.display = False
+        yield source_list
 
     @property
     def article_list(self) -> ArticleList:
         """The article list widget."""
         return self.query_one(ArticleList)
+
+    @property
+    def source_list(self) -> SourceList:
+        """The list of sources (shown by the ``sources`` view)."""
+        return self.query_one(SourceList)
+
+    def focus_list(self) -> None:
+        """Focus the list on display (the articles, or the sources in that view)."""
+        (self.source_list if self.scope.lists_sources else self.article_list).focus()
 
     @property
     def filter_input(self) -> Input:
@@ -107,40 +128,125 @@ class LibraryPane(Vertical):
         self._all = [Entry.of(a) for a in articles]
         self._unread = sum(1 for a in articles if a.unread)
         self._sorted = sort_entries(self._all, self.sort)
+        self._rescope()
         self._apply(keep=keep)
 
     def update_article(self, article: Article) -> None:
         """Refresh one article's row (reading state changed)."""
+        rescope = recount = False
         for entry in self._all:
             if entry.article.id == article.id:
                 self._unread += int(article.unread) - int(entry.article.unread)
+                recount = entry.article.unread != article.unread
+                rescope = self.scope.view == "starred" and entry.article.starred != article.starred
+                old = entry.article
+                if (old.title, old.source, old.tags) != (
+                    article.title,
+                    article.source,
+                    article.tags,
+                ):
+                    entry.haystack = Entry.of(article).haystack  # the filter sees new tags
+                    rescope = rescope or bool(self.filter_text)
                 entry.article = article
+        if rescope:
+            self._rescope()
+            self._apply()
+            return
+        if recount and self.scope.narrowed:
+            self._scoped_unread = sum(e.article.unread for e in self._scoped)
+        if recount and self.scope.view == "sources":
+            self._show_sources()
         self.article_list.replace_article(article)
         self._update_title()
+
+    def remove_article(self, article_id: str) -> None:
+        """Take one article out of the list (removed from the library)."""
+        kept = [e for e in self._all if e.article.id != article_id]
+        if len(kept) == len(self._all):
+            return
+        self._unread -= sum(e.article.unread for e in self._all if e.article.id == article_id)
+        self._all = kept
+        self._sorted = [e for e in self._sorted if e.article.id != article_id]
+        if self._counts is not None:
+            self._counts = (self._counts[0] - 1, self._counts[1])
+        self._rescope()
+        self._apply()
 
     @property
     def shown(self) -> list[Article]:
         """The articles on display, in order (filtered and sorted)."""
         return [e.article for e in self.article_list.shown]
 
+    def _rescope(self) -> None:
+        """Narrow the sorted entries to the scope (on a new list, sort or view; not per key)."""
+        self._scoped = self.scope.select(self._sorted)
+        narrowed = self._scoped is not self._sorted
+        self._scoped_unread = sum(e.article.unread for e in self._scoped) if narrowed else 0
+        if self.scope.lists_sources:
+            self._show_sources()
+
     def _apply(self, *, keep: str | None = None) -> None:
-        self.article_list.set_entries(filter_entries(self._sorted, self.filter_text), keep=keep)
+        self.article_list.set_entries(filter_entries(self._scoped, self.filter_text), keep=keep)
         self._update_title()
+
+    def _show_sources(self) -> None:
+        self.source_list.set_rows(source_rows(self._all))
 
     def _update_title(self) -> None:
         shown = len(self.article_list.shown)
         total = len(self._all)
         unread = self._unread  # kept by set_articles / update_article: a keystroke counts nothing
-        if self._counts is not None and not self.filter_text:
+        if self.scope.narrowed:
+            total, unread = len(self._scoped), self._scoped_unread
+        elif self._counts is not None and not self.filter_text:
             total, unread = self._counts
             shown = total
-        count = f"{shown} of {total}" if shown != total else f"{total}"
+        if self.scope.lists_sources:
+            shown = total
+            count = f"{len(self.source_list.rows)}"
+        else:
+            count = f"{shown} of {total}" if shown != total else f"{total}"
         order = "" if self.sort == "date" else f" · by {self.sort}"
         # One line of fixed height: no layout pass (with a big library a relayout of the
         # screen would be most of a filter keystroke).
         self.query_one("#library-title", Static).update(
-            f"Library · {count} · {unread} unread{order}", layout=False
+            f"{self.scope.label()} · {count} · {unread} unread{order}", layout=False
         )
+
+    # views -----------------------------------------------------------------------------------
+    def show_view(self, view: str, source: str | None = None) -> None:
+        """Show a view (one of :data:`~termreader.ui.source_view.VIEWS`); ``source`` with
+        ``sources`` lists that source's articles. The visible list gets the focus."""
+        keep = self.article_list.highlighted
+        self.scope.view = view
+        self.scope.source = source if view == "sources" else None
+        sources = self.scope.lists_sources
+        self.source_list.display = sources
+        self.article_list.display = not sources
+        if sources:
+            self._show_sources()
+        self._rescope()
+        self._apply(keep=keep.id if keep is not None else None)
+        self.focus_list()
+
+    def leave_view(self) -> bool:
+        """One step back: a source's articles to the sources, a view to every article.
+        Returns False when already showing every article."""
+        scope = self.scope
+        if scope.source is not None:
+            came_from = scope.source
+            self.show_view("sources")
+            self.source_list.set_rows(self.source_list.rows, keep=came_from)
+            return True
+        if scope.view != "all":
+            self.show_view("all")
+            return True
+        return False
+
+    @on(SourceList.Selected)
+    def _source_selected(self, event: SourceList.Selected) -> None:
+        event.stop()
+        self.show_view("sources", event.source)
 
     def show_filter(self, text: str) -> None:
         """Open the filter box with ``text`` (used by "offer a library filter with that title")."""
@@ -152,6 +258,7 @@ class LibraryPane(Vertical):
     # reactive --------------------------------------------------------------------------------
     def watch_sort(self) -> None:
         self._sorted = sort_entries(self._all, self.sort)
+        self._rescope()
         self._apply()
 
     def watch_filter_text(self) -> None:
@@ -175,7 +282,11 @@ class LibraryPane(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Esc only means "clear the filter" while there is one; otherwise the screen handles it.
         if action == "clear_filter":
-            return bool(self.filter_text) or self.has_class("-filtering")
+            return (
+                bool(self.filter_text) or self.has_class("-filtering") or self.scope.view != "all"
+            )
+        if action in ("filter", "cycle_sort", "next_unread"):
+            return not self.scope.lists_sources
         return True
 
     # actions ---------------------------------------------------------------------------------
@@ -188,6 +299,9 @@ class LibraryPane(Vertical):
         box.focus()
 
     def action_clear_filter(self) -> None:
+        if not (self.filter_text or self.has_class("-filtering")):
+            self.leave_view()
+            return
         if self._filter is not None:
             self._filter.value = ""
         self.filter_text = ""

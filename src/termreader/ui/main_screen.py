@@ -37,6 +37,7 @@ from termreader.ui.find_bar import FindBar
 from termreader.ui.following import Following, short_url
 from termreader.ui.keys_footer import KeysFooter
 from termreader.ui.library_pane import LibraryPane
+from termreader.ui.manage import MANAGE_BINDINGS, ManageActions, Managing
 from termreader.ui.outline_pane import OutlinePane
 from termreader.ui.reader import ReaderView
 from termreader.ui.reading_state import LAST_KEY, UI_TABLE, ReadingState, first_article
@@ -65,7 +66,7 @@ SAVE_EVERY = 1.0
 """Seconds between reading-position writes while scrolling (and on leaving an article)."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ManageActions, Screen[None]):
     """The reader's home. Keys are listed in :mod:`termreader.ui.help_screen`.
 
     Args:
@@ -101,6 +102,7 @@ class MainScreen(Screen[None]):
         Binding("o", "open_browser", "Browser", id="open_browser", show=False),
         Binding("m", "toggle_read", "Read/unread", id="toggle_read", show=False),
         Binding("S", "sync", "Sync", id="sync", show=False),
+        *MANAGE_BINDINGS,  # star, views, remove/undo, add, tags, copy, fetch again
         Binding("escape", "escape", "Cancel", show=False),
         Binding("enter", "follow_number", "Follow link", show=False, priority=True),
         # Digits are priority bindings like Enter: both then run in the app's key queue in the
@@ -139,6 +141,8 @@ class MainScreen(Screen[None]):
         """Where links lead: following, fetching, history steps."""
         self.reading = ReadingState(self, library)
         """What is remembered per article: positions, read/unread, the render cache."""
+        self.manage = Managing(self, library, fetcher)
+        """Managing the library: star, remove and undo, tags, views, adding."""
         self._reader: ReaderView | None = None
         self._library_shown: bool | None = None
         self._outline_shown = False
@@ -432,6 +436,17 @@ class MainScreen(Screen[None]):
         self.reader.check_body(verified=self._body_verified)
         self.refresh_bindings()
 
+    def forget_article(self) -> None:
+        """Show no article (the one on display left the library); nothing is saved for it."""
+        self.reading.pending = None
+        self.article = None
+        self._incomplete = None
+        self.header.show_article(None)
+        self.outline.set_sections([])
+        self.library_pane.article_list.current_id = ""
+        self.reader.show_message("This article was removed from the library.")
+        self.refresh_bindings()
+
     def _show_broken(self, article_id: str, error: Exception) -> None:
         self.article = None
         try:
@@ -477,6 +492,8 @@ class MainScreen(Screen[None]):
 
     # actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if hasattr(ManageActions, f"action_{action}"):
+            return self.manage.check(action)
         if action == "follow_number":
             return bool(self.following.link_digits)
         if action == "digit":
@@ -498,7 +515,7 @@ class MainScreen(Screen[None]):
         self._library_shown = show
         self._apply_layout()
         if show:
-            self.library_pane.article_list.focus()
+            self.library_pane.focus_list()
         elif self.focused is None or self.library_pane in self.focused.ancestors_with_self:
             self.reader.focus()
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from termreader.config import Settings
 from termreader.errors import FetchError, ImportFailed, LinkRefused
-from termreader.library.ingest import store_article, store_articles
+from termreader.library.ingest import store_article, store_articles, write_render_cache
 from termreader.library.store import Library
 from termreader.models import Article, now
 from termreader.text.sanitize import clean_line
@@ -208,25 +208,58 @@ async def save_url(
     async with _fetcher(fetcher, settings) as active:
         result = await active.fetch(url)
     article = import_result(result)
+    return store_page(library, url, result, article)
+
+
+def store_page(
+    library: Library,
+    url: str,
+    result: FetchResult,
+    article: Article,
+    *,
+    form: bytes | None = None,
+    article_id: str | None = None,
+    remember: bool = True,
+) -> Article:
+    """Store a fetched page's article (the second half of :func:`save_url`, for callers that
+    fetch and import on their own, as the reader does in a worker).
+
+    Args:
+        library: Where to store it.
+        url: The URL asked for (the article is keyed by the final one, see :func:`save_url`).
+        result: The fetch's result (its validators are kept for the next sync).
+        article: The imported page.
+        form: Its render form when the caller made it already (else it is made here).
+        article_id: Store it under this id (a page fetched again keeps its place).
+        remember: Record it as a saved URL that ``sync`` refreshes; else only a URL saved
+            already has its record updated.
+    """
     url = clean_line(article.url or result.url).split("#", 1)[0] or url
     article = with_url(article, url)
-    existing = library.by_url(url)
-    if existing is not None:
+    existing = library.by_url(url) if article_id is None else None
+    if article_id is not None:
+        article.id = article_id
+    elif existing is not None:
         article.id = existing.id
-    stored = store_article(library, article)
-    stamp = now().isoformat()
-    previous = library.kv_get(SAVED_URLS, url) or {}
-    library.kv_put(
-        SAVED_URLS,
-        url,
-        {
-            "title": stored.title,
-            "added": previous.get("added") or stamp,
-            "last_sync": stamp,
-            "last_error": "",
-            "stored": True,
-        },
-    )
+    if form is None:
+        stored = store_article(library, article)
+    else:
+        stored = library.add(article)
+        write_render_cache(library, stored, form=form)
+    previous = library.kv_get(SAVED_URLS, url)
+    if remember or previous is not None:
+        stamp = now().isoformat()
+        library.kv_put(
+            SAVED_URLS,
+            url,
+            {
+                "title": stored.title,
+                "added": (previous or {}).get("added") or stamp,
+                "last_sync": stamp,
+                "last_error": "",
+                "stored": True,
+            },
+        )
     _put_validators(library, url, result)
     return stored
 
