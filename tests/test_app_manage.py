@@ -173,6 +173,8 @@ async def test_mark_a_source_read_from_the_source_list(library: Library) -> None
         assert store.meta(FIELD).unread
         assert said(app, "Marked") == ["Marked 2 articles of “示例来源” read"]
         assert pane.source_list.highlighted.unread == 0
+        title = str(pane.query_one("#library-title").render())
+        assert title.startswith("Sources · 3 · 2 unread"), title  # counted without a re-read
 
 
 async def test_next_unread_opens_the_next_unread_article_from_the_reader(library: Library) -> None:

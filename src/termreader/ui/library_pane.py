@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual import on
@@ -158,6 +158,20 @@ class LibraryPane(Vertical):
             self._show_sources()
         self.article_list.replace_article(article)
         self._update_title()
+
+    def mark_read(self, article_ids: set[str], done: int) -> None:
+        """Show ``article_ids`` read (a whole source marked read: ``done`` in the library,
+        some perhaps not listed yet)."""
+        changed = 0
+        for entry in self._all:
+            if entry.article.unread and entry.article.id in article_ids:
+                entry.article = replace(entry.article, unread=False)
+                changed += 1
+        self._unread -= changed
+        if self._counts is not None:
+            self._counts = (self._counts[0], max(0, self._counts[1] - done))
+        self._rescope()
+        self._apply()
 
     def remove_article(self, article_id: str) -> None:
         """Take one article out of the list (removed from the library)."""

@@ -239,7 +239,7 @@ class Managing:
         current = self.screen.article
         if current is not None and current.id in ids:
             current.unread = False
-        self.screen.reload_library()
+        self.screen.library_pane.mark_read(set(ids), done)
         plural = "" if done == 1 else "s"
         self.screen.notify(f"Marked {done} article{plural} of “{name}” read", timeout=4)
 
