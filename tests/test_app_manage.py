@@ -144,6 +144,8 @@ async def test_sources_view_counts_unread_and_lists_one_source(library: Library)
         assert screen.focused is pane.source_list
         rows = [(r.label, r.unread, r.total) for r in pane.source_list.rows]
         assert rows == [("elsewhere.test", 0, 1), ("example.test", 1, 1), ("示例来源", 1, 1)]
+        await pilot.press("D", "asterisk")  # a source is highlighted: no article is touched
+        assert len(Library.open(library.home)) == 3 and not library.meta(FIELD).starred
         line = "".join(s.text for s in pane.source_list.render_line(0))
         assert "elsewhere.test" in line and line.rstrip().endswith("0/1")
         await pilot.press("j", "enter")

@@ -3,7 +3,8 @@
 :class:`Managing` is a plain helper of the main screen (like ``Following``); the main screen
 takes its keys (:data:`MANAGE_BINDINGS`) and actions (:class:`ManageActions`) from here, and the
 app its palette commands (:func:`manage_commands`). Adding and fetching again, which go to the
-network, are in :mod:`termreader.ui.manage_web`.
+network, are in :mod:`termreader.ui.manage_web`. :class:`Managing` is near the ~300-line mark:
+each action is short, and they share the one notion of "the article (or source) it applies to".
 """
 
 from __future__ import annotations
@@ -139,11 +140,13 @@ class Managing:
     # targets -----------------------------------------------------------------------------------
     def target(self) -> Article | None:
         """The article an action applies to: the one highlighted while the library list has the
-        focus, else the one open."""
+        focus, none while the source list has it, else the one open."""
         screen = self.screen
         pane = screen.library_pane
         if pane.display and screen.focused is pane.article_list:
             return pane.article_list.highlighted
+        if pane.display and screen.focused is pane.source_list:
+            return None  # a source is highlighted, not an article: nothing to apply it to
         return screen.article
 
     def target_source(self) -> str | None:
