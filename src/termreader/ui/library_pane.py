@@ -178,11 +178,12 @@ class LibraryPane(Vertical):
         kept = [e for e in self._all if e.article.id != article_id]
         if len(kept) == len(self._all):
             return
-        self._unread -= sum(e.article.unread for e in self._all if e.article.id == article_id)
+        unread = sum(e.article.unread for e in self._all if e.article.id == article_id)
+        self._unread -= unread
         self._all = kept
         self._sorted = [e for e in self._sorted if e.article.id != article_id]
         if self._counts is not None:
-            self._counts = (self._counts[0] - 1, self._counts[1])
+            self._counts = (self._counts[0] - 1, self._counts[1] - unread)
         self._rescope()
         self._apply()
 
