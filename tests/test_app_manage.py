@@ -261,3 +261,33 @@ async def test_palette_offers_the_manage_commands(library: Library) -> None:
         (star,) = [c for c in app.get_system_commands(screen) if c.title == "Star / unstar"]
         star.callback()
         assert library.meta(FIELD).starred
+
+
+async def test_source_list_rows_are_clean_and_cut_by_cells() -> None:
+    """A source name from a feed is untrusted: no control reaches the terminal, and a wide
+    (CJK) name is cut by cells so the counts stay in their column."""
+    from rich.cells import cell_len
+    from test_app_library_pane import PaneApp, articles
+
+    from termreader.ui.library_pane import LibraryPane
+
+    hostile = articles(6)
+    hostile[0].source = "evil\x1b]52;c;aGk=\x07[/]\x9b31m name"
+    hostile[1].source = "一个非常非常非常非常非常长的中文来源名称"
+    hostile[2].source = ""
+    app = PaneApp()
+    async with app.run_test(size=(30, 12)) as pilot:
+        pane = app.query_one(LibraryPane)
+        pane.set_articles(hostile)
+        pane.show_view("sources")
+        await pilot.pause()
+        width = pane.source_list.scrollable_content_region.width
+        lines = [
+            "".join(s.text for s in pane.source_list.render_line(y))
+            for y in range(len(pane.source_list.rows))
+        ]
+        assert all(cell_len(line) == width for line in lines)
+        assert not any(c in line for line in lines for c in "\x1b\x07\x9b")
+        assert any("evil" in line and "[/]" in line for line in lines)
+        assert lines[-1].startswith(" (no source)")  # no source is listed last
+        assert all(re.search(r"\d+/\d+ $", line) for line in lines), lines

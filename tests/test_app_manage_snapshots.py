@@ -18,12 +18,12 @@ from termreader.ui.app import TermreaderApp
 from termreader.ui.prompt_screen import PromptScreen
 
 
-def _app(tmp_path: Path) -> TermreaderApp:
+def _app(tmp_path: Path, theme: str = "textual-dark") -> TermreaderApp:
     library = build_library(tmp_path / "library")
     library.set_unread("second000000003", False)
     library.set_starred("field0000000001", True)
     library.set_starred("cjk000000000002", True)
-    return TermreaderApp(library, settings=Settings(theme="textual-dark"))
+    return TermreaderApp(library, settings=Settings(theme=theme))
 
 
 async def _start(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -53,13 +53,14 @@ def test_one_source_listed(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(_app(tmp_path), terminal_size=(120, 40), run_before=run_before)
 
 
-def test_starred_view(snap_compare, tmp_path: Path) -> None:
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+def test_starred_view(snap_compare, tmp_path: Path, theme: str) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await _start(pilot)
         await pilot.press("apostrophe")
         await pilot.pause()
 
-    assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(_app(tmp_path, theme), terminal_size=(80, 24), run_before=run_before)
 
 
 @pytest.mark.parametrize("key", ["T", "a"], ids=["tags", "add"])
