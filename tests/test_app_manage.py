@@ -291,3 +291,19 @@ async def test_source_list_rows_are_clean_and_cut_by_cells() -> None:
         assert any("evil" in line and "[/]" in line for line in lines)
         assert lines[-1].startswith(" (no source)")  # no source is listed last
         assert all(re.search(r"\d+/\d+ $", line) for line in lines), lines
+
+
+async def test_m_in_the_list_updates_the_unread_count(library: Library) -> None:
+    """``m`` on a highlighted (not open) article changed the store and the row but left the
+    pane title's unread count as it was: the row's article was changed before the pane
+    compared old and new."""
+    app = make_app(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_field_notes(pilot, app)
+        pane = screen.library_pane
+        assert "· 3 unread" in str(pane.query_one("#library-title").render())
+        pane.article_list.focus()
+        pane.article_list.cursor = 2
+        await pilot.press("m")
+        assert not Library.open(library.home).meta(SECOND).unread
+        assert "· 2 unread" in str(pane.query_one("#library-title").render())

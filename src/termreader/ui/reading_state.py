@@ -155,9 +155,13 @@ class ReadingState:
         except (NotFound, StoreError) as error:
             self.screen.notify(str(error), severity="error")
             return
+        # The pane first: ``article`` may be the very object its row holds, and the pane counts
+        # unread articles by comparing the row's old state with the new.
+        self.screen.library_pane.update_article(
+            replace(article, body="", unread=not read, finished=read)
+        )
         article.unread = not read
         article.finished = read
-        self.screen.library_pane.update_article(replace(article, body=""))
 
     def toggle_read(self) -> None:
         """Mark the article read or unread (the one highlighted when the list has the focus)."""
