@@ -16,6 +16,7 @@ from termreader.importers.html_markdown_text import (
     DEL,
     EM,
     STRONG,
+    bold_titles,
     code_fence,
     code_language,
     code_span,
@@ -113,7 +114,7 @@ def to_markdown(element: Any, base_url: str = "") -> str:
         blocks = converter.block(element, tag, 0)
     else:
         blocks = converter.blocks(element, 0)
-    return "\n\n".join(block for block in blocks if block.strip())
+    return "\n\n".join(bold_titles([block for block in blocks if block.strip()]))
 
 
 # --- the converter ---------------------------------------------------------------------------
@@ -151,7 +152,9 @@ class _Converter:
         if not hinted and _PRINT_HIDDEN.search(names) is not None:
             hinted = not lead_image(element)
         if not hinted and names.strip():
-            hinted = any(t in _CLUTTER_TOKENS for t in _TOKEN_SPLIT.split(names.lower()))
+            found = [t for t in _TOKEN_SPLIT.split(names.lower()) if t in _CLUTTER_TOKENS]
+            # "related images" are the article's own pictures, not a list of other articles.
+            hinted = bool(found) and (found != ["related"] * len(found) or not lead_image(element))
         if hinted and tag not in HEADINGS and tag not in ("pre", "code", "math"):
             # A hint on what holds most of the text is a wrong guess (an article whose
             # container is named after its comment count).

@@ -75,7 +75,15 @@ def lead_image(element: Any) -> bool:
         return False
     if not any(tag_of(e) == "img" and is_content_image(e) for e in small):
         return False
-    return len(text_of(element)) <= 120
+    # Visible text only: a gallery's script data is not a caption.
+    shown = 0
+    for e in small:
+        if tag_of(e) in SKIP_TEXT:
+            continue
+        shown += len((e.text or "").strip())
+        if e is not element and tag_of(e.getparent()) not in SKIP_TEXT:
+            shown += len((e.tail or "").strip())
+    return shown <= 120
 
 
 _PICTURE_BLOCK = 24  # elements: a figure, its picture, sources and a caption
