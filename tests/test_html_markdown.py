@@ -467,3 +467,28 @@ def test_related_images_block_is_the_articles_picture() -> None:
     out = to_markdown(lxml.html.fragment_fromstring(html), "https://example.org/a")
     assert "![Zdjęcie ilustracyjne](https://example.org/p.jpg)" in out
     assert "Other story" not in out
+
+
+def test_definitions_without_terms_are_an_indented_block() -> None:
+    """Regression: Wikipedia indents display math as ``<dl><dd>``; it read ": $p_{ij}$" with a
+    definition-list prefix and no term. It is now an indented (quoted) block."""
+    html = "<p>as follows:</p><dl><dd><math alttext='p_{ij}'><mi>p</mi></math></dd></dl>"
+    assert md(html) == "as follows:\n\n> $p\\_{ij}$"
+    nested = md("<dl><dd>Reply<dl><dd>Answer</dd></dl></dd></dl>")
+    assert nested == "> Reply\n>\n> > Answer"
+    assert [b.quote for b in parse(nested).blocks] == [1, 2]
+
+
+def test_icons_beside_a_credit_line_are_left_out() -> None:
+    """Regression: 163.com ends its articles with a 13x12 channel logo whose alt is the
+    editor's name, linked to the channel; it read "[image: 杨倩] 本文来源：…". Icons (declared at
+    most 32 px both ways) are left out; emoji keep their text; pictures stay."""
+    html = (
+        '<p><a href="http://money.163.com/"><img src="/end_money.png" alt="杨倩" width="13" '
+        'height="12"></a> 本文来源：证券市场红周刊 责任编辑：杨倩_NF4425</p>'
+        '<p>Nice <img class="wp-smiley" src="/s.png" alt=":)" width="16" height="16"></p>'
+        '<p><img src="/p.jpg" alt="Photo" width="640" height="32"></p>'
+    )
+    assert md(html) == (
+        "本文来源：证券市场红周刊 责任编辑：杨倩\\_NF4425\n\nNice :)\n\n![Photo](/p.jpg)"
+    )

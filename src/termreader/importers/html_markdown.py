@@ -81,6 +81,7 @@ _SUP = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼�
 _SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _SUP_CHARS = frozenset("0123456789+-=()ni")
 _SUB_CHARS = frozenset("0123456789+-=()")
+_EMOJI_CLASS = re.compile(r"emoji|smiley", re.I)
 _TRAILING_MARKS = re.compile(r"(?:\s*(?:¶|§|🔗|⚓|\\\[edit\\\]))+$")
 
 
@@ -115,6 +116,20 @@ def to_markdown(element: Any, base_url: str = "") -> str:
     else:
         blocks = converter.blocks(element, 0)
     return "\n\n".join(bold_titles([block for block in blocks if block.strip()]))
+
+
+#: An image declared at most this many pixels wide and high is an icon, not a picture.
+ICON_PIXELS = 32
+
+
+def _icon_sized(img: Any) -> bool:
+    sizes = []
+    for attr in ("width", "height"):
+        size = (img.get(attr) or "").strip().removesuffix("px")
+        if not size.isdigit():
+            return False
+        sizes.append(int(size))
+    return max(sizes) <= ICON_PIXELS
 
 
 # --- the converter ---------------------------------------------------------------------------
@@ -209,15 +224,14 @@ class _Converter:
             code = pre_text(element)
             return self.charge([code_fence(code, code_language(element))] if code.strip() else [])
         if tag == "blockquote":
-            quoted = "\n\n".join(self.blocks(element, depth))
-            if not quoted.strip():
-                return []
-            lines = quoted.split("\n")
-            self.charge([], 2 * len(lines))
-            return ["\n".join("> " + ln if ln else ">" for ln in lines)]
+            return self.quoted(self.blocks(element, depth))
         if tag in ("ul", "ol", "menu"):
             return self.list_block(element, tag == "ol", depth)
         if tag == "dl":
+            if element.find("dt") is None and element.find("div/dt") is None:
+                # Definitions without terms are how wikis indent (display math, replies): an
+                # indented block, not a list of ": " lines.
+                return self.quoted(self.blocks(element, depth))
             return self.definitions(element, depth)
         if tag == "table":
             return self.table(element, depth)
@@ -230,6 +244,15 @@ class _Converter:
             tex = math_tex(element)
             return self.charge([f"$${escaped(' '.join(tex.split()))}$$"] if tex else [])
         return self.blocks(element, depth)
+
+    def quoted(self, blocks: list[str]) -> list[str]:
+        """``blocks`` as one block quote (nothing when they hold no text)."""
+        quoted = "\n\n".join(blocks)
+        if not quoted.strip():
+            return []
+        lines = quoted.split("\n")
+        self.charge([], 2 * len(lines))
+        return ["\n".join("> " + ln if ln else ">" for ln in lines)]
 
     def heading_block(self, element: Any, level: int, depth: int) -> list[str]:
         self.heading += 1
@@ -482,7 +505,7 @@ class _Converter:
 
     def image(self, element: Any) -> str:
         alt = " ".join((element.get("alt") or element.get("title") or "").split())
-        if "emoji" in str(element.get("class") or ""):
+        if _EMOJI_CLASS.search(str(element.get("class") or "")):
             return escaped(alt)
         src = ""
         for attr in ("src", "data-src", "data-original", "data-lazy-src", "data-actualsrc"):
@@ -493,8 +516,8 @@ class _Converter:
         if not src:
             srcset = (element.get("srcset") or element.get("data-srcset") or "").strip()
             src = srcset.split(",")[0].split()[0] if srcset else ""
-        if element.get("width") == "1" and element.get("height") == "1":
-            return ""  # a tracking pixel
+        if _icon_sized(element):
+            return ""  # a tracking pixel, or an icon beside a credit or a link
         if not src:
             return f" {escaped(alt)} " if alt else ""
         return f"![{escaped(alt)}]({self.url(src)})"
