@@ -110,6 +110,10 @@ def _clean_markup(text: str) -> str:
     value is cleaned on its own, so an unterminated sequence swallows the rest of its run only,
     never the markup after it.
     """
+    if "\r" in text:
+        # HTML parsing makes every CR or CRLF a newline anyway; a page with Windows line ends
+        # would otherwise be cleaned piece by piece.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if is_clean(text):
         return text
 
