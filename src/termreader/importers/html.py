@@ -165,6 +165,7 @@ def extract_page(html: str | bytes, url: str = "", *, content_type: str | None =
         # A fragment (a feed entry's body) is all content: no boilerplate to remove.
         body = simple_markdown(tree)
     else:
+        _drop_unseen(tree)
         body = _main_content(tree)
     body = _tidy_markdown(_drop_leading_title(body, page.title))
     page.body = _absolute_links(body, page.base)
@@ -183,6 +184,22 @@ def _prepare(tree: Any) -> None:
         href = (element.get("href") or "").strip().lower()
         if href.startswith(("javascript:", "vbscript:")):
             element.drop_tag()
+
+
+def _drop_unseen(tree: Any) -> None:
+    """Remove what no reader sees and every later pass skips (scripts, styles, SVG drawings,
+    ``<link>``/``<meta>``), once the metadata is read: the extractor walks the tree several
+    times, and its walks are shorter without them. TeX scripts (MathJax) are content, and
+    structured data (JSON-LD) tells the extractor a forum thread."""
+    doomed = []
+    for element in tree.iter("script", "style", "noscript", "template", "svg", "link", "meta"):
+        if element.tag == "script":
+            kind = (element.get("type") or "").lower()
+            if kind.startswith("math/tex") or kind == "application/ld+json":
+                continue
+        doomed.append(element)
+    for element in doomed:
+        element.drop_tree()
 
 
 # --- main content ----------------------------------------------------------------------------
