@@ -1,8 +1,9 @@
 """HTML -> Markdown that keeps the structure a reader navigates by (headings, code, quotes, lists).
 
-The converter class runs past the usual 300 lines: its block and inline halves share one state
-(link, emphasis and heading context, the output budget); split, they would pass it around. The
-text-level pieces live in :mod:`~termreader.importers.html_markdown_text`.
+The converter class (and with it this module) runs past the usual size: its block and inline
+halves share one state (link, emphasis and heading context, the output budget); split, they
+would pass it around. The text-level pieces live in
+:mod:`~termreader.importers.html_markdown_text`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from termreader.importers.html_markdown_text import (
     table_row,
     wrap,
 )
-from termreader.importers.html_tree import HEADINGS, lead_image, tag_of, text_of
+from termreader.importers.html_tree import HEADINGS, icon_sized, lead_image, tag_of, text_of
 
 #: Deeper nesting is flattened to text: bounded recursion whatever the input.
 MAX_CONVERT_DEPTH = 80
@@ -116,20 +117,6 @@ def to_markdown(element: Any, base_url: str = "") -> str:
     else:
         blocks = converter.blocks(element, 0)
     return "\n\n".join(bold_titles([block for block in blocks if block.strip()]))
-
-
-#: An image declared at most this many pixels wide and high is an icon, not a picture.
-ICON_PIXELS = 32
-
-
-def _icon_sized(img: Any) -> bool:
-    sizes = []
-    for attr in ("width", "height"):
-        size = (img.get(attr) or "").strip().removesuffix("px")
-        if not size.isdigit():
-            return False
-        sizes.append(int(size))
-    return max(sizes) <= ICON_PIXELS
 
 
 # --- the converter ---------------------------------------------------------------------------
@@ -516,7 +503,7 @@ class _Converter:
         if not src:
             srcset = (element.get("srcset") or element.get("data-srcset") or "").strip()
             src = srcset.split(",")[0].split()[0] if srcset else ""
-        if _icon_sized(element):
+        if icon_sized(element):
             return ""  # a tracking pixel, or an icon beside a credit or a link
         if not src:
             return f" {escaped(alt)} " if alt else ""

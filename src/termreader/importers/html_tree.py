@@ -78,6 +78,22 @@ def is_content_image(img: Any) -> bool:
     return _FURNITURE_IMAGE.search(names) is None
 
 
+#: An image declared at most this many pixels wide and high is an icon, not a picture.
+ICON_PIXELS = 32
+
+
+def icon_sized(img: Any) -> bool:
+    """Whether an ``<img>`` declares a size of at most :data:`ICON_PIXELS` both ways (a tracking
+    pixel, a channel logo beside a credit line, a file-type icon)."""
+    sizes = []
+    for attr in ("width", "height"):
+        size = (img.get(attr) or "").strip().removesuffix("px")
+        if not size.isdigit():
+            return False
+        sizes.append(int(size))
+    return max(sizes) <= ICON_PIXELS
+
+
 def lead_image(element: Any) -> bool:
     """Whether ``element`` is a picture block (a cover or lead photo): a few elements holding
     a content image, no link and at most a short caption. Bounded: callers ask it of each
