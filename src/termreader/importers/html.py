@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -242,22 +243,36 @@ def _main_content(tree: Any) -> str:
     return body
 
 
+_local = threading.local()
+
+
+def _extractor_options() -> Any:
+    """trafilatura's options, built once per thread: building them reads its configuration
+    and formats today's date each time (a few ms a page). It copies them before changing any."""
+    options = getattr(_local, "options", None)
+    if options is None:
+        from trafilatura.settings import Extractor
+
+        options = _local.options = Extractor(
+            output_format="markdown",
+            fast=FAST_EXTRACTION,
+            comments=False,
+            formatting=True,
+            links=True,
+            images=False,
+            tables=True,
+            url=None,  # its relative-link fixing ignores the path; we resolve after
+            with_metadata=False,
+        )
+    return options
+
+
 def _trafilatura(tree: Any) -> Any:
     try:
         from trafilatura import bare_extraction
 
-        return bare_extraction(
-            tree,  # it works on copies: the tree stays whole for the mapping
-            url=None,  # its relative-link fixing ignores the path; we resolve after
-            fast=FAST_EXTRACTION,
-            output_format="markdown",
-            include_formatting=True,
-            include_links=True,
-            include_tables=True,
-            include_images=False,
-            include_comments=False,
-            with_metadata=False,
-        )
+        # It works on a copy: the tree stays whole for the mapping.
+        return bare_extraction(tree, options=_extractor_options())
     except Exception:  # noqa: BLE001 - an extractor bug must not lose the page
         log.debug("trafilatura failed; the page is converted whole", exc_info=True)
         return None
