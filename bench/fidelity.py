@@ -254,7 +254,8 @@ def parse_page(data: bytes) -> Any:
     text, _ = decode(data)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     root = lxml.html.document_fromstring(text or "<html></html>")
-    for bad in list(root.iter("script", "style", "noscript", "template")):
+    # Furigana readings (<rt>, <rp>) annotate the words; a heading is its words without them.
+    for bad in list(root.iter("script", "style", "noscript", "template", "rt", "rp")):
         bad.drop_tree()
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
@@ -339,9 +340,11 @@ def structure_of(element: Any) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {kind: [] for kind in KINDS}
     for node in element.iter():
         tag = node.tag.lower() if isinstance(node.tag, str) else ""
-        if tag and _chrome(node, element):
+        if tag not in _SCORED or _chrome(node, element):
             continue
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            if _teaser_heading(node):
+                continue
             whole = collapse(_text(node))
             bare = collapse(
                 (node.text or "")
@@ -363,18 +366,30 @@ def structure_of(element: Any) -> dict[str, list[Any]]:
                 found["quotes"].append(sentence)
         elif tag == "img":
             alt = collapse(node.get("alt") or "")
-            if squash(alt):
+            if squash(alt) and not _icon(node) and not _teaser_image(node):
                 found["image alts"].append(alt)
     return found
 
 
+_SCORED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "img"})
 _CHROME_TAGS = frozenset({"nav", "aside", "footer", "form"})
 _CHROME_ROLES = frozenset({"navigation", "complementary", "contentinfo", "search"})
+# Class and id words by which a page names the widgets beside its article: share bars, comment
+# threads, sidebars; and "related" on a block of links to other pages (the related list, shown
+# apart as the article's related links).
+_CHROME_WORDS = frozenset("share sharing sharetools sharebar comments sidebar".split())
+_NAME_WORD = re.compile(r"[a-z0-9]+")
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)$", re.IGNORECASE)
+_ICON_NAME = re.compile(r"logo|icon|avatar|emoji|spinner|loader|loading|sprite|spacer", re.I)
+_PIXELS = re.compile(r"(?:^|[;\s])(width|height)\s*:\s*(\d+)px", re.IGNORECASE)
+#: An image this small (declared width or height, CSS pixels) is an icon, not a picture.
+ICON_PIXELS = 64
 
 
 def _chrome(node: Any, top: Any) -> bool:
-    """True inside what the page itself marks as not the article (nav, aside, footer, form,
-    their ARIA roles, hidden), below ``top``."""
+    """True inside what the page itself marks as not the article, below ``top``: nav, aside,
+    footer, form, their ARIA roles, hidden elements, and widgets whose class or id calls them
+    related, share or comments or a sidebar (:data:`_CHROME_WORDS`)."""
     for el in (node, *node.iterancestors()):
         if el is top:
             return False
@@ -385,7 +400,53 @@ def _chrome(node: Any, top: Any) -> bool:
             or el.get("aria-hidden") == "true"
         ):
             return True
+        names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+        words = set(_NAME_WORD.findall(names)) if names.strip() else set()
+        if not _CHROME_WORDS.isdisjoint(words):
+            return True
+        if "related" in words and any(_away(a) for a in el.iter("a")):
+            return True  # a related list; a block of "related images" with no links is not
     return False
+
+
+def _away(link: Any) -> bool:
+    """Whether a link leads to another page: not a fragment of this one, not a script, not an
+    image file (a "click to enlarge" link keeps its figure the article's)."""
+    href = (link.get("href") or "").strip()
+    if not href or href.startswith("#") or href.lower().startswith("javascript:"):
+        return False
+    return _IMAGE_FILE.search(href.split("#", 1)[0].split("?", 1)[0]) is None
+
+
+def _teaser_image(img: Any) -> bool:
+    """An image in a link to another page that also holds a text title: a teaser's picture
+    (the picture of the article it links to). A picture alone in a link (an image viewer, a
+    cover linking to its issue) stays the article's."""
+    for link in img.iterancestors("a"):
+        return _away(link) and bool(squash(_text(link)))
+    return False
+
+
+def _teaser_heading(node: Any) -> bool:
+    """A heading that is a link to another page: a teaser's title, not a section."""
+    if any(_away(a) for a in node.iterancestors("a")):
+        return True
+    text = squash(_text(node))
+    linked = squash("".join(_text(a) for a in node.iter("a") if _away(a)))
+    return bool(text) and linked == text
+
+
+def _icon(img: Any) -> bool:
+    """An icon, logo, spinner or avatar: declared at most :data:`ICON_PIXELS` wide or high
+    (attribute or inline style), or named so in its class or source."""
+    sizes = [(img.get("width") or ""), (img.get("height") or "")]
+    sizes += [m.group(2) for m in _PIXELS.finditer(img.get("style") or "")]
+    for size in sizes:
+        size = size.strip().removesuffix("px")
+        if size.isdigit() and int(size) <= ICON_PIXELS:
+            return True
+    names = f"{img.get('class') or ''} {img.get('src') or ''}"
+    return _ICON_NAME.search(names) is not None
 
 
 def _is_link(element: Any) -> bool:

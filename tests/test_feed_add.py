@@ -270,3 +270,21 @@ async def test_not_an_article_type_names_the_url_once(netserver: NetServer, tmp_
         await pilot.pause()
         (message,) = [n.message for n in app._notifications if "Could not open" in n.message]
         assert message == f"Could not open {url}: application/x-rss+xml is not an article type"
+
+
+def test_cli_add_feed_url_downloads_the_feed_once(
+    netserver: NetServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: ``add FEED_URL`` fetched the feed three times (to tell it is a feed, to
+    subscribe, to sync); the bytes fetched first now serve all three."""
+    urls = serve_feeds(netserver)
+    feed = netserver.routes["/atom"]
+    netserver.add("/atom", feed.body, content_type="application/xml", etag='"v1"')
+    home = str(tmp_path / "lib")
+    assert cli_main(["--library", home, "add", urls["atom"]]) == 0
+    assert capsys.readouterr().out.strip() == "feed: Atom news — subscribed; 2 new articles"
+    assert netserver.hits["/atom"] == 1
+    assert netserver.hits["/post/a1"] == 1 and netserver.hits["/post/a2"] == 1
+    # The next sync asks again, with the validators of that one download.
+    assert cli_main(["--library", home, "sync"]) == 0
+    assert netserver.hits["/atom"] == 2 and netserver.not_modified["/atom"] == 1

@@ -322,3 +322,37 @@ def test_a_partial_run_keeps_the_other_groups_figures(tmp_path: Path) -> None:
     assert [f["name"] for f in saved["figures"]] == ["G", "new"]
     assert set(saved["carried_over"]) == {"keys"}
     assert saved["details"]["group_seconds"] == {"keys": 1.0, "fidelity": 2.0}
+
+
+def test_teasers_icons_and_widgets_are_not_the_articles_structure() -> None:
+    """Regression: 30 of the 97 image alts counted on a computerbild.de page were teasers of
+    other articles (a picture and a title in one link), and share buttons, badges and a spinner
+    counted as the article's pictures; teaser titles and related-list headings counted as its
+    sections. The article's own pictures still count: in a figure, behind a link to the image
+    file or to an image viewer, and in a block named "related" that links nowhere."""
+    root = fidelity.parse_page(
+        """<html><body><div id="content">
+<p>Body.</p><h2>Real section</h2>
+<figure><img src="/a.jpg" alt="A figure"><figcaption>Caption</figcaption></figure>
+<a href="/big/a.jpg"><img src="/a-small.jpg" alt="Enlargeable"></a>
+<a href="/showimage?u=/b.jpg"><img src="/b.jpg" alt="Viewer link"></a>
+<div class="related_images"><img src="/c.jpg" alt="Lead photo"></div>
+<a class="teaser" href="/other-story"><img src="/t.jpg" alt="Teaser picture">
+  <span>Other story title</span></a>
+<h3><a href="/another-story">Another story</a></h3>
+<div class="sharing"><a href="https://twitter.com/x"><img src="/tw.svg" alt="Twitter"></a></div>
+<img src="/i.png" alt="Small icon" width="16" height="16">
+<img src="/x.png" alt="Tall icon" style="height: 35px">
+<img src="/pics/loader_small.gif" alt="Loading">
+<div class="related-articles"><h4>Read also</h4><a href="/s">A story</a></div>
+<h2 id="perma"><a href="#perma">Permalink section</a></h2>
+<h1>子<rt>こ</rt>どもの本</h1>
+</div></body></html>""".encode()
+    )
+    structure = fidelity.structure_of(root.get_element_by_id("content"))
+    assert structure["image alts"] == ["A figure", "Enlargeable", "Viewer link", "Lead photo"]
+    assert [h[0] for h in structure["headings"]] == [
+        "Real section",
+        "Permalink section",
+        "子どもの本",  # the furigana reading is not the heading's words
+    ]

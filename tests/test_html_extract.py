@@ -283,3 +283,22 @@ def test_deeply_nested_print_hidden_blocks_stay_bounded() -> None:
     etree.SubElement(node, "img", {"src": "/p.jpg", "alt": "Deep photo"})
     assert not lead_image(root[1])
     assert to_markdown(root, "https://example.org/").strip() == "Lead text of the story here."
+
+
+def test_scripts_styles_and_drawings_are_dropped_before_extraction_tex_stays() -> None:
+    """Scripts, styles and SVG are removed once the metadata is read (the extractor's walks are
+    shorter without them); the JSON-LD date is still read, MathJax TeX is still content."""
+    head = (
+        "<title>Harbour notes</title><script type='application/ld+json'>"
+        '{"@type": "NewsArticle", "datePublished": "2024-05-03T10:00:00Z"}</script>'
+        "<style>p { color: red }</style>"
+    )
+    body = (
+        "<article><h1>Harbour notes</h1>" + FILLER + "<p>Energy is "
+        "<script type='math/tex'>E = mc^2</script> here.<svg><text>drawn</text></svg>"
+        "<script>var hidden = 'no';</script></p>" + FILLER + "</article>"
+    )
+    article = extract_html(_page(head, body), "https://example.org/n")
+    assert article.published is not None and article.published.year == 2024
+    assert "Energy is $E = mc^2$ here." in article.body
+    assert "drawn" not in article.body and "hidden" not in article.body

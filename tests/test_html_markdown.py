@@ -384,3 +384,111 @@ def test_print_hidden_photo_is_kept_print_hidden_chrome_is_not() -> None:
     out = to_markdown(lxml.html.fragment_fromstring(html), "https://example.org/a")
     assert "![Cold wave hits](https://example.org/p.jpg)" in out
     assert "Print" not in out and "Email" not in out
+
+
+# --- bold paragraphs that stand for section titles ---------------------------------------------
+BODY = "<p>这是正文的一段文字，它说明了事情的来龙去脉，也给出了记者了解到的情况。</p>"
+
+
+def test_bold_paragraphs_between_body_text_become_headings() -> None:
+    """Chinese portals (163.com) set section titles as ``<p><strong>一、…</strong></p>``: they
+    read as bold paragraphs and the outline had no sections. A run (title and subtitle) becomes
+    a run of headings, one level below the heading before them."""
+    html = (
+        BODY + "<p><strong>一、业绩会突现业主维权插曲</strong></p>"
+        "<p><b>昔日“龙湖质量”遭质疑</b></p>"
+        + BODY
+        + "<h2>Part</h2>"
+        + BODY
+        + "<p><strong>Smaller point</strong></p><p>Text under it, a sentence.</p>"
+    )
+    assert md(html).split("\n\n")[1:3] == [
+        "## 一、业绩会突现业主维权插曲",
+        "## 昔日“龙湖质量”遭质疑",
+    ]
+    assert "### Smaller point" in md(html)
+    sections = [b.text for b in parse(md(html)).blocks if b.kind == HEADING]
+    assert sections == [
+        "一、业绩会突现业主维权插曲",
+        "昔日“龙湖质量”遭质疑",
+        "Part",
+        "Smaller point",
+    ]
+
+
+def test_a_lone_section_number_joins_the_title_after_it() -> None:
+    html = BODY + "<p><strong>1</strong></p><p><strong>爱与责任</strong></p>" + BODY
+    assert "## 1 爱与责任" in md(html)
+
+
+@pytest.mark.parametrize(
+    "bold",
+    [
+        "这是一句加粗的话，它以句号结尾。",  # a sentence
+        "“是您的到来，才让我有了走出贵州这个想法。”",  # a quoted sentence
+        "Lesen Sie auch:",  # a label
+        "By Nada Tawfik, BBC News, New York",  # a byline
+        "——（宋）陆游",  # an attribution
+        '<a href="/next">下一页的文章标题</a>',  # a bold link
+        "A bold line that is far too long to be the title of a section of this article at all",
+    ],
+)
+def test_bold_paragraphs_that_are_not_titles_stay_bold(bold: str) -> None:
+    out = md(BODY + f"<p><strong>{bold}</strong></p>" + BODY)
+    assert not [b for b in parse(out).blocks if b.kind == HEADING]
+    assert "**" in out
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p><strong>半月谈记者 史卫燕</strong></p>" + BODY,  # nothing before: a byline
+        BODY + "<p><strong>RIRM</strong></p><p>drukuj</p>",  # a control after: a signature
+        BODY + "<p><strong>数据绑定</strong></p><p><img src='/a.png' alt='x'></p>",  # a picture
+        BODY + "<p><strong>责任编辑</strong></p>",  # nothing after
+    ],
+)
+def test_a_bold_paragraph_needs_body_text_around_it(html: str) -> None:
+    assert not [b for b in parse(md(html)).blocks if b.kind == HEADING]
+
+
+def test_related_images_block_is_the_articles_picture() -> None:
+    """Regression: a gazeta.pl lead photo sat in ``<div class="related_images">`` with the
+    gallery's data in a ``<script>``; the "related" name and the script's text (counted as a
+    caption) made it clutter. A picture block without links is the article's."""
+    html = (
+        "<div><p>Lead paragraph of the article, a sentence or two long.</p>"
+        "<div class='related_images'><div class='related_image_wrap'>"
+        "<img src='/p.jpg' alt='Zdjęcie ilustracyjne' width='1764' height='950'></div>"
+        "<p class='desc'>Fot. Agencja</p><script>var gallery = {" + "x: 1, " * 200 + "};</script>"
+        "</div><p>Body text goes on after the picture.</p>"
+        "<div class='related'><a href='/a'>Other story</a> <a href='/b'>Another</a></div></div>"
+    )
+    out = to_markdown(lxml.html.fragment_fromstring(html), "https://example.org/a")
+    assert "![Zdjęcie ilustracyjne](https://example.org/p.jpg)" in out
+    assert "Other story" not in out
+
+
+def test_definitions_without_terms_are_an_indented_block() -> None:
+    """Regression: Wikipedia indents display math as ``<dl><dd>``; it read ": $p_{ij}$" with a
+    definition-list prefix and no term. It is now an indented (quoted) block."""
+    html = "<p>as follows:</p><dl><dd><math alttext='p_{ij}'><mi>p</mi></math></dd></dl>"
+    assert md(html) == "as follows:\n\n> $p\\_{ij}$"
+    nested = md("<dl><dd>Reply<dl><dd>Answer</dd></dl></dd></dl>")
+    assert nested == "> Reply\n>\n> > Answer"
+    assert [b.quote for b in parse(nested).blocks] == [1, 2]
+
+
+def test_icons_beside_a_credit_line_are_left_out() -> None:
+    """Regression: 163.com ends its articles with a 13x12 channel logo whose alt is the
+    editor's name, linked to the channel; it read "[image: 杨倩] 本文来源：…". Icons (declared at
+    most 32 px both ways) are left out; emoji keep their text; pictures stay."""
+    html = (
+        '<p><a href="http://money.163.com/"><img src="/end_money.png" alt="杨倩" width="13" '
+        'height="12"></a> 本文来源：证券市场红周刊 责任编辑：杨倩_NF4425</p>'
+        '<p>Nice <img class="wp-smiley" src="/s.png" alt=":)" width="16" height="16"></p>'
+        '<p><img src="/p.jpg" alt="Photo" width="640" height="32"></p>'
+    )
+    assert md(html) == (
+        "本文来源：证券市场红周刊 责任编辑：杨倩\\_NF4425\n\nNice :)\n\n![Photo](/p.jpg)"
+    )

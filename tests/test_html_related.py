@@ -216,3 +216,19 @@ def test_unlabelled_list_of_articles_right_after_the_body() -> None:
     assert _related(prose) == []
     later = listed.replace("<ul>", "<p>责任编辑：某某</p><ul>")
     assert _related(later) == []
+
+
+def test_labels_are_found_in_any_case_and_only_as_short_runs() -> None:
+    """The label search runs inside the XPath engine (a Python test per text run of the page
+    was most of the related search): upper case and accented labels are still found."""
+    items = "".join(
+        f"<li><a href='/2024/05/story-{n}.html'>A story headline number {n}</a></li>"
+        for n in range(3)
+    )
+    for label in ("RELATED ARTICLES", "Lee TAMBIÉN:", "相关新闻"):
+        tree = lxml.html.fromstring(
+            f"<html><body><p>Body text of the page.</p><h3>{label}</h3><ul>{items}</ul>"
+            "</body></html>"
+        )
+        found = related_blocks(tree, "https://example.org/2024/05/page.html")
+        assert [r.title for r in found] == [f"A story headline number {n}" for n in range(3)]

@@ -21,12 +21,15 @@ class IsAFeed(ImportFailed):
     Attributes:
         source: The URL or path of the feed, as given to the importer.
         kind: ``rss``, ``atom``, ``rdf`` or ``json``.
+        fetched: The fetch result that held the feed, when it came over the network, so that
+            subscribing to it does not download it again.
     """
 
     def __init__(self, message: str, *, source: str = "", kind: str = "") -> None:
         super().__init__(message)
         self.source = source
         self.kind = kind
+        self.fetched: object | None = None
 
 
 class StoreError(TermreaderError):

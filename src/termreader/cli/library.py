@@ -189,10 +189,12 @@ def _add_feed(library: Any, ref: str, feed: IsAFeed, *, as_json: bool) -> int:
     A file is not subscribed: subscriptions are URLs that ``sync`` fetches again. Prints one
     line (or one JSON object); returns 1 when the feed's first sync failed, else 0.
     """
+    from termreader.web.fetch import FetchResult
     from termreader.web.sync import import_feed_file, subscribe_and_sync_blocking
 
     if is_url(ref):
-        done = subscribe_and_sync_blocking(library, ref, settings=load_settings())
+        fetched = feed.fetched if isinstance(feed.fetched, FetchResult) else None
+        done = subscribe_and_sync_blocking(library, ref, settings=load_settings(), fetched=fetched)
     else:
         path = feed.source or str(Path(ref).expanduser().resolve())
         done = import_feed_file(library, path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -110,6 +111,10 @@ def _clean_markup(text: str) -> str:
     value is cleaned on its own, so an unterminated sequence swallows the rest of its run only,
     never the markup after it.
     """
+    if "\r" in text:
+        # HTML parsing makes every CR or CRLF a newline anyway; a page with Windows line ends
+        # would otherwise be cleaned piece by piece.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if is_clean(text):
         return text
 
@@ -161,6 +166,7 @@ def extract_page(html: str | bytes, url: str = "", *, content_type: str | None =
         # A fragment (a feed entry's body) is all content: no boilerplate to remove.
         body = simple_markdown(tree)
     else:
+        _drop_unseen(tree)
         body = _main_content(tree)
     body = _tidy_markdown(_drop_leading_title(body, page.title))
     page.body = _absolute_links(body, page.base)
@@ -179,6 +185,22 @@ def _prepare(tree: Any) -> None:
         href = (element.get("href") or "").strip().lower()
         if href.startswith(("javascript:", "vbscript:")):
             element.drop_tag()
+
+
+def _drop_unseen(tree: Any) -> None:
+    """Remove what no reader sees and every later pass skips (scripts, styles, SVG drawings,
+    ``<link>``/``<meta>``), once the metadata is read: the extractor walks the tree several
+    times, and its walks are shorter without them. TeX scripts (MathJax) are content, and
+    structured data (JSON-LD) tells the extractor a forum thread."""
+    doomed = []
+    for element in tree.iter("script", "style", "noscript", "template", "svg", "link", "meta"):
+        if element.tag == "script":
+            kind = (element.get("type") or "").lower()
+            if kind.startswith("math/tex") or kind == "application/ld+json":
+                continue
+        doomed.append(element)
+    for element in doomed:
+        element.drop_tree()
 
 
 # --- main content ----------------------------------------------------------------------------
@@ -201,7 +223,8 @@ def _main_content(tree: Any) -> str:
     """Markdown of the main content: the original subtree the extractors point at, converted
     whole; else trafilatura's own rendering; else a plain conversion of the page."""
     body = ""
-    count = sum(1 for _ in tree.iter())
+    # Counted by the XPath engine: a walk would build a Python object per element.
+    count = int(tree.xpath("count(//*)"))
     if count <= MAX_TREE_ELEMENTS:
         document = _trafilatura(tree)
         try:
@@ -220,22 +243,36 @@ def _main_content(tree: Any) -> str:
     return body
 
 
+_local = threading.local()
+
+
+def _extractor_options() -> Any:
+    """trafilatura's options, built once per thread: building them reads its configuration
+    and formats today's date each time (a few ms a page). It copies them before changing any."""
+    options = getattr(_local, "options", None)
+    if options is None:
+        from trafilatura.settings import Extractor
+
+        options = _local.options = Extractor(
+            output_format="markdown",
+            fast=FAST_EXTRACTION,
+            comments=False,
+            formatting=True,
+            links=True,
+            images=False,
+            tables=True,
+            url=None,  # its relative-link fixing ignores the path; we resolve after
+            with_metadata=False,
+        )
+    return options
+
+
 def _trafilatura(tree: Any) -> Any:
     try:
         from trafilatura import bare_extraction
 
-        return bare_extraction(
-            tree,  # it works on copies: the tree stays whole for the mapping
-            url=None,  # its relative-link fixing ignores the path; we resolve after
-            fast=FAST_EXTRACTION,
-            output_format="markdown",
-            include_formatting=True,
-            include_links=True,
-            include_tables=True,
-            include_images=False,
-            include_comments=False,
-            with_metadata=False,
-        )
+        # It works on a copy: the tree stays whole for the mapping.
+        return bare_extraction(tree, options=_extractor_options())
     except Exception:  # noqa: BLE001 - an extractor bug must not lose the page
         log.debug("trafilatura failed; the page is converted whole", exc_info=True)
         return None

@@ -401,6 +401,8 @@ class TextIndex:
             not words.isdisjoint(_CLUTTER_WORDS)
             or any(w.startswith(_CLUTTER_PREFIXES) for w in words)
         )
+        if hinted and _named_pictures(words) and lead_image(element):
+            hinted = False  # "related images": the article's own pictures, not a link list
         if 0 < total <= 8 and _CLUTTER_TEXT.match(" ".join(element.text_content().split())):
             return True  # a control ("Jump to navigation", "加载更多", "[edit]"), kept or not
         if total <= small and (hinted or self._is_promo(index)):
@@ -467,6 +469,13 @@ class TextIndex:
                 label += (child.text or "") + (child.tail or "")
         label = label.strip()
         return label.endswith((":", "：", "»", "→")) and 0 < len(tokens(label)) <= 6
+
+
+def _named_pictures(words: set[str]) -> bool:
+    """Whether the only clutter word of a name is "related" (a gallery of the article's
+    pictures is named so as often as a list of links to other articles)."""
+    hints = {w for w in words if w in _CLUTTER_WORDS or w.startswith(_CLUTTER_PREFIXES)}
+    return bool(hints) and all(w.startswith("related") for w in hints)
 
 
 def _holds_structure(element: Any) -> bool:

@@ -1,8 +1,9 @@
 """HTML -> Markdown that keeps the structure a reader navigates by (headings, code, quotes, lists).
 
-The converter class runs past the usual 300 lines: its block and inline halves share one state
-(link, emphasis and heading context, the output budget); split, they would pass it around. The
-text-level pieces live in :mod:`~termreader.importers.html_markdown_text`.
+The converter class (and with it this module) runs past the usual size: its block and inline
+halves share one state (link, emphasis and heading context, the output budget); split, they
+would pass it around. The text-level pieces live in
+:mod:`~termreader.importers.html_markdown_text`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from termreader.importers.html_markdown_text import (
     DEL,
     EM,
     STRONG,
+    bold_titles,
     code_fence,
     code_language,
     code_span,
@@ -31,7 +33,7 @@ from termreader.importers.html_markdown_text import (
     table_row,
     wrap,
 )
-from termreader.importers.html_tree import HEADINGS, lead_image, tag_of, text_of
+from termreader.importers.html_tree import HEADINGS, icon_sized, lead_image, tag_of, text_of
 
 #: Deeper nesting is flattened to text: bounded recursion whatever the input.
 MAX_CONVERT_DEPTH = 80
@@ -80,6 +82,7 @@ _SUP = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼�
 _SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _SUP_CHARS = frozenset("0123456789+-=()ni")
 _SUB_CHARS = frozenset("0123456789+-=()")
+_EMOJI_CLASS = re.compile(r"emoji|smiley", re.I)
 _TRAILING_MARKS = re.compile(r"(?:\s*(?:¶|§|🔗|⚓|\\\[edit\\\]))+$")
 
 
@@ -113,7 +116,7 @@ def to_markdown(element: Any, base_url: str = "") -> str:
         blocks = converter.block(element, tag, 0)
     else:
         blocks = converter.blocks(element, 0)
-    return "\n\n".join(block for block in blocks if block.strip())
+    return "\n\n".join(bold_titles([block for block in blocks if block.strip()]))
 
 
 # --- the converter ---------------------------------------------------------------------------
@@ -151,7 +154,9 @@ class _Converter:
         if not hinted and _PRINT_HIDDEN.search(names) is not None:
             hinted = not lead_image(element)
         if not hinted and names.strip():
-            hinted = any(t in _CLUTTER_TOKENS for t in _TOKEN_SPLIT.split(names.lower()))
+            found = [t for t in _TOKEN_SPLIT.split(names.lower()) if t in _CLUTTER_TOKENS]
+            # "related images" are the article's own pictures, not a list of other articles.
+            hinted = bool(found) and (found != ["related"] * len(found) or not lead_image(element))
         if hinted and tag not in HEADINGS and tag not in ("pre", "code", "math"):
             # A hint on what holds most of the text is a wrong guess (an article whose
             # container is named after its comment count).
@@ -206,15 +211,14 @@ class _Converter:
             code = pre_text(element)
             return self.charge([code_fence(code, code_language(element))] if code.strip() else [])
         if tag == "blockquote":
-            quoted = "\n\n".join(self.blocks(element, depth))
-            if not quoted.strip():
-                return []
-            lines = quoted.split("\n")
-            self.charge([], 2 * len(lines))
-            return ["\n".join("> " + ln if ln else ">" for ln in lines)]
+            return self.quoted(self.blocks(element, depth))
         if tag in ("ul", "ol", "menu"):
             return self.list_block(element, tag == "ol", depth)
         if tag == "dl":
+            if element.find("dt") is None and element.find("div/dt") is None:
+                # Definitions without terms are how wikis indent (display math, replies): an
+                # indented block, not a list of ": " lines.
+                return self.quoted(self.blocks(element, depth))
             return self.definitions(element, depth)
         if tag == "table":
             return self.table(element, depth)
@@ -227,6 +231,15 @@ class _Converter:
             tex = math_tex(element)
             return self.charge([f"$${escaped(' '.join(tex.split()))}$$"] if tex else [])
         return self.blocks(element, depth)
+
+    def quoted(self, blocks: list[str]) -> list[str]:
+        """``blocks`` as one block quote (nothing when they hold no text)."""
+        quoted = "\n\n".join(blocks)
+        if not quoted.strip():
+            return []
+        lines = quoted.split("\n")
+        self.charge([], 2 * len(lines))
+        return ["\n".join("> " + ln if ln else ">" for ln in lines)]
 
     def heading_block(self, element: Any, level: int, depth: int) -> list[str]:
         self.heading += 1
@@ -479,7 +492,7 @@ class _Converter:
 
     def image(self, element: Any) -> str:
         alt = " ".join((element.get("alt") or element.get("title") or "").split())
-        if "emoji" in str(element.get("class") or ""):
+        if _EMOJI_CLASS.search(str(element.get("class") or "")):
             return escaped(alt)
         src = ""
         for attr in ("src", "data-src", "data-original", "data-lazy-src", "data-actualsrc"):
@@ -490,8 +503,8 @@ class _Converter:
         if not src:
             srcset = (element.get("srcset") or element.get("data-srcset") or "").strip()
             src = srcset.split(",")[0].split()[0] if srcset else ""
-        if element.get("width") == "1" and element.get("height") == "1":
-            return ""  # a tracking pixel
+        if icon_sized(element):
+            return ""  # a tracking pixel, or an icon beside a credit or a link
         if not src:
             return f" {escaped(alt)} " if alt else ""
         return f"![{escaped(alt)}]({self.url(src)})"

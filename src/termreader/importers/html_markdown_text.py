@@ -301,3 +301,101 @@ def code_span(code: str) -> str:
 def table_row(cells: list[str], width: int) -> str:
     cells = (cells + [""] * width)[:width]
     return "| " + " | ".join(cell or " " for cell in cells) + " |"
+
+
+# A paragraph that is one bold run and nothing else.
+_BOLD_LINE = re.compile(r"^\*\*((?:[^*\n\\]|\\.)+)\*\*$")
+_HEADING_LINE = re.compile(r"^(#{1,6}) ")
+# How a sentence, a label ("Read also:") or a list of clauses ends; a title ends otherwise.
+_SENTENCE_END = tuple(".。!！?？:：;；,，、…")
+_FULL_STOP = tuple(".。!！?？…")
+_CLOSING = "\"'”’」』）)]》» "
+_SECTION_NUMBER = re.compile(r"^(?:\d{1,3}|[一二三四五六七八九十]{1,3}|[IVXivx]{1,5})[.、．]?$")
+_BODY_BLOCK = re.compile(r"^(?:[-*] |\d{1,9}[.)] |> |```|~~~|\|)")
+_BODY_CHARS = 40
+# A byline or an attribution set in bold ("By …", "— Author").
+_NOT_TITLE = re.compile(r"^(?:[-—–―~]|(?:by|von|par|por|door|przez)\s)", re.IGNORECASE)
+#: A bold paragraph longer than this (characters or words) is emphasis, not a title.
+TITLE_CHARS = 60
+TITLE_WORDS = 12
+
+
+def _bold_title(block: str) -> str | None:
+    """The text of a block that reads as a section title set in bold, else None."""
+    found = _BOLD_LINE.match(block)
+    if found is None:
+        return None
+    text = found.group(1).strip()
+    bare = text.rstrip(_CLOSING)
+    if (
+        not text
+        or len(text) > TITLE_CHARS
+        or len(text.split()) > TITLE_WORDS
+        or "](" in text  # a bold link is a call to read another page
+        or _NOT_TITLE.match(text) is not None
+        or bare.endswith(_SENTENCE_END)
+    ):
+        return None
+    return text
+
+
+def _is_body(block: str) -> bool:
+    """Whether a block is body text a title can stand over: a sentence or a paragraph of some
+    length, a list, a quote, code or a table; not a heading, an image, a short control
+    ("print")."""
+    if _HEADING_LINE.match(block) or block.startswith(("![", "[![")):
+        return False
+    return (
+        len(block) >= _BODY_CHARS
+        or block.rstrip(_CLOSING).endswith(_FULL_STOP)
+        or _BODY_BLOCK.match(block) is not None
+    )
+
+
+def bold_titles(blocks: list[str]) -> list[str]:
+    """Blocks with the bold paragraphs that stand for section titles made headings.
+
+    Many sites (Chinese portals above all) set their section titles as ``<p><strong>一、…
+    </strong></p>``: a short bold paragraph, not ending as a sentence or a label does,
+    between a heading or body text and body text, becomes a heading one level below the heading before it (level 2
+    when there is none). A run of them (a title and its subtitle) becomes a run of headings;
+    a lone section number ("1", "二") before a title joins it.
+    """
+    out: list[str] = []
+    level = 1
+    body = False  # whether a heading or a paragraph of body text came before
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        heading = _HEADING_LINE.match(block)
+        if heading is not None:
+            level = len(heading.group(1))
+            body = level > 1  # a subtitle may follow a section's heading, not the page title
+            out.append(block)
+            index += 1
+            continue
+        run: list[str] = []
+        end = index
+        while end < len(blocks) and (title := _bold_title(blocks[end])) is not None:
+            run.append(title)
+            end += 1
+        if not run or not body or end >= len(blocks) or not _is_body(blocks[end]):
+            # No body text before (a byline, a source line) or after: emphasis, not a title.
+            out.extend(blocks[index : max(end, index + 1)])
+            body = body or _is_body(block)
+            index = max(end, index + 1)
+            continue
+        mark = "#" * min(level + 1, 6)
+        number, label = "", ""
+        for original, title in zip(blocks[index:end], run, strict=True):
+            if _SECTION_NUMBER.match(title):
+                if number:
+                    out.append(number)  # a number alone titles nothing
+                number, label = original, title + " "
+                continue
+            out.append(f"{mark} {label}{title}")
+            number, label = "", ""
+        if number:
+            out.append(number)
+        index = end
+    return out

@@ -8,6 +8,7 @@ from itertools import islice
 from typing import Any
 
 import lxml.html
+from lxml import etree
 
 from termreader.text.sanitize import clean_line
 
@@ -26,6 +27,17 @@ def parser() -> lxml.html.HTMLParser:
     if found is None:
         found = lxml.html.HTMLParser(
             collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+        )
+        # lxml.html picks each element's class in Python (form, input, label... get their own);
+        # nothing here uses those, and a C-level default makes every element proxy cheaper to
+        # create, in this module's walks and in the extractors'.
+        found.set_element_class_lookup(
+            etree.ElementDefaultClassLookup(
+                element=lxml.html.HtmlElement,
+                comment=lxml.html.HtmlComment,
+                pi=lxml.html.HtmlProcessingInstruction,
+                entity=lxml.html.HtmlEntity,
+            )
         )
         _local.parser = found
     return found
@@ -66,6 +78,22 @@ def is_content_image(img: Any) -> bool:
     return _FURNITURE_IMAGE.search(names) is None
 
 
+#: An image declared at most this many pixels wide and high is an icon, not a picture.
+ICON_PIXELS = 32
+
+
+def icon_sized(img: Any) -> bool:
+    """Whether an ``<img>`` declares a size of at most :data:`ICON_PIXELS` both ways (a tracking
+    pixel, a channel logo beside a credit line, a file-type icon)."""
+    sizes = []
+    for attr in ("width", "height"):
+        size = (img.get(attr) or "").strip().removesuffix("px")
+        if not size.isdigit():
+            return False
+        sizes.append(int(size))
+    return max(sizes) <= ICON_PIXELS
+
+
 def lead_image(element: Any) -> bool:
     """Whether ``element`` is a picture block (a cover or lead photo): a few elements holding
     a content image, no link and at most a short caption. Bounded: callers ask it of each
@@ -75,7 +103,15 @@ def lead_image(element: Any) -> bool:
         return False
     if not any(tag_of(e) == "img" and is_content_image(e) for e in small):
         return False
-    return len(text_of(element)) <= 120
+    # Visible text only: a gallery's script data is not a caption.
+    shown = 0
+    for e in small:
+        if tag_of(e) in SKIP_TEXT:
+            continue
+        shown += len((e.text or "").strip())
+        if e is not element and tag_of(e.getparent()) not in SKIP_TEXT:
+            shown += len((e.tail or "").strip())
+    return shown <= 120
 
 
 _PICTURE_BLOCK = 24  # elements: a figure, its picture, sources and a caption

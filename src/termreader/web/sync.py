@@ -21,7 +21,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from termreader.config import Settings
-from termreader.errors import FetchError, ImportFailed, LinkRefused
+from termreader.errors import FetchError, ImportFailed, IsAFeed, LinkRefused
 from termreader.library.ingest import store_article, store_articles, write_render_cache
 from termreader.library.store import Library
 from termreader.models import Article, now
@@ -115,10 +115,25 @@ async def find_feed(fetcher: Fetcher, url: str) -> tuple[str, Feed]:
         ImportFailed: neither a feed nor a page that advertises one.
         FetchError / LinkRefused: the fetch failed.
     """
-    result = await fetcher.fetch(url)
+    feed_url, feed, _ = await _find_feed(fetcher, url)
+    return feed_url, feed
+
+
+async def _find_feed(
+    fetcher: Fetcher, url: str, fetched: FetchResult | None = None
+) -> tuple[str, Feed, FetchResult]:
+    """:func:`find_feed`, also returning the feed's fetch result; ``fetched`` is ``url``'s
+    result when the caller already has it (it is not fetched again)."""
+    result = fetched if fetched is not None and fetched.data is not None else None
+    if result is None:
+        result = await fetcher.fetch(url)
     assert result.data is not None
     try:
-        return result.url, parse_feed(result.data, result.url, result.content_type_header)
+        return (
+            result.url,
+            parse_feed(result.data, result.url, result.content_type_header),
+            result,
+        )
     except ImportFailed as not_a_feed:
         candidates = discover_feeds(_text(result), result.url)
         if not candidates:
@@ -128,7 +143,7 @@ async def find_feed(fetcher: Fetcher, url: str) -> tuple[str, Feed]:
         try:
             found = await fetcher.fetch(candidate)
             assert found.data is not None
-            return found.url, parse_feed(found.data, found.url, found.content_type_header)
+            return found.url, parse_feed(found.data, found.url, found.content_type_header), found
         except (FetchError, ImportFailed, LinkRefused) as error:
             errors.append(f"{candidate}: {error}")
     raise ImportFailed(f"the feeds {clean_line(url)} advertises failed: {'; '.join(errors)}")
@@ -207,7 +222,11 @@ async def save_url(
     url = check_web_link(url).split("#", 1)[0]
     async with _fetcher(fetcher, settings) as active:
         result = await active.fetch(url)
-    article = import_result(result)
+    try:
+        article = import_result(result)
+    except IsAFeed as feed:
+        feed.fetched = result  # subscribing reuses these bytes
+        raise
     return store_page(library, url, result, article)
 
 
@@ -283,6 +302,7 @@ async def sync(
     progress: ProgressCallback | None = None,
     concurrency: int | None = None,
     only: tuple[str, ...] | None = None,
+    fetched: dict[str, FetchResult] | None = None,
 ) -> SyncReport:
     """Refresh every subscription and saved URL concurrently; prefetch related articles.
 
@@ -294,6 +314,8 @@ async def sync(
             prefetched; ``total`` grows as related links are found (``done`` ≤ ``total``).
         concurrency: Overrides ``settings.sync_concurrency`` (HTTP requests in flight).
         only: Refresh just these subscriptions (a feed just added), no saved URL.
+        fetched: Fetch results already in hand, by source URL (a feed just added): used
+            instead of fetching that source again.
 
     Returns:
         The :class:`SyncReport`. A failing source is reported there and never stops the others;
@@ -305,6 +327,7 @@ async def sync(
     async with _fetcher(fetcher, settings, concurrency) as active:
         before = active.requests
         run = SyncRun(library, settings, active, concurrency, progress)
+        run.fetched.update(fetched or {})
         subs = library.kv_all(SUBSCRIPTIONS)
         saved = library.kv_all(SAVED_URLS)
         if only is not None:
@@ -368,12 +391,25 @@ async def subscribe_and_sync(
     *,
     settings: Settings | None = None,
     fetcher: Fetcher | None = None,
+    fetched: FetchResult | None = None,
 ) -> FeedAdded:
-    """Subscribe to the feed at ``url`` (or that its page advertises) and sync just that feed."""
+    """Subscribe to the feed at ``url`` (or that its page advertises) and sync just that feed.
+
+    ``fetched``: ``url``'s fetch result when the caller has it (``add`` fetched it to find it
+    is a feed); the feed is then downloaded once in all, not once more to subscribe and again
+    to sync.
+    """
     settings = settings or Settings()
     async with _fetcher(fetcher, settings) as active:
-        subscription = await subscribe(library, url, fetcher=active)
-        report = await sync(library, settings, fetcher=active, only=(subscription.url,))
+        feed_url, feed, result = await _find_feed(active, url, fetched)
+        subscription = add_subscription(library, feed_url, feed.title)
+        report = await sync(
+            library,
+            settings,
+            fetcher=active,
+            only=(subscription.url,),
+            fetched={subscription.url: result},
+        )
     return FeedAdded(
         title=subscription.title,
         url=subscription.url,
@@ -383,10 +419,14 @@ async def subscribe_and_sync(
 
 
 def subscribe_and_sync_blocking(
-    library: Library, url: str, *, settings: Settings | None = None
+    library: Library,
+    url: str,
+    *,
+    settings: Settings | None = None,
+    fetched: FetchResult | None = None,
 ) -> FeedAdded:
     """:func:`subscribe_and_sync` for synchronous callers (the CLI's ``add``)."""
-    return asyncio.run(subscribe_and_sync(library, url, settings=settings))
+    return asyncio.run(subscribe_and_sync(library, url, settings=settings, fetched=fetched))
 
 
 def import_feed_file(library: Library, path: str) -> FeedAdded:

@@ -165,9 +165,13 @@ class SyncRun:
         self.workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="termreader-sync")
         self.total = 0
         self.done = 0
+        self.fetched: dict[str, FetchResult] = {}  # results in hand, used once instead of a GET
 
     # fetching --------------------------------------------------------------------------------
     async def get(self, url: str, *, conditional: bool = False) -> FetchResult:
+        ready = self.fetched.pop(url, None)
+        if ready is not None:
+            return ready
         validators = self.validators.get(url, {}) if conditional else {}
         async with self.limiter.slot(url):
             return await self.fetcher.fetch(
