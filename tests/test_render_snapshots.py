@@ -1,0 +1,57 @@
+"""Snapshots of how the reading pane draws text (issue 13): Korean wrapping, list numbers, tables,
+wide code without wrapping, footnotes, definition lists, plain-text section headings.
+
+Regenerate deliberately and review the SVG diffs::
+
+    pytest tests/test_render_snapshots.py --snapshot-update -k NAME
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from termreader.config import Settings
+from termreader.importers import import_bytes
+from termreader.library.store import Library
+from termreader.ui.app import TermreaderApp
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE_ID = "render13article1"
+
+
+def app_with(tmp_path: Path, data: bytes, filename: str, *, outline: bool = False) -> TermreaderApp:
+    """An app over a library holding one imported document (fixed id and dates)."""
+    article = import_bytes(data, filename=filename)
+    article = dataclasses.replace(
+        article,
+        id=ARTICLE_ID,
+        published=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        fetched=datetime(2026, 3, 1, 10, 0, tzinfo=UTC),
+    )
+    library = Library.open(tmp_path / "library")
+    library.add_many([article])
+    return TermreaderApp(library, settings=Settings(show_outline=outline))  # type: ignore[arg-type]
+
+
+def opened(keys: Sequence[str] = ()):  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        screen = pilot.app.main_screen
+        screen.open_article(ARTICLE_ID)
+        screen.reader.focus()
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_korean_sample_wraps_at_spaces(snap_compare, tmp_path: Path) -> None:
+    """The Hangul sample at 80x24: lines break between words, never inside one."""
+    path = ROOT / "sample_articles" / "hangul-in-the-terminal.md"
+    app = app_with(tmp_path, path.read_bytes(), path.name)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened())
