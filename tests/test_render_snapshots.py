@@ -55,3 +55,10 @@ def test_korean_sample_wraps_at_spaces(snap_compare, tmp_path: Path) -> None:
     path = ROOT / "sample_articles" / "hangul-in-the-terminal.md"
     app = app_with(tmp_path, path.read_bytes(), path.name)
     assert snap_compare(app, terminal_size=(80, 24), run_before=opened())
+
+
+def test_list_numbers_and_table_columns(snap_compare, tmp_path: Path) -> None:
+    """Items 10-12 line up with 1-9; the table's option column is not cut inside its words."""
+    path = ROOT / "tests" / "fixtures" / "render13" / "lists-and-tables.md"
+    app = app_with(tmp_path, path.read_bytes(), path.name)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened(["j"] * 4))

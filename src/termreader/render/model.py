@@ -13,7 +13,7 @@ from termreader.text.sanitize import clean_line
 # :mod:`termreader.render.codec`; this module imports neither, so opening a cached article loads
 # no Markdown parser.
 
-DOC_VERSION = 6
+DOC_VERSION = 7
 """Bumped whenever the block form changes; part of the render cache key
 (see :func:`termreader.render.codec.cache_name`) and of the child parser's hello."""
 

@@ -323,9 +323,13 @@ class _Converter:
             elif kind == "blockquote_close":
                 self.quote -= 1
             elif kind in ("bullet_list_open", "ordered_list_open"):
-                start = int(token.attrs.get("start", 1) or 1) if kind == "ordered_list_open" else 0
+                ordered = kind == "ordered_list_open"
+                start = int(token.attrs.get("start", 1) or 1) if ordered else 0
+                # Numbers are right-aligned in a margin as wide as the list's widest number,
+                # so the text of items 9 and 10 starts in the same column.
+                digits = len(str(start + _item_count(tokens, index) - 1)) if ordered else 0
                 self.lists.append(
-                    {"ordered": kind == "ordered_list_open", "number": start, "items": 0}
+                    {"ordered": ordered, "number": start, "items": 0, "digits": digits}
                 )
                 if len(self.lists) == 1:
                     self._line(token)
@@ -335,8 +339,10 @@ class _Converter:
             elif kind == "list_item_open":
                 lst = self.lists[-1] if self.lists else {"ordered": False, "number": 0, "items": 0}
                 lst["items"] += 1
+                width = 0
                 if lst["ordered"]:
                     marker = f"{lst['number']}{token.markup or '.'}"
+                    width = lst.get("digits", 0) + len(token.markup or ".") + 1
                     lst["number"] += 1
                 else:
                     marker = "•◦▪"[(len(self.lists) - 1) % 3]
@@ -347,7 +353,7 @@ class _Converter:
                     self.items[-1]["first"] = False
                     self._emit(PARAGRAPH, token, tight=True, spans=[])
                 base = self._indent()
-                indent = base + len(prefix) if base < MAX_DEPTH else base
+                indent = base + max(len(prefix), width) if base < MAX_DEPTH else base
                 self.items.append({"indent": indent, "prefix": prefix, "first": True})
                 self._line(token)
             elif kind == "list_item_close":
@@ -466,6 +472,18 @@ class _Converter:
                 if child.content.lower().startswith("<br"):
                     add("\n", current())
         return [("".join(parts), style) for parts, style in out]
+
+
+def _item_count(tokens: list[Any], index: int) -> int:
+    """Items of the list opened at ``tokens[index]`` (its own, not those of nested lists)."""
+    level = tokens[index].level + 1
+    count = 0
+    for token in tokens[index + 1 :]:
+        if token.level < level:
+            break
+        if token.level == level and token.type == "list_item_open":
+            count += 1
+    return max(1, count)
 
 
 def _slug_title(children: list[Any]) -> str:
