@@ -62,3 +62,11 @@ def test_list_numbers_and_table_columns(snap_compare, tmp_path: Path) -> None:
     path = ROOT / "tests" / "fixtures" / "render13" / "lists-and-tables.md"
     app = app_with(tmp_path, path.read_bytes(), path.name)
     assert snap_compare(app, terminal_size=(80, 24), run_before=opened(["j"] * 4))
+
+
+def test_footnotes_definitions_and_attributes(snap_compare, tmp_path: Path) -> None:
+    """Footnote marks numbered like links with the notes at the end, a definition list drawn as
+    term and indented definition, no empty heading, no ``{#id}`` shown."""
+    path = ROOT / "tests" / "fixtures" / "render13" / "markdown-extras.md"
+    app = app_with(tmp_path, path.read_bytes(), path.name, outline=True)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=opened())

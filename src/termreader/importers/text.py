@@ -17,6 +17,7 @@ from termreader.importers.common import (
     is_related_label,
     parse_datetime,
 )
+from termreader.importers.frontmatter import FrontMatter, split_front_matter
 from termreader.models import Article, Related
 from termreader.text.sanitize import clean, clean_line
 
@@ -103,12 +104,24 @@ def import_text(
     breaks (Markdown hard breaks).
     """
     text = clean(text).lstrip("\ufeff")
+    # A YAML/TOML front matter block (closed by ``---``, ``...`` or ``+++``) is metadata, not
+    # the title line: the GFM spec's ``---`` would otherwise become the title.
+    meta, rest, _ = split_front_matter(text)
+    if meta is not None and not meta.error:
+        text = rest
+    else:
+        meta = FrontMatter()
     lines = [line.rstrip() for line in text.split("\n")]
     lines = [line for line in lines if not _CHROME.match(line)]
     _strip_chrome_suffix(lines)
 
-    title, lines = _take_title(lines, path)
+    if meta.title:
+        title = clean_line(meta.title)
+    else:
+        title, lines = _take_title(lines, path)
     published_raw, lines = _take_published(lines)
+    if meta.published is not None:
+        published_raw = meta.published
     lines, related = _take_related(lines)
 
     language = _guess(title, lines)
@@ -116,16 +129,19 @@ def import_text(
     blocks = _blocks(lines)
     _decide_headings(blocks)
     body = "\n\n".join(_render(block) for block in blocks)
+    related = [Related(title=t, url=u) for t, u in meta.related] + related
+    url = meta.url or url
     return build_article(
         body=body,
         title=title,
         kind="text",
         url=url,
         path=path,
-        source=source,
+        source=source or meta.source,
         published=published,
-        language=language,
+        language=meta.language or language,
         related=related,
+        tags=meta.tags,
         link_base=url or (str(path) if path is not None else ""),
     )
 

@@ -23,14 +23,40 @@ def slugify(title: str) -> str:
     return text or "section"
 
 
+# pandoc's heading attributes at the end of a heading: ``{#id .class key=value}``, ``{-}``.
+_ATTRIBUTES = re.compile(
+    r"[ \t]*\{[ \t]*((?:(?:#[\w:.\-]+|\.[\w\-]+|-|[\w\-]+=(?:\"[^\"{}]*\"|'[^'{}]*'|[^\s{}]+))"
+    r"[ \t]*)+)\}[ \t]*$"
+)
+_IDENTIFIER = re.compile(r"(?:^|\s)#([\w:.\-]+)")
+
+
+def heading_attributes(title: str) -> tuple[str, str]:
+    """``title`` without pandoc attributes at its end, and the ``{#id}`` they name ("" if none).
+
+    ``Install {#setup .unnumbered}`` is ``("Install", "setup")``: the attributes are markup for
+    the converter, never shown, and the id is the heading's anchor (links say ``#setup``).
+    """
+    match = _ATTRIBUTES.search(title)
+    if match is None:
+        return title, ""
+    ident = _IDENTIFIER.search(match.group(1))
+    return title[: match.start()], ident.group(1) if ident else ""
+
+
 class Slugger:
     """Hands out unique anchors within one article: ``intro``, ``intro-1``, ``intro-2``..."""
 
     def __init__(self) -> None:
         self._seen: dict[str, int] = {}
 
-    def __call__(self, title: str) -> str:
-        base = slugify(title)
+    def anchor(self, title: str, ident: str = "") -> str:
+        """A heading's anchor: its pandoc ``{#id}`` when it has one (made unique like a slug),
+        else the slug of its title (see :func:`heading_attributes`)."""
+        return self(ident, slug=False) if ident else self(title)
+
+    def __call__(self, title: str, *, slug: bool = True) -> str:
+        base = slugify(title) if slug else title
         count = self._seen.get(base)
         if count is None:
             self._seen[base] = 0
@@ -69,10 +95,14 @@ def sections_from_markdown(
         if token.type != "heading_open":
             continue
         inline = INLINE_PARSER.parseInline(tokens[index + 1].content)[0]
-        title = _plain_inline(inline)
+        title, ident = heading_attributes(_plain_inline(inline))
+        title = title.strip()
+        if not title:
+            continue  # an empty heading is no section (the reader skips it too)
+        anchor = slugger.anchor(title, ident)
         level = int(token.tag[1:])
         line = token.map[0] - line_shift if token.map else 0
-        sections.append(Section(level=level, title=title, anchor=slugger(title), position=line))
+        sections.append(Section(level=level, title=title, anchor=anchor, position=line))
     return sections
 
 
