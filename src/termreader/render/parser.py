@@ -1,4 +1,9 @@
-"""Markdown parsed chunk by chunk into the blocks of a render :class:`~.model.Document`."""
+"""Markdown parsed chunk by chunk into the blocks of a render :class:`~.model.Document`.
+
+Longer than most modules (~650 lines): the converter walks markdown-it's token stream with
+state every block kind shares (open lists and items, quote depth, link numbers, footnote
+numbers, the pending anchor); split across modules, each piece would pass all of it around.
+"""
 
 from __future__ import annotations
 

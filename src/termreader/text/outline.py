@@ -116,6 +116,43 @@ def _plain_inline(inline) -> str:  # type: ignore[no-untyped-def]
     return " ".join("".join(parts).split())
 
 
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# Where a site name or column meets the headline: "Title | Site", "标题_网站", "Site - Title".
+_TITLE_SEPARATORS = re.compile(r"\s[|｜丨\-–—·:]\s|[|｜丨_·：]|——|\s[-–—]\s?")
+
+
+def plain_title(title: str) -> str:
+    """A title for comparison: letters and digits only, case-folded."""
+    return _NOT_WORD.sub("", title).casefold()
+
+
+def names_itself(candidate: str, title: str) -> bool:
+    """True when a related entry ``candidate`` is the article's own ``title``: the same words,
+    or the title with a site name or column cut off or added (``Title | Site``, ``标题_网站``,
+    ``Site - Title``), so an article is never listed as related to itself."""
+    plain, own = plain_title(candidate), plain_title(title)
+    if not plain or not own:
+        return False
+    if plain == own:
+        return True
+    shorter, longer = sorted((candidate, title), key=lambda t: len(plain_title(t)))
+    short, long = plain_title(shorter), plain_title(longer)
+    # Cut at a separator: a prefix or suffix of segments of the longer title, when what is cut
+    # off is the smaller part (a site name, not a subtitle that says what the article is about).
+    pieces = _TITLE_SEPARATORS.split(longer)
+    if len(pieces) > 1 and len(short) * 2 >= len(long):
+        for cut in range(1, len(pieces)):
+            if short in (plain_title("".join(pieces[:cut])), plain_title("".join(pieces[cut:]))):
+                return True
+    # No separator kept: the headline is most of the longer title, at its start or end; but a
+    # few characters more are a part number ("（下）", "(2)"): a sequel is a related article.
+    return (
+        len(long) - len(short) > 3
+        and len(short) * 10 >= len(long) * 6
+        and (long.startswith(short) or long.endswith(short))
+    )
+
+
 def collapse_related(entries: Iterable[Related]) -> list[Related]:
     """Collapse exact duplicate titles (same title, same url) into one entry with a count.
 
