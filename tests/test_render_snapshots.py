@@ -70,3 +70,11 @@ def test_footnotes_definitions_and_attributes(snap_compare, tmp_path: Path) -> N
     path = ROOT / "tests" / "fixtures" / "render13" / "markdown-extras.md"
     app = app_with(tmp_path, path.read_bytes(), path.name, outline=True)
     assert snap_compare(app, terminal_size=(120, 40), run_before=opened())
+
+
+def test_plain_text_long_section_titles(snap_compare, tmp_path: Path) -> None:
+    """A plain-text article with 30-60 character section titles: its outline has the 一、
+    sections at the top level and the 1. / （一） points under them."""
+    path = ROOT / "tests" / "fixtures" / "render13" / "balcony-long-titles.txt"
+    app = app_with(tmp_path, path.read_bytes(), path.name, outline=True)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=opened())
