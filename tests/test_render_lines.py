@@ -72,3 +72,58 @@ def test_table_widths_share_the_rest_in_proportion() -> None:
     assert table_widths([["ab", "cd"]], 2, 50) == [2, 2]  # fits: natural widths
     # Words that cannot fit: the widest column gives way first.
     assert table_widths([["n", "x" * 60]], 2, 20) == [1, 19]
+
+
+WIDE = (
+    "Text.\n\n```sh\ncurl -fsSL https://example.test/install.sh | sh -s -- --prefix /usr/local "
+    "--with-everything\nls\n```\n\n| A | B |\n|---|---|\n| x | a long cell that would wrap "
+    "in a narrow column of the reading pane |\n"
+)
+
+
+def test_unwrapped_code_and_tables_keep_each_line_whole() -> None:
+    wrapped = Layout(parse(WIDE), 40)
+    whole = Layout(parse(WIDE), 40, wrap=False)
+    text = ["".join(t for t, _ in whole.line(y)[2]) for y in range(whole.content_lines)]
+    command = "curl -fsSL https://example.test/install.sh | sh -s -- --prefix /usr/local --with-everything"
+    assert any(line.strip() == command for line in text)
+    assert not any("↪" in line for line in text)
+    assert any(
+        "│ a long cell that would wrap in a narrow column of the reading pane │" in line
+        for line in text
+    )
+    # Each code line is one line; a table row is one line.
+    assert whole.content_lines < wrapped.content_lines
+    for index, block in enumerate(whole.document.blocks):
+        assert whole.height(index) == block.gap + len(whole.lines_of(index))
+    # The code box is as wide as its longest line on every line.
+    code = [line for line in text if line.startswith(" ") and line.strip() in (command, "ls")]
+    assert len({cell_len(line) for line in code}) == 1
+
+
+def test_unwrapped_layout_does_not_save_its_line_counts() -> None:
+    """Saved counts are of wrapped code: a later wrapped layout must not take them."""
+    doc = parse(WIDE)
+    Layout(doc, 40, wrap=False)
+    assert doc.heights == {}
+    Layout(doc, 40)
+    assert 40 in doc.heights
+    whole = Layout(doc, 40, wrap=False)  # the saved wrapped counts are not used either
+    assert whole.content_lines < Layout(doc, 40).content_lines
+
+
+def test_sideways_room_and_code_in_view() -> None:
+    from termreader.render.position import code_in_view, sideways_room
+
+    doc = parse(WIDE)
+    whole = Layout(doc, 40, wrap=False)
+    # The table row is the widest unwrapped line; the room is how far it reaches past 40 cells.
+    widest = max(
+        cell_len("".join(t for t, _ in whole.line(y)[2])) for y in range(whole.content_lines)
+    )
+    assert sideways_room(whole, doc, 0, whole.total_lines) == widest - 40
+    assert sideways_room(whole, doc, 0, 2) == 0  # prose only: nothing to scroll
+    assert code_in_view(whole, doc, 0, 5) is not None and "--with-everything\nls" in code_in_view(
+        whole, doc, 0, 5
+    )
+    assert code_in_view(whole, doc, whole.content_lines - 2, 2) is None

@@ -78,3 +78,11 @@ def test_plain_text_long_section_titles(snap_compare, tmp_path: Path) -> None:
     path = ROOT / "tests" / "fixtures" / "render13" / "balcony-long-titles.txt"
     app = app_with(tmp_path, path.read_bytes(), path.name, outline=True)
     assert snap_compare(app, terminal_size=(120, 40), run_before=opened())
+
+
+def test_unwrapped_code_scrolled_sideways(snap_compare, tmp_path: Path) -> None:
+    """``w`` then ``→``: the command and the table rows are one line each, shifted together,
+    with ``‹`` / ``›`` where more is hidden; prose stays in place."""
+    path = ROOT / "tests" / "fixtures" / "render13" / "wide-code.md"
+    app = app_with(tmp_path, path.read_bytes(), path.name)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened(["w", "right"]))

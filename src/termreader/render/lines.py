@@ -21,23 +21,38 @@ def content_width(block: Block, width: int) -> int:
     return max(4, width - len(QUOTE_BAR) * block.quote - block.indent)
 
 
-def block_height(block: Block, width: int) -> int:
-    """Lines of ``block`` (its gap excluded) at ``width``, without building the lines."""
+def block_height(block: Block, width: int, wrap: bool = True) -> int:
+    """Lines of ``block`` (its gap excluded) at ``width``, without building the lines.
+
+    ``wrap`` False: code and tables are not wrapped (one line per source line, columns at
+    their natural widths), for reading them scrolled sideways.
+    """
     inner = content_width(block, width)
     kind = block.kind
     if kind == HEADING:
         return count_lines(block.text, inner) + (1 if block.level <= 2 else 0)
     if kind == CODE:
+        if not wrap:
+            return block.data[1].count("\n") + 1
         avail = max(1, inner - 2)
         return sum(
             1 if (line.isascii() and len(line) <= avail) else count_fold(line, avail)
             for line in block.data[1].split("\n")
         )
     if kind == TABLE:
-        return _table_height(block, inner)
+        return _table_height(block, inner if wrap else UNWRAPPED)
     if kind == RULE:
         return 1
     return count_lines(block.text, inner)
+
+
+UNWRAPPED = 1 << 20
+"""The width a table is laid out at when not wrapped: every column at its natural width."""
+
+
+def is_wide(block: Block) -> bool:
+    """True for the blocks drawn unwrapped (and scrolled sideways) when wrapping is off."""
+    return block.kind in (CODE, TABLE)
 
 
 def count_fold(line: str, width: int) -> int:
@@ -106,10 +121,17 @@ def code_slices(line: str, width: int) -> list[tuple[int, int]]:
     return out
 
 
-def render_block(block: Block, width: int) -> list[Line]:
-    """The styled lines of ``block`` (its gap excluded) at column ``width``."""
+def render_block(block: Block, width: int, wrap: bool = True) -> list[Line]:
+    """The styled lines of ``block`` (its gap excluded) at column ``width``.
+
+    ``wrap`` False: code and table lines are drawn whole, however wide (the reader shows a
+    column-wide window of them, scrolled sideways); a copied line is not broken.
+    """
     inner = content_width(block, width)
     kind = block.kind
+    if not wrap and kind in (CODE, TABLE):
+        lines = _code_lines_whole(block, inner) if kind == CODE else _table_lines(block, UNWRAPPED)
+        return _decorate(block, lines)
     if kind == HEADING:
         lines = wrap_spans(block.spans, inner)
         if block.level <= 2:
@@ -169,8 +191,21 @@ def _code_lines(block: Block, inner: int) -> list[Line]:
     return out
 
 
-def code_pieces(block: Block, inner: int) -> list[tuple[int, int, int]]:
+def _code_lines_whole(block: Block, inner: int) -> list[Line]:
+    """Code lines unwrapped: the box is as wide as the column or the longest line."""
+    lines = block.data[1].split("\n")
+    widths = [len(line) if line.isascii() else cell_len(line) for line in lines]
+    avail = max(max(1, inner - 2), *widths)
+    return [
+        [(" ", "codeblock"), (line, "codeblock"), (" " * (avail - w + 1), "codeblock")]
+        for line, w in zip(lines, widths, strict=True)
+    ]
+
+
+def code_pieces(block: Block, inner: int, wrap: bool = True) -> list[tuple[int, int, int]]:
     """For code highlighting: per rendered line, (source line, start offset, end offset)."""
+    if not wrap:
+        return [(n, 0, len(line)) for n, line in enumerate(block.data[1].split("\n"))]
     avail = max(1, inner - 2)
     out: list[tuple[int, int, int]] = []
     for number, line in enumerate(block.data[1].split("\n")):
