@@ -161,3 +161,18 @@ async def test_footnote_mark_follows_to_the_note_and_back(tmp_path: Path) -> Non
         await pilot.press("h")
         await pilot.pause()
         assert reader.scroll_y == 0
+
+
+def test_definition_list_from_html_is_drawn_the_same_way() -> None:
+    """The HTML converter writes ``<dl>`` as a bold term, a hard break, then ``: `` lines."""
+    article = import_bytes(
+        b"<html><body><article><h1>T</h1><p>Intro paragraph long enough to be content here.</p>"
+        b"<dl><dt>Pager</dt><dd>A program that shows text a screen at a time.</dd>"
+        b"<dt>Wrap</dt><dd>Breaking lines on screen only.</dd></dl>"
+        b"<p>More text after the list, long enough to count as content.</p></article></body></html>",
+        filename="a.html",
+    )
+    lines = screen(article.body, 60)
+    assert "Pager" in lines and "    A program that shows text a screen at a time." in lines
+    assert "Wrap" in lines and "    Breaking lines on screen only." in lines
+    assert not any(line.startswith(":") for line in lines)

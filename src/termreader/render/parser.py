@@ -425,7 +425,7 @@ class _Converter:
         the paragraph is not one."""
         lines: list[list[Any]] = [[]]
         for child in inline.children or []:
-            if child.type == "softbreak":
+            if child.type in ("softbreak", "hardbreak"):  # (HTML's <dl> comes with hard breaks)
                 lines.append([])
             else:
                 lines[-1].append(child)
@@ -450,11 +450,11 @@ class _Converter:
                 or "\n" in previous.text
             ):
                 return False
-            previous.spans = [(t, f"{s} bold".strip()) for t, s in previous.spans]
+            previous.spans = [(t, _bold(s)) for t, s in previous.spans]
         for is_def, children in groups:
             spans = self.inline(children)
             if not is_def:
-                self._emit(PARAGRAPH, token, spans=[(t, f"{s} bold".strip()) for t, s in spans])
+                self._emit(PARAGRAPH, token, spans=[(t, _bold(s)) for t, s in spans])
             else:
                 self._emit(PARAGRAPH, token, spans=spans)
                 block = self.blocks[-1]
@@ -576,6 +576,10 @@ class _Softbreak:
 
 
 _SOFTBREAK = _Softbreak()
+
+
+def _bold(style: str) -> str:
+    return style if "bold" in style.split() else f"{style} bold".strip()
 
 
 def _definition_start(children: list[Any]) -> list[Any] | None:
