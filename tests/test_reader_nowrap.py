@@ -96,3 +96,18 @@ async def test_y_copies_the_code_block_unbroken(tmp_path: Path, monkeypatch) -> 
         await pilot.press("y")
         await pilot.pause()
         assert copied == [COMMAND + "\ntermreader --version"]
+
+
+async def test_find_scrolls_unwrapped_code_to_the_match(tmp_path: Path) -> None:
+    from termreader.ui.find_bar import FindBar
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        reader = await opened(pilot)
+        await pilot.press("w", "slash")
+        await pilot.pause()
+        app.main_screen.query_one(FindBar).input.value = "man-pages"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert reader.match_count == 1 and reader.shift > 0
+        assert any("--with-man-pages" in line for line in shown(reader))

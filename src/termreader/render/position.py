@@ -108,3 +108,22 @@ def code_in_view(layout: Layout, document: Document, top: int, height: int) -> s
         if block.kind == CODE and layout.block_line(index) + layout.height(index) > top:
             return str(block.data[1])
     return None
+
+
+def code_match_shift(
+    document: Document, hit: tuple[int, int], length: int, inner: int
+) -> int | None:
+    """The sideways shift that shows a find match in an unwrapped code block (None when the
+    hit is not in code): the match's columns inside a window ``inner`` cells wide, a quarter of
+    the window of context before it when it lies past the first window."""
+    index, offset = hit
+    block = document.blocks[index]
+    if block.kind != CODE:
+        return None
+    text = block.text
+    start = text.rfind("\n", 0, offset) + 1
+    column = 1 + cell_len(text[start:offset])  # the box's left padding first
+    end = column + cell_len(text[offset : offset + length])
+    if end < inner - 1:
+        return 0
+    return max(0, column - inner // 4)

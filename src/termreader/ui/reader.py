@@ -28,11 +28,13 @@ from textual.strip import Strip
 from termreader.models import Article, Link, Position, Section
 from termreader.render.find import Finder
 from termreader.render.layout import Layout
+from termreader.render.lines import content_width
 from termreader.render.model import Document
 from termreader.render.pipeline import Pipeline
 from termreader.render.position import (
     anchored_line,
     code_in_view,
+    code_match_shift,
     expose,
     heading_after,
     heading_before,
@@ -751,6 +753,14 @@ class ReaderView(ScrollView, can_focus=True):
         line = self.current_match_line
         if line is None:
             return
+        finder, document, layout = self._work.finder, self._work.document, self._work.layout
+        if not self.wrap_code and document is not None and layout is not None:
+            # A match in unwrapped code may lie past the window: scroll sideways to it.
+            hit = finder.hits[finder.current]
+            inner = content_width(document.blocks[hit[0]], layout.width)
+            shift = code_match_shift(document, hit, len(finder.query), inner)
+            if shift is not None:
+                self.shift = shift
         height = self.scrollable_content_region.height
         # Keep the match a few lines below the top so its context shows.
         if not (self.scroll_y <= line < self.scroll_y + height):
