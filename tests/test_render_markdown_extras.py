@@ -130,6 +130,9 @@ def test_front_matter_closed_by_dots_is_read() -> None:
     assert article.title == "GitHub Flavored Markdown Spec"
     assert article.published is not None and article.published.date().isoformat() == "2019-04-06"
     assert "title:" not in article.body and not article.body.startswith("---")
+    # Front matter that does not parse: still never the title "---".
+    broken = import_bytes(b"---\ntitle: [unclosed\n...\n\nThe real first line\n", filename="a.txt")
+    assert broken.title == "title: [unclosed"
     md = import_bytes(b"---\ntitle: Dots\ndate: 2020-01-02\n...\n\n# Body\n", filename="a.md")
     assert md.title == "Dots"
 

@@ -183,8 +183,8 @@ def _strip_chrome_suffix(lines: list[str]) -> None:
 def _take_title(lines: list[str], path: Path | None) -> tuple[str, list[str]]:
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if not stripped:
-            continue
+        if not stripped or not stripped.strip(_RULE_CHARS):
+            continue  # a rule ("---", "***", "...") is never the title
         match = _MD_HEADING.match(stripped)
         if match:
             stripped = match.group(2)
@@ -196,6 +196,9 @@ def _take_title(lines: list[str], path: Path | None) -> tuple[str, list[str]]:
         first = next((clean_line(line) for line in lines if line.strip()), "")
         fallback = first[:60] + ("…" if len(first) > 60 else "")
     return fallback or "Untitled", lines
+
+
+_RULE_CHARS = "-=*_~#.+ \t"
 
 
 def _take_published(lines: list[str]) -> tuple[str, list[str]]:
