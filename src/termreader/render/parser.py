@@ -633,7 +633,8 @@ def _item_count(tokens: list[Any], index: int) -> int:
     """Items of the list opened at ``tokens[index]`` (its own, not those of nested lists)."""
     level = tokens[index].level + 1
     count = 0
-    for token in tokens[index + 1 :]:
+    for position in range(index + 1, len(tokens)):  # (no slice: a copy per list adds up)
+        token = tokens[position]
         if token.level < level:
             break
         if token.level == level and token.type == "list_item_open":
