@@ -556,9 +556,13 @@ class ReaderView(ScrollView, can_focus=True):
         if code is None:
             self.notify("No code block on screen", severity="warning", timeout=3)
             return
+        # Through the terminal (OSC 52), which cannot say whether it took it: say what was sent.
         self.app.copy_to_clipboard(code)
         lines = code.count("\n") + 1
-        self.notify(f"Copied {lines} line{'s' if lines != 1 else ''} of code", timeout=3)
+        self.notify(
+            f"Code block ({lines} line{'s' if lines != 1 else ''}) sent to the terminal's clipboard",
+            timeout=3,
+        )
 
     def code_on_screen(self) -> str | None:
         """The text of the first code block with a line on screen (None when there is none)."""
