@@ -86,3 +86,10 @@ def test_unwrapped_code_scrolled_sideways(snap_compare, tmp_path: Path) -> None:
     path = ROOT / "tests" / "fixtures" / "render13" / "wide-code.md"
     app = app_with(tmp_path, path.read_bytes(), path.name)
     assert snap_compare(app, terminal_size=(80, 24), run_before=opened(["w", "right"]))
+
+
+def test_table_columns_at_120x40(snap_compare, tmp_path: Path) -> None:
+    """The same table beside the outline: the widest column shares what is left."""
+    path = ROOT / "tests" / "fixtures" / "render13" / "lists-and-tables.md"
+    app = app_with(tmp_path, path.read_bytes(), path.name, outline=True)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=opened())
