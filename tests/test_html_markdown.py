@@ -137,8 +137,11 @@ def test_adjacent_lists_stay_two_lists() -> None:
 def test_definition_list_term_on_its_own_line() -> None:
     html = "<dl><dt>Term</dt><dd>What it means</dd><dt>Other</dt><dd>Second</dd></dl>"
     assert md(html) == "**Term**  \n: What it means\n\n**Other**  \n: Second"
-    first = parse(md(html)).blocks[0]
-    assert first.spans == [("Term", "bold"), ("\n: What it means", "")]
+    # Drawn as the term, then the definition indented under it (issue 13; was one block
+    # "Term" / ": What it means").
+    term, definition = parse(md(html)).blocks[:2]
+    assert term.spans == [("Term", "bold")]
+    assert definition.text == "What it means" and definition.indent == 4 and definition.gap == 0
 
 
 # --- tables ------------------------------------------------------------------------------------

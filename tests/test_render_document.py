@@ -85,13 +85,15 @@ def test_blocks_of_a_document() -> None:
     ]
     image = next(b for b in doc.blocks if "[image:" in b.text)
     assert image.text == "[image: A cat] cat.png"
-    assert any(b.prefix == "[^n] " and "note" in b.text for b in doc.blocks)
+    # A footnote's note carries its mark's link number (issue 13; was "[^n] ").
+    assert any(b.prefix == "[2] " and "note" in b.text and b.anchor == "fn-n" for b in doc.blocks)
 
 
 def test_links_numbered_in_document_order() -> None:
     doc = parse(SAMPLE)
     assert [(x.title, x.url) for x in doc.links] == [
         ("link", "https://example.com/a"),
+        ("Note n", "#fn-n"),  # a footnote mark is a link to its note (issue 13)
         ("same page", "#lists"),
     ]
 
@@ -271,16 +273,16 @@ def test_footnotes_work_across_chunks() -> None:
     whole = parse(body)
 
     def notes(doc: Document) -> list[tuple[str, str]]:
-        return [(b.prefix, b.text) for b in doc.blocks if b.prefix.startswith("[^")]
+        return [(b.prefix, b.anchor, b.text) for b in doc.blocks if b.anchor.startswith("fn-")]
 
     assert (
         notes(chunked)
         == notes(whole)
-        == [("[^note] ", "The note text."), ("[^two] ", "Second note.")]
+        == [("[1] ", "fn-note", "The note text."), ("[2] ", "fn-two", "Second note.")]
     )
-    # The references are footnote marks, not literal text.
+    # The references are numbered marks linking to the notes (issue 13), not literal text.
     first = chunked.blocks[1].spans
-    assert ("[^note]", "footnote") in first and ("[^two]", "footnote") in first
+    assert ("[1]", "footnote linknum:1") in first and ("[2]", "footnote linknum:2") in first
     assert sum(b.kind == "hr" for b in chunked.blocks) == 1
 
 

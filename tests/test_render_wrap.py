@@ -16,6 +16,7 @@ from termreader.render.model import PARAGRAPH
 from termreader.render.parser import parse
 from termreader.render.wrap import (
     CJK_RANGES,
+    HANGUL_RANGES,
     NO_END,
     NO_START,
     break_offsets,
@@ -153,7 +154,18 @@ def test_wrap_properties(text: str, width: int) -> None:
 def _reference_units() -> re.Pattern[str]:
     """The unit pattern written with every CJK range in its classes (the form the fast one in
     ``wrap`` translates the text to avoid: each such class takes ~2.5 ms to compile)."""
-    cjk = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
+    hangul = {code for low, high in HANGUL_RANGES for code in range(low, high + 1)}
+    ranges: list[tuple[int, int]] = []
+    for low, high in CJK_RANGES:  # minus Hangul, which breaks at spaces like Latin
+        start = None
+        for code in range(low, high + 2):
+            inside = code <= high and code not in hangul
+            if inside and start is None:
+                start = code
+            elif not inside and start is not None:
+                ranges.append((start, code - 1))
+                start = None
+    cjk = "".join(f"{chr(low)}-{chr(high)}" for low, high in ranges)
     ns, ne = re.escape(NO_START), re.escape(NO_END)
     return re.compile(
         rf"(?:(?:[{ne}][ \t]*)*(?:[{cjk}]|(?:[^\s{cjk}{ne}]|[{ne}][ \t]*(?=[^\s{cjk}]))+)"
@@ -190,6 +202,43 @@ def test_units_match_the_full_range_pattern(text: str) -> None:
     units = units_of(text)
     assert units == _reference_units().findall(text)
     assert [cell_len(stand_in(u)) for u in units] == [cell_len(u) for u in units]
+
+
+def test_korean_breaks_at_spaces_not_inside_words() -> None:
+    """Regression: the Hangul sample at 80x24 broke "한 글자" / "가 두 칸을", "자" / "음과", "보여 주"
+    / "는지": Hangul was broken between any two syllables like Chinese. Korean is written with
+    spaces, so it breaks there (CSS ``word-break: keep-all``)."""
+    text = (
+        "한글은 터미널에서 다루기에 흥미로운 문자입니다. 중국어나 일본어처럼 한 글자가 두 칸을 "
+        "차지하지만, 영어처럼 단어 사이를 띄어 씁니다. 게다가 한 글자는 자음과 모음이 모여 "
+        "만들어진 음절이어서, termreader가 한글을 어떻게 보여 주는지 정리합니다."
+    )
+    words = set(text.split())
+    for width in (20, 33, 47, 76):
+        lines = [_text(line) for line in wrap_spans([(text, "")], width)]
+        assert len(lines) > 1
+        for line in lines:
+            assert cell_len(line) <= width
+            assert set(line.split()) <= words, (width, line)
+        # Lines are filled: the next word would not have fit.
+        for line, nxt in zip(lines, lines[1:], strict=False):
+            assert cell_len(line) + 1 + cell_len(nxt.split()[0]) > width
+
+
+def test_korean_word_longer_than_the_line_is_split() -> None:
+    text = "가" * 30 + " 나"
+    lines = [_text(line) for line in wrap_spans([(text, "")], 20)]
+    assert lines == ["가" * 10, "가" * 10, "가" * 10, "나"]
+
+
+def test_chinese_and_japanese_still_break_between_characters() -> None:
+    """Only Hangul changed: a Chinese or Japanese run still fills the line (per character)."""
+    for text in (
+        "中文的句子没有空格所以每个字之间都可以换行，这样每一行都会被填满。",
+        "日本語の文章には空白がないので、文字と文字の間で改行します。",
+    ):
+        lines = [_text(line) for line in wrap_spans([(text, "")], 21)]
+        assert all(cell_len(line) >= 18 for line in lines[:-1])
 
 
 def test_render_core_does_not_import_textual() -> None:

@@ -19,6 +19,7 @@ from termreader.text.outline import (
     BLOCK_PARSER,
     INLINE_PARSER,
     collapse_related,
+    names_itself,
     sections_from_markdown,
 )
 from termreader.text.sanitize import clean, clean_line
@@ -443,7 +444,14 @@ def build_article(
         )
         for entry in related
     ]
-    collapsed = collapse_related(r for r in cleaned_related if r.title)[:MAX_RELATED]
+    own_title = clean_line(title)
+    collapsed = collapse_related(
+        r
+        for r in cleaned_related
+        if r.title
+        and not names_itself(r.title, own_title)
+        and not (r.url and canonical and _same_address(r.url, canonical))
+    )[:MAX_RELATED]
     language = clean_line(language)[:35] or guess_language(body or title)
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=language_offset(language))
@@ -474,6 +482,20 @@ def build_article(
         related=collapsed,
         tags=seen_tags,
     )
+
+
+def _same_address(a: str, b: str) -> bool:
+    """Two addresses of one page (scheme, ``www.``, fragment and a trailing slash aside)."""
+
+    def key(url: str) -> str:
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return url
+        host = parts.netloc.lower().removeprefix("www.")
+        return f"{host}{parts.path.rstrip('/')}?{parts.query}"
+
+    return key(a) == key(b)
 
 
 def _folder_source(path: Path) -> str:

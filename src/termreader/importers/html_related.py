@@ -17,6 +17,7 @@ from termreader.importers.common import (
 )
 from termreader.importers.html_tree import HEADINGS, SKIP_TEXT, text_of
 from termreader.models import Related
+from termreader.text.outline import names_itself
 
 # Labels a page uses for a block of other articles beyond the shared list (which the plain-text
 # and Markdown importers also use, where a bare "推荐" line would be too loose).
@@ -207,14 +208,6 @@ def _block_entries(container: Any, base: str, own: _Own) -> list[Related]:
 
 
 # --- the page itself ---------------------------------------------------------------------------
-_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def _plain(title: str) -> str:
-    """A title for comparison: letters and digits only, case-folded."""
-    return _PUNCT.sub("", title).casefold()
-
-
 def _url_key(url: str) -> str:
     """An address for comparison: no scheme, "www.", fragment or trailing slash, and no query
     unless the query names the story (a numeric id: ``landing?nid=news_9653646731``)."""
@@ -232,21 +225,13 @@ class _Own:
 
     def __init__(self, urls: tuple[str, ...], title: str) -> None:
         self.urls = {_url_key(url) for url in urls if url}
-        self.title = _plain(title)
+        self.own_title = title
 
     def is_self(self, url: str, title: str) -> bool:
         if _url_key(url) in self.urls:
             return True
-        plain = _plain(title)
-        if not plain or not self.title:
-            return False
-        if plain == self.title:
-            return True
-        # The headline with the site name cut off or added ("标题_新浪财经", "Title | Site").
-        shorter, longer = sorted((plain, self.title), key=len)
-        return len(shorter) * 10 >= len(longer) * 6 and (
-            longer.startswith(shorter) or longer.endswith(shorter)
-        )
+        # The headline, or it with the site name cut off or added ("标题_新浪财经", "Title | Site").
+        return names_itself(title, self.own_title)
 
 
 # --- titles ------------------------------------------------------------------------------------

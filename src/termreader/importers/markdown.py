@@ -16,7 +16,7 @@ from termreader.importers.common import (
 )
 from termreader.importers.frontmatter import FrontMatter, split_front_matter
 from termreader.models import Article, Related
-from termreader.text.outline import BLOCK_PARSER, INLINE_PARSER
+from termreader.text.outline import BLOCK_PARSER, INLINE_PARSER, heading_attributes
 from termreader.text.sanitize import clean, clean_line
 
 # The outline's guarded parsers (block structure only for headings and lists: no inline parse),
@@ -211,7 +211,7 @@ def _leading_title(
     if not headings or tokens[headings[0]].tag != "h1" or tokens[headings[0]].level != 0:
         return "", None
     first = headings[0]
-    heading = _inline_text(_inline(tokens[first + 1], env))
+    heading = heading_attributes(_inline_text(_inline(tokens[first + 1], env)))[0].strip()
     if sum(1 for i in headings if tokens[i].tag == "h1") > 1:
         return ("" if title else heading), None
     if title and clean_line(title) != heading:
@@ -231,7 +231,8 @@ def _trailing_related(
             break
     if heading_index is None:
         return None
-    if not is_related_label(_inline_text(_inline(tokens[heading_index + 1], env))):
+    label = heading_attributes(_inline_text(_inline(tokens[heading_index + 1], env)))[0]
+    if not is_related_label(label):
         return None
     rest = tokens[heading_index + 3 :]
     if not rest or rest[0].type not in ("bullet_list_open", "ordered_list_open"):

@@ -17,17 +17,19 @@ from termreader.importers.common import (
     is_related_label,
     parse_datetime,
 )
+from termreader.importers.frontmatter import FrontMatter, split_front_matter
 from termreader.models import Article, Related
 from termreader.text.sanitize import clean, clean_line
 
-#: A numbered line is a heading only when it is at most this many terminal cells wide.
-MAX_HEADING_CELLS = 40
+#: A numbered line longer than this (characters) is a paragraph, whatever its shape: a sanity
+#: bound, not the test (Chinese sites write section titles of 30-60 characters).
+MAX_HEADING_CHARS = 100
 #: The publish-time line is looked for in this many non-empty lines after the title.
 HEADER_LINES = 6
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
-# (scheme key, pattern). The key identifies a numbering scheme; the first scheme met in a
-# document is level 1, the next different one level 2, and so on.
+# (scheme key, pattern). The key identifies a numbering scheme; its rank (see _RANK) decides
+# which scheme a heading of another nests under.
 _SCHEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chapter", re.compile(rf"^第[{_CN_DIGITS}\d]{{1,4}}章")),
     ("section", re.compile(rf"^第[{_CN_DIGITS}\d]{{1,4}}节")),
@@ -47,6 +49,26 @@ _SCHEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# How schemes nest, outermost first: 第X部分 > 第X章 > 第X节 > 一、/I. > （一） > 1./1、/1.1 >
+# 1.1.1 > (1) > 1) > ①. A heading of a scheme ranked at or above an open one closes it; one
+# ranked below opens a level under it. Schemes that never meet keep the order they appear in.
+_RANK = {
+    "part": 0,
+    "chapter": 1,
+    "section": 2,
+    "cn": 3,
+    "roman": 3,
+    "cn-paren": 4,
+    "num-dot": 5,
+    "num-dun": 5,
+    "dotted1": 6,
+    "dotted2": 7,
+    "num-paren": 8,
+    "num-rparen": 9,
+    "circled": 10,
+}
+# Sentence punctuation inside a line: a sentence, not a title ("1. 保持冷静。接到电话时…").
+_SENTENCE_INSIDE = re.compile(r"[。！？!?；;]|[.](?:\s|$)")
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _SENTENCE_END = tuple("。.!?！？;；,，…")
 
@@ -81,7 +103,7 @@ class _Block:
     lines: list[str]
     scheme: str = ""  # numbering scheme of a single-line block, "" when none
     text: str = ""  # heading text (without "#" for explicit Markdown headings)
-    candidate: bool = False  # short, alone, no sentence end: may be a heading
+    candidate: bool = False  # alone, numbered, no sentence in it: may be a heading
     level: int = 0  # > 0 once decided to be a heading
 
 
@@ -96,19 +118,33 @@ def import_text(
 
     The first non-empty line is the title (not repeated in the body). A publish-time line
     near the top (``发布时间:…``, ``Published: …``, ``Date: …``) becomes ``published`` and
-    leaves the body. Numbered lines that stand alone and are short become Markdown headings:
-    the first numbering scheme met is ``#``, the next ``##``, ... A trailing related block
+    leaves the body. A numbered line that stands alone, holds no sentence, has no
+    sentence-final mark and is followed by its body becomes a Markdown heading (its length
+    does not decide: section titles of 30-60 characters are common); levels follow the
+    numbering (第X章 above 一、 above （一） above 1. above (1)). A trailing related block
     (``相关内容:`` then one title per line) becomes ``related``. Page chrome (``To Top``,
     ``返回顶部``) is dropped. Hard-wrapped paragraphs are re-joined; short lines keep their
     breaks (Markdown hard breaks).
     """
     text = clean(text).lstrip("\ufeff")
+    # A YAML/TOML front matter block (closed by ``---``, ``...`` or ``+++``) is metadata, not
+    # the title line: the GFM spec's ``---`` would otherwise become the title.
+    meta, rest, _ = split_front_matter(text)
+    if meta is not None and not meta.error:
+        text = rest
+    else:
+        meta = FrontMatter()
     lines = [line.rstrip() for line in text.split("\n")]
     lines = [line for line in lines if not _CHROME.match(line)]
     _strip_chrome_suffix(lines)
 
-    title, lines = _take_title(lines, path)
+    if meta.title:
+        title = clean_line(meta.title)
+    else:
+        title, lines = _take_title(lines, path)
     published_raw, lines = _take_published(lines)
+    if meta.published is not None:
+        published_raw = meta.published
     lines, related = _take_related(lines)
 
     language = _guess(title, lines)
@@ -116,16 +152,19 @@ def import_text(
     blocks = _blocks(lines)
     _decide_headings(blocks)
     body = "\n\n".join(_render(block) for block in blocks)
+    related = [Related(title=t, url=u) for t, u in meta.related] + related
+    url = meta.url or url
     return build_article(
         body=body,
         title=title,
         kind="text",
         url=url,
         path=path,
-        source=source,
+        source=source or meta.source,
         published=published,
-        language=language,
+        language=meta.language or language,
         related=related,
+        tags=meta.tags,
         link_base=url or (str(path) if path is not None else ""),
     )
 
@@ -144,8 +183,8 @@ def _strip_chrome_suffix(lines: list[str]) -> None:
 def _take_title(lines: list[str], path: Path | None) -> tuple[str, list[str]]:
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if not stripped:
-            continue
+        if not stripped or not stripped.strip(_RULE_CHARS):
+            continue  # a rule ("---", "***", "...") is never the title
         match = _MD_HEADING.match(stripped)
         if match:
             stripped = match.group(2)
@@ -157,6 +196,9 @@ def _take_title(lines: list[str], path: Path | None) -> tuple[str, list[str]]:
         first = next((clean_line(line) for line in lines if line.strip()), "")
         fallback = first[:60] + ("…" if len(first) > 60 else "")
     return fallback or "Untitled", lines
+
+
+_RULE_CHARS = "-=*_~#.+ \t"
 
 
 def _take_published(lines: list[str]) -> tuple[str, list[str]]:
@@ -236,7 +278,15 @@ def _classify(lines: list[str]) -> _Block:
         return block
     block.scheme = scheme
     block.text = line
-    block.candidate = cell_len(line) <= MAX_HEADING_CELLS and not line.endswith(_SENTENCE_END)
+    title = line[_scheme_of(line)[1] :]
+    # A title by its shape: a line of its own (checked above), numbered, no sentence in it and
+    # no sentence-final mark at its end; its context (body text follows, it is not one of a
+    # run of numbered lines) is judged in _decide_headings.
+    block.candidate = (
+        len(line) <= MAX_HEADING_CHARS
+        and not line.endswith(_SENTENCE_END)
+        and not _SENTENCE_INSIDE.search(title)
+    )
     return block
 
 
@@ -277,6 +327,14 @@ def _decide_headings(blocks: list[_Block]) -> None:
                 for item in blocks[index:end]:
                     item.candidate = False
         index = end
+    # A heading is followed by its body: text, or a heading of a scheme that nests under it.
+    for index in range(len(blocks) - 1, -1, -1):
+        block = blocks[index]
+        if not block.candidate or block.scheme.startswith("md"):
+            continue
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if after is None or (after.candidate and not _nests_under(after.scheme, block.scheme)):
+            block.candidate = False
     stack: list[str] = []
     for block in blocks:
         if not block.candidate:
@@ -284,8 +342,27 @@ def _decide_headings(blocks: list[_Block]) -> None:
         if block.scheme in stack:
             del stack[stack.index(block.scheme) + 1 :]
         else:
+            # A scheme of the same or a higher rank than an open one closes it.
+            while stack and not _nests_under(block.scheme, stack[-1]):
+                stack.pop()
             stack.append(block.scheme)
         block.level = min(len(stack), 6)
+
+
+def _nests_under(scheme: str, outer: str) -> bool:
+    """True when a heading of ``scheme`` may sit under one of ``outer`` (see ``_RANK``).
+    Markdown headings (``md1``...) rank above numbered ones, by their own level; schemes
+    without a rank (never met together) nest in the order they appear."""
+    if scheme == outer:
+        return False
+    if scheme.startswith("md") or outer.startswith("md"):
+        if scheme.startswith("md") and outer.startswith("md"):
+            return scheme > outer
+        return outer.startswith("md")
+    rank, outer_rank = _RANK.get(scheme), _RANK.get(outer)
+    if rank is None or outer_rank is None:
+        return True
+    return rank > outer_rank
 
 
 def _render(block: _Block) -> str:

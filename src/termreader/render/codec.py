@@ -57,6 +57,7 @@ def to_bytes(document: Document) -> bytes:
             [index, level, int(nested), anchor, title]
             for index, level, nested, anchor, title in document.heading_index()
         ],
+        [[index, anchor] for index, anchor in document.notes],
     ]
     document.changed = False
     return _dumps(header) + b"\n" + b"".join(pieces)
@@ -76,7 +77,7 @@ def from_bytes(data: bytes | mmap.mmap) -> Document:
         header = json.loads(data[:cut])
         if not isinstance(header, list) or header[:1] != [DOC_VERSION]:
             raise ValueError(f"render cache version is not {DOC_VERSION}")
-        _, count, bounds, links, heights, source, hints, lines, heads = header
+        _, count, bounds, links, heights, source, hints, lines, heads, notes = header
         count = int(count)
         lines = _unpack(lines)
         if len(lines) != count:
@@ -98,7 +99,8 @@ def from_bytes(data: bytes | mmap.mmap) -> Document:
             (int(index), int(level), bool(nested), str(anchor), str(title))
             for index, level, nested, anchor, title in heads
         ]
-        indices = [head[0] for head in heads]
+        notes = [(int(index), str(anchor)) for index, anchor in notes]
+        indices = [head[0] for head in heads] + [note[0] for note in notes]
         if indices and not (0 <= min(indices) and max(indices) < count):
             raise ValueError("heading index out of range")
         unpacked = {int(width): _unpack(h) for width, h in heights.items()}
@@ -110,6 +112,7 @@ def from_bytes(data: bytes | mmap.mmap) -> Document:
             heads=heads,
             heights={width: h for width, h in unpacked.items() if len(h) == count},
             source=str(source),
+            notes=notes,
             hints=(
                 (fixed, cells, margins)
                 if len(fixed) == len(cells) == len(margins) == count

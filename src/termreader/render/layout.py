@@ -48,11 +48,14 @@ class Layout:
         *,
         cache_size: int = 512,
         limit: int | None = None,
+        wrap: bool = True,
     ) -> None:
         """Lay ``document`` out at ``width``: the first ``limit`` blocks exactly (all when None),
-        the rest estimated."""
+        the rest estimated. ``wrap`` False: code and tables are not wrapped (see
+        :func:`~termreader.render.lines.render_block`)."""
         self.document = document
         self.width = max(8, width)
+        self.wrap = wrap
         self._heights: list[int] = []
         self._exact = bytearray()
         self._inexact = 0
@@ -61,7 +64,8 @@ class Layout:
         self._cursor = 0  # every block before it is exact (for extend_for)
         self._cache: OrderedDict[int, list[Line]] = OrderedDict()
         self._cache_size = cache_size
-        known = document.heights.get(self.width) if document.complete else None
+        # Saved line counts are of wrapped code: an unwrapped layout wraps what it shows.
+        known = document.heights.get(self.width) if document.complete and wrap else None
         if known is not None and len(known) == len(document.blocks):
             # Heights saved with the cache: no wrapping at all.
             self._heights = list(known)
@@ -105,7 +109,7 @@ class Layout:
         if self._exact[index]:
             return self._heights[index]
         block = self.document.blocks[index]
-        height = block.gap + block_height(block, self.width)
+        height = block.gap + block_height(block, self.width, self.wrap)
         self._exact[index] = 1
         self._inexact -= 1
         if height != self._heights[index]:
@@ -117,7 +121,11 @@ class Layout:
         return height
 
     def _save_heights(self) -> None:
-        if not self.document.complete or len(self._heights) != len(self.document.blocks):
+        if (
+            not self.wrap
+            or not self.document.complete
+            or len(self._heights) != len(self.document.blocks)
+        ):
             return
         heights = self.document.heights
         if self.width not in heights:
@@ -284,7 +292,7 @@ class Layout:
         if lines is not None:
             self._cache.move_to_end(index)
             return lines
-        lines = render_block(self.document.blocks[index], self.width)
+        lines = render_block(self.document.blocks[index], self.width, self.wrap)
         self._cache[index] = lines
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -340,7 +348,7 @@ class Layout:
             inner = content_width(block, self.width)
             source_line = block.text.count("\n", 0, offset)
             col = offset - (block.text.rfind("\n", 0, offset) + 1)
-            for k, (number, a, b) in enumerate(code_pieces(block, inner)):
+            for k, (number, a, b) in enumerate(code_pieces(block, inner, self.wrap)):
                 if number == source_line and (a <= col < b or b == a):
                     return base + k
             return base

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from termreader.render.model import CODE, HEADING, RULE, TABLE, Block
-from termreader.render.wrap import Span, cell_len, count_lines, wrap_spans
+from termreader.render.wrap import Span, cell_len, count_lines, units_of, wrap_spans
 
 Line = list[Span]
 """One rendered line: styled spans (style names, see :mod:`termreader.render`)."""
@@ -21,23 +21,38 @@ def content_width(block: Block, width: int) -> int:
     return max(4, width - len(QUOTE_BAR) * block.quote - block.indent)
 
 
-def block_height(block: Block, width: int) -> int:
-    """Lines of ``block`` (its gap excluded) at ``width``, without building the lines."""
+def block_height(block: Block, width: int, wrap: bool = True) -> int:
+    """Lines of ``block`` (its gap excluded) at ``width``, without building the lines.
+
+    ``wrap`` False: code and tables are not wrapped (one line per source line, columns at
+    their natural widths), for reading them scrolled sideways.
+    """
     inner = content_width(block, width)
     kind = block.kind
     if kind == HEADING:
         return count_lines(block.text, inner) + (1 if block.level <= 2 else 0)
     if kind == CODE:
+        if not wrap:
+            return block.data[1].count("\n") + 1
         avail = max(1, inner - 2)
         return sum(
             1 if (line.isascii() and len(line) <= avail) else count_fold(line, avail)
             for line in block.data[1].split("\n")
         )
     if kind == TABLE:
-        return _table_height(block, inner)
+        return _table_height(block, inner if wrap else UNWRAPPED)
     if kind == RULE:
         return 1
     return count_lines(block.text, inner)
+
+
+UNWRAPPED = 1 << 20
+"""The width a table is laid out at when not wrapped: every column at its natural width."""
+
+
+def is_wide(block: Block) -> bool:
+    """True for the blocks drawn unwrapped (and scrolled sideways) when wrapping is off."""
+    return block.kind in (CODE, TABLE)
 
 
 def count_fold(line: str, width: int) -> int:
@@ -106,10 +121,17 @@ def code_slices(line: str, width: int) -> list[tuple[int, int]]:
     return out
 
 
-def render_block(block: Block, width: int) -> list[Line]:
-    """The styled lines of ``block`` (its gap excluded) at column ``width``."""
+def render_block(block: Block, width: int, wrap: bool = True) -> list[Line]:
+    """The styled lines of ``block`` (its gap excluded) at column ``width``.
+
+    ``wrap`` False: code and table lines are drawn whole, however wide (the reader shows a
+    column-wide window of them, scrolled sideways); a copied line is not broken.
+    """
     inner = content_width(block, width)
     kind = block.kind
+    if not wrap and kind in (CODE, TABLE):
+        lines = _code_lines_whole(block, inner) if kind == CODE else _table_lines(block, UNWRAPPED)
+        return _decorate(block, lines)
     if kind == HEADING:
         lines = wrap_spans(block.spans, inner)
         if block.level <= 2:
@@ -169,8 +191,21 @@ def _code_lines(block: Block, inner: int) -> list[Line]:
     return out
 
 
-def code_pieces(block: Block, inner: int) -> list[tuple[int, int, int]]:
+def _code_lines_whole(block: Block, inner: int) -> list[Line]:
+    """Code lines unwrapped: the box is as wide as the column or the longest line."""
+    lines = block.data[1].split("\n")
+    widths = [len(line) if line.isascii() else cell_len(line) for line in lines]
+    avail = max(max(1, inner - 2), *widths)
+    return [
+        [(" ", "codeblock"), (line, "codeblock"), (" " * (avail - w + 1), "codeblock")]
+        for line, w in zip(lines, widths, strict=True)
+    ]
+
+
+def code_pieces(block: Block, inner: int, wrap: bool = True) -> list[tuple[int, int, int]]:
     """For code highlighting: per rendered line, (source line, start offset, end offset)."""
+    if not wrap:
+        return [(n, 0, len(line)) for n, line in enumerate(block.data[1].split("\n"))]
     avail = max(1, inner - 2)
     out: list[tuple[int, int, int]] = []
     for number, line in enumerate(block.data[1].split("\n")):
@@ -196,22 +231,71 @@ def _table_height(block: Block, inner: int) -> int:
     return len(rows) + 2 + (1 if len(rows) > 1 else 0)
 
 
+def _longest_word(text: str) -> int:
+    """Cells of the widest piece of ``text`` that wrapping never breaks (a word, a CJK character
+    with its glued punctuation)."""
+    if text.isascii():
+        return max(map(len, text.split()), default=0)
+    return max((cell_len(unit.rstrip()) for unit in units_of(text.replace("\n", " "))), default=0)
+
+
+def table_widths(texts: list[list[str]], ncols: int, budget: int) -> list[int]:
+    """Column widths (cells) for a table of cell ``texts`` in ``budget`` cells of content.
+
+    Sized by content as browsers do for an auto-layout table: every column gets at least its
+    widest word when that fits, and the cells left are shared in proportion to how much each
+    column's longest cell still lacks, so a column of long words is not cut while the next one
+    has room. When even the words do not fit, the widest columns shrink first, so short
+    columns (numbers, flags) stay whole.
+    """
+    longest = [1] * ncols
+    for row in texts:
+        for c, text in enumerate(row):
+            longest[c] = max(longest[c], *(cell_len(line) for line in text.split("\n")))
+    if sum(longest) <= budget:
+        return longest
+    words = [1] * ncols
+    for row in texts:
+        for c, text in enumerate(row):
+            words[c] = max(words[c], _longest_word(text))
+    if sum(words) <= budget:
+        widths = list(words)
+        extra = budget - sum(words)
+        lack = [full - word for full, word in zip(longest, words, strict=True)]
+        # A column that lacks less than an equal share of the cells left gets its whole width
+        # (a short header is not cut for a long column's sake); the rest share in proportion.
+        open_cols = sorted(range(ncols), key=lack.__getitem__)
+        while open_cols and lack[open_cols[0]] * len(open_cols) <= extra:
+            c = open_cols.pop(0)
+            widths[c] += lack[c]
+            extra -= lack[c]
+        total = sum(lack[c] for c in open_cols)
+        if open_cols and total:
+            shares = {c: extra * lack[c] // total for c in open_cols}
+            left = extra - sum(shares.values())
+            # The cells lost to rounding go to the columns that still lack the most.
+            for c in sorted(open_cols, key=lambda c: lack[c] - shares[c], reverse=True)[:left]:
+                shares[c] += 1
+            for c in open_cols:
+                widths[c] += shares[c]
+        return widths
+    widths = list(words)
+    budget = max(ncols * 3, budget)
+    while sum(widths) > budget:
+        widest = max(range(ncols), key=widths.__getitem__)
+        if widths[widest] <= 3:
+            break
+        widths[widest] -= 1
+    return widths
+
+
 def _table_lines(block: Block, inner: int) -> list[Line]:
     aligns, rows = block.data
     if not rows:
         return [[]]
     ncols = max(len(r) for r in rows)
-    texts = [[cell_len("".join(t for t, _ in cell)) for cell in row] for row in rows]
-    widths = [max([r[c] for r in texts if c < len(r)] + [1]) for c in range(ncols)]
-    budget = inner - (3 * ncols + 1)
-    if sum(widths) > budget:
-        # Shrink the widest columns first, so short columns (numbers, flags) stay whole.
-        budget = max(ncols * 3, budget)
-        while sum(widths) > budget:
-            widest = max(range(ncols), key=widths.__getitem__)
-            if widths[widest] <= 3:
-                break
-            widths[widest] -= 1
+    texts = [["".join(t for t, _ in cell) for cell in row] for row in rows]
+    widths = table_widths(texts, ncols, inner - (3 * ncols + 1))
     border = "table-border"
 
     def rule(left: str, mid: str, right: str) -> Line:

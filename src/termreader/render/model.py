@@ -13,7 +13,7 @@ from termreader.text.sanitize import clean_line
 # :mod:`termreader.render.codec`; this module imports neither, so opening a cached article loads
 # no Markdown parser.
 
-DOC_VERSION = 6
+DOC_VERSION = 7
 """Bumped whenever the block form changes; part of the render cache key
 (see :func:`termreader.render.codec.cache_name`) and of the child parser's hello."""
 
@@ -63,7 +63,8 @@ class Block:
         indent: Left margin in cells (list nesting); continuation lines hang here.
         prefix: Bullet or number drawn on the first line, right-aligned in the margin.
         level: Heading level (``h``); 0 otherwise.
-        anchor: Heading anchor (``h``), unique in the article, equal to the outline's.
+        anchor: Heading anchor (``h``), unique in the article, equal to the outline's; a
+            footnote's first paragraph has its note's anchor (the mark links there).
         spans: Styled inline content (``h``, ``p``): ``[text, styles]`` pairs.
         data: ``code``: ``[language, text]``; ``table``: ``[aligns, rows]`` where each row is a
             list of cells and each cell a list of spans (the first row is the header).
@@ -229,6 +230,9 @@ class Document:
         self._low_starts: list[int] = []
         self._low_text = ""
         self._low_joined = 0  # parts in _low_text
+        self.notes: list[tuple[int, str]] = []
+        """``(block index, anchor)`` of the blocks other than headings that have an anchor
+        (footnotes), in block order."""
         self._index_from(0)
 
     @classmethod
@@ -242,6 +246,7 @@ class Document:
         heights: dict[int, list[int]],
         source: str,
         hints: tuple[list[int], list[int], list[int]] | None,
+        notes: list[tuple[int, str]] | None = None,
     ) -> Document:
         """A document from the parts of its cache form, already checked by the caller.
 
@@ -253,6 +258,7 @@ class Document:
             heights: Per column width, every block's line count.
             source: The body's fingerprint.
             hints: The size hints (see :meth:`size_hints`), or None to compute them on demand.
+            notes: The anchors of blocks other than headings (see :attr:`notes`).
         """
         document = cls()
         document.blocks = blocks
@@ -264,6 +270,9 @@ class Document:
         # The first heading of an anchor wins (as _add_heading's setdefault).
         anchors = [head[3] for head in heads]
         document.anchors = dict(zip(reversed(anchors), reversed(indices), strict=True))
+        document.notes = list(notes or [])
+        for index, anchor in document.notes:
+            document.anchors.setdefault(anchor, index)
         document.heights = heights
         document.source = source
         if hints is not None:
@@ -278,6 +287,9 @@ class Document:
                 self._add_heading(
                     index, block.level, bool(block.indent or block.quote), block.anchor, block.text
                 )
+            elif block.anchor:
+                self.notes.append((index, block.anchor))
+                self.anchors.setdefault(block.anchor, index)
 
     def _add_heading(self, index: int, level: int, nested: bool, anchor: str, title: str) -> None:
         self.headings.append(index)

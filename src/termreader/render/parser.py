@@ -1,8 +1,14 @@
-"""Markdown parsed chunk by chunk into the blocks of a render :class:`~.model.Document`."""
+"""Markdown parsed chunk by chunk into the blocks of a render :class:`~.model.Document`.
+
+Longer than most modules (~650 lines): the converter walks markdown-it's token stream with
+state every block kind shares (open lists and items, quote depth, link numbers, footnote
+numbers, the pending anchor); split across modules, each piece would pass all of it around.
+"""
 
 from __future__ import annotations
 
 import re
+from copy import copy
 from typing import TYPE_CHECKING, Any
 
 from termreader.models import Link
@@ -75,6 +81,7 @@ class Builder:
         self._references: dict[str, dict[str, str]] = {}
         self._footnotes: list[str] = []
         self._footnotes_shown: set[str] = set()
+        self._notes: dict[str, int] = {}  # footnote label -> the number of its first mark
         if len(body) > chunk_size:
             self._references = _prescan_references(self._md, body)
             self._footnotes = _prescan_footnotes(body)
@@ -107,7 +114,9 @@ class Builder:
         if self._footnotes:
             env["footnotes"] = _footnote_env(self._footnotes, text)
         tokens = _filter_footnotes(self._md.parse(text, env), self._footnotes_shown)
-        conv = _Converter(offset, self._slugger, self._link_count, self._first_block or continues)
+        conv = _Converter(
+            offset, self._slugger, self._link_count, self._first_block or continues, self._notes
+        )
         blocks = conv.run(tokens)
         if blocks:
             self._first_block = False
@@ -219,9 +228,18 @@ def _filter_footnotes(tokens: list[Any], shown: set[str]) -> list[Any]:
 class _Converter:
     """Turns one chunk's token stream into blocks."""
 
-    def __init__(self, offset: int, slugger: Slugger, link_base: int, first: bool) -> None:
+    def __init__(
+        self,
+        offset: int,
+        slugger: Slugger,
+        link_base: int,
+        first: bool,
+        notes: dict[str, int] | None = None,
+    ) -> None:
         self.offset = offset
         self.slugger = slugger
+        self.notes: dict[str, int] = {} if notes is None else notes  # label -> its mark's number
+        self.anchor = ""  # an anchor for the next block (a footnote's first paragraph)
         self.link_base = link_base
         self.links: list[Link] = []
         self.blocks: list[Block] = []
@@ -256,6 +274,9 @@ class _Converter:
         if tight and self.lists and not opens_list:
             gap = 0
         prefix = self._take_prefix()
+        if self.anchor and kind != HEADING:
+            fields["anchor"] = self.anchor
+            self.anchor = ""
         self.blocks.append(
             Block(
                 kind,
@@ -277,21 +298,14 @@ class _Converter:
             token = tokens[index]
             kind = token.type
             if kind == "heading_open":
-                inline = tokens[index + 1]
-                spans = self.inline(inline.children or [])
-                level = int(token.tag[1:])
-                anchor = self.slugger(_slug_title(inline.children or []))
-                self._emit(
-                    HEADING,
-                    token,
-                    level=level,
-                    anchor=anchor,
-                    spans=[[t, f"{s} h{level}".strip()] for t, s in spans],
-                )
+                self.heading(token, tokens[index + 1])
                 index += 3
                 continue
             if kind == "paragraph_open":
                 inline = tokens[index + 1]
+                if _DEFINITION.search(inline.content) and self.definitions(token, inline):
+                    index += 3
+                    continue
                 spans = self.inline(inline.children or [])
                 first_in_list = bool(self.items) and self.items[-1]["first"]
                 if self.items:
@@ -308,7 +322,7 @@ class _Converter:
                 index += 3
                 continue
             if kind in ("fence", "code_block"):
-                lang = clean_line(token.info.split()[0]) if token.info.strip() else ""
+                lang = _language(token.info)
                 code = clean(token.content.rstrip("\n")).expandtabs(4)
                 self._emit(CODE, token, data=[lang, code])
             elif kind == "hr":
@@ -323,9 +337,13 @@ class _Converter:
             elif kind == "blockquote_close":
                 self.quote -= 1
             elif kind in ("bullet_list_open", "ordered_list_open"):
-                start = int(token.attrs.get("start", 1) or 1) if kind == "ordered_list_open" else 0
+                ordered = kind == "ordered_list_open"
+                start = int(token.attrs.get("start", 1) or 1) if ordered else 0
+                # Numbers are right-aligned in a margin as wide as the list's widest number,
+                # so the text of items 9 and 10 starts in the same column.
+                digits = len(str(start + _item_count(tokens, index) - 1)) if ordered else 0
                 self.lists.append(
-                    {"ordered": kind == "ordered_list_open", "number": start, "items": 0}
+                    {"ordered": ordered, "number": start, "items": 0, "digits": digits}
                 )
                 if len(self.lists) == 1:
                     self._line(token)
@@ -335,8 +353,10 @@ class _Converter:
             elif kind == "list_item_open":
                 lst = self.lists[-1] if self.lists else {"ordered": False, "number": 0, "items": 0}
                 lst["items"] += 1
+                width = 0
                 if lst["ordered"]:
                     marker = f"{lst['number']}{token.markup or '.'}"
+                    width = lst.get("digits", 0) + len(token.markup or ".") + 1
                     lst["number"] += 1
                 else:
                     marker = "•◦▪"[(len(self.lists) - 1) % 3]
@@ -347,7 +367,7 @@ class _Converter:
                     self.items[-1]["first"] = False
                     self._emit(PARAGRAPH, token, tight=True, spans=[])
                 base = self._indent()
-                indent = base + len(prefix) if base < MAX_DEPTH else base
+                indent = base + max(len(prefix), width) if base < MAX_DEPTH else base
                 self.items.append({"indent": indent, "prefix": prefix, "first": True})
                 self._line(token)
             elif kind == "list_item_close":
@@ -360,7 +380,10 @@ class _Converter:
                 self._emit(RULE, token)
             elif kind == "footnote_open":
                 label = clean_line(str(token.meta.get("label", token.meta.get("id", 0) + 1)))
-                prefix = f"[^{label}] "
+                number = self.notes.get(label)
+                # The note carries the number its mark shows (the mark is a link to it).
+                prefix = f"[{number}] " if number else f"[^{label}] "
+                self.anchor = note_anchor(label)
                 self.items.append(
                     {"indent": self._indent() + len(prefix), "prefix": prefix, "first": True}
                 )
@@ -372,6 +395,72 @@ class _Converter:
                 continue
             index += 1
         return self.blocks
+
+    def heading(self, token: Any, inline: Any) -> None:
+        """A heading without pandoc attributes (its ``{#id}`` is the anchor). An empty heading
+        is skipped (it would draw a stray rule and an empty outline entry); one with no title
+        text but something to show (an image) is drawn as a paragraph."""
+        from termreader.text.outline import heading_attributes
+
+        children = inline.children or []
+        title, ident = heading_attributes(_slug_title(children))
+        spans = _cut_attributes(self.inline(children))
+        if not title.strip():
+            if any(t.strip() for t, _ in spans):
+                self._emit(PARAGRAPH, token, spans=spans)
+            return
+        level = int(token.tag[1:])
+        self._emit(
+            HEADING,
+            token,
+            level=level,
+            anchor=self.slugger.anchor(title.strip(), ident),
+            spans=[(t, f"{s} h{level}".strip()) for t, s in spans],
+        )
+
+    def definitions(self, token: Any, inline: Any) -> bool:
+        """A pandoc definition list: ``Term`` then ``: definition`` lines. Draws the term (bold),
+        then each definition indented below it. A paragraph made only of definitions defines
+        the paragraph just before it (the loose form, with a blank line between). False when
+        the paragraph is not one."""
+        lines: list[list[Any]] = [[]]
+        for child in inline.children or []:
+            if child.type in ("softbreak", "hardbreak"):  # (HTML's <dl> comes with hard breaks)
+                lines.append([])
+            else:
+                lines[-1].append(child)
+        starts = [_definition_start(line) for line in lines]
+        groups: list[tuple[bool, list[Any]]] = []  # (is a definition, children)
+        for line, start in zip(lines, starts, strict=True):
+            if start is not None:
+                groups.append((True, start))
+            elif groups:
+                groups[-1][1].extend([_SOFTBREAK, *line])
+            else:
+                groups.append((False, line))
+        if not any(is_def for is_def, _ in groups):
+            return False
+        if groups[0][0]:
+            previous = self.blocks[-1] if self.blocks else None
+            if (
+                previous is None
+                or previous.kind != PARAGRAPH
+                or previous.indent != self._indent()
+                or previous.quote != min(self.quote, MAX_DEPTH)
+                or "\n" in previous.text
+            ):
+                return False
+            previous.spans = [(t, _bold(s)) for t, s in previous.spans]
+        for is_def, children in groups:
+            spans = self.inline(children)
+            if not is_def:
+                self._emit(PARAGRAPH, token, spans=[(t, _bold(s)) for t, s in spans])
+            else:
+                self._emit(PARAGRAPH, token, spans=spans)
+                block = self.blocks[-1]
+                block.indent += DEFINITION_INDENT
+                block.gap = 0  # right under its term
+        return True
 
     def table(self, tokens: list[Any], index: int) -> int:
         start = tokens[index]
@@ -460,12 +549,97 @@ class _Converter:
                     f"{current()} image".strip(),
                 )
             elif kind == "footnote_ref":
-                label = child.meta.get("label", child.meta.get("id", 0) + 1)
-                add(f"[^{label}]", f"{current()} footnote".strip())
+                # A numbered mark that is a link to the note (followed like any link; the
+                # history's back key returns).
+                label = clean_line(str(child.meta.get("label", child.meta.get("id", 0) + 1)))
+                number = self.link_base + len(self.links) + 1
+                self.links.append(Link(title=f"Note {label}", url=f"#{note_anchor(label)}"))
+                self.notes.setdefault(label, number)
+                add(f"[{number}]", f"{current()} footnote linknum:{number}".strip())
             elif kind == "html_inline":
                 if child.content.lower().startswith("<br"):
                     add("\n", current())
         return [("".join(parts), style) for parts, style in out]
+
+
+DEFINITION_INDENT = 4
+"""Cells a definition is indented under its term."""
+
+_DEFINITION = re.compile(r"(?:^|\n)[ \t]{0,3}[:~][ \t]")
+
+
+class _Softbreak:
+    """A stand-in softbreak token (rejoining a definition's continuation lines)."""
+
+    type = "softbreak"
+    content = "\n"
+
+
+_SOFTBREAK = _Softbreak()
+
+
+def _bold(style: str) -> str:
+    return style if "bold" in style.split() else f"{style} bold".strip()
+
+
+def _definition_start(children: list[Any]) -> list[Any] | None:
+    """The children of a ``: definition`` line without its marker; None for another line."""
+    if not children or children[0].type != "text":
+        return None
+    match = re.match(r"[ \t]{0,3}[:~][ \t]+", children[0].content)
+    if match is None:
+        return None
+    head = copy(children[0])
+    head.content = children[0].content[match.end() :]
+    return [head, *children[1:]]
+
+
+def _language(info: str) -> str:
+    """A fence's language: its first word, or the first class of pandoc attributes
+    (``{.python .numberLines}``, ``{r}``), never the braces."""
+    info = info.strip()
+    if info.startswith("{"):
+        match = re.match(r"\{\s*\.?([\w+#-]+)", info)
+        return clean_line(match.group(1)) if match else ""
+    return clean_line(info.split()[0]) if info else ""
+
+
+def note_anchor(label: str) -> str:
+    """The anchor of footnote ``label``'s note (its mark links to ``#`` this)."""
+    from termreader.text.outline import slugify
+
+    return "fn-" + slugify(label)
+
+
+def _cut_attributes(spans: list[Span]) -> list[Span]:
+    """Heading spans without pandoc attributes at the end (see ``outline.heading_attributes``)."""
+    from termreader.text.outline import heading_attributes
+
+    text = "".join(t for t, _ in spans)
+    title, _ = heading_attributes(text)
+    if len(title) == len(text):
+        return spans
+    out: list[Span] = []
+    left = len(title.rstrip())
+    for piece, style in spans:
+        if left <= 0:
+            break
+        out.append((piece[:left], style))
+        left -= len(piece)
+    return out
+
+
+def _item_count(tokens: list[Any], index: int) -> int:
+    """Items of the list opened at ``tokens[index]`` (its own, not those of nested lists)."""
+    level = tokens[index].level + 1
+    count = 0
+    for position in range(index + 1, len(tokens)):  # (no slice: a copy per list adds up)
+        token = tokens[position]
+        if token.level < level:
+            break
+        if token.level == level and token.type == "list_item_open":
+            count += 1
+    return max(1, count)
 
 
 def _slug_title(children: list[Any]) -> str:

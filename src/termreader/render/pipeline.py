@@ -39,7 +39,8 @@ _QUIET_AFTER_MOVE = 0.1
 _FIRST_FRAME_ALLOWANCE = 0.2
 """Extra seconds background work waits after an article is opened (its first frame first)."""
 _LAYOUTS_KEPT = 2
-"""Layouts kept per article (by width): toggling a pane back reuses what was wrapped."""
+"""Layouts kept per article (by width and wrapping): toggling a pane back reuses what was
+wrapped."""
 
 _CHILD_PARSE_FROM = 8 * CHUNK_SIZE
 """Bodies longer than this (about 400 KB) are parsed in a child process after the first chunk
@@ -161,7 +162,7 @@ class Pipeline:
         self.generation = 0
         self._release_pending = False  # a collection of what left articles froze is due
         self.body_pending = False  # a cached form is shown before its body is read
-        self._layouts: dict[int, Layout] = {}
+        self._layouts: dict[tuple[int, bool], Layout] = {}
         self._layout_pending = False
         self._unsaved = False  # the document was parsed here and not handed out for caching yet
         self._moved_at = 0.0  # time.monotonic() of the reader's last scroll
@@ -273,20 +274,21 @@ class Pipeline:
             return False
         return bool(document.source and document.source != fingerprint(article.body))
 
-    def layout_for(self, width: int) -> Layout:
-        """Make the layout at ``width`` the current one (reused if it was kept)."""
+    def layout_for(self, width: int, wrap: bool = True) -> Layout:
+        """Make the layout at ``width`` the current one (reused if it was kept); ``wrap``
+        False lays code and tables out unwrapped."""
         document = self.document
         assert document is not None
         # A small document is wrapped whole; a big one only around the view (the rest is
         # estimated, then wrapped in short slices between frames), so a new width is quick
         # whatever the size.
-        layout = self._layouts.pop(width, None)
+        layout = self._layouts.pop((width, wrap), None)
         if layout is None or layout.document is not document:
             # (A growing document is not small: its first chunk alone may be hundreds of blocks.)
             small = document.complete and len(document.blocks) <= _EXACT_AT_ONCE
-            layout = Layout(document, width, limit=None if small else 0)
+            layout = Layout(document, width, limit=None if small else 0, wrap=wrap)
         self.layout = layout
-        self._layouts[width] = layout
+        self._layouts[(width, wrap)] = layout
         while len(self._layouts) > _LAYOUTS_KEPT:
             self._layouts.pop(next(iter(self._layouts)))
         self.schedule_layout()

@@ -6,7 +6,9 @@ from bisect import bisect_left, bisect_right
 
 from termreader.models import Position, Section
 from termreader.render.layout import Layout
-from termreader.render.model import Document
+from termreader.render.lines import content_width, is_wide
+from termreader.render.model import CODE, Document
+from termreader.render.wrap import cell_len
 from termreader.text.sanitize import clean_line
 
 
@@ -79,3 +81,49 @@ def settle(layout: Layout, y: int, height: int) -> bool:
         return False
     index = layout.block_at(y)
     return layout.ensure_down(index, y - layout.block_top(index) + height + 2)
+
+
+def sideways_room(layout: Layout, document: Document, top: int, height: int) -> int:
+    """How far (cells) the widest unwrapped code or table line among lines ``top`` to
+    ``top + height`` reaches past its column: the farthest a sideways scroll goes there."""
+    widest = 0
+    for y in range(top, min(top + height, layout.total_lines)):
+        index, within, spans = layout.line(y)
+        if within < 0 or index >= layout.block_count:
+            continue
+        block = document.blocks[index]
+        if is_wide(block):
+            inner = content_width(block, layout.width)
+            used = sum(cell_len(text) for text, _ in spans) - (layout.width - inner)
+            widest = max(widest, used - inner)
+    return widest
+
+
+def code_in_view(layout: Layout, document: Document, top: int, height: int) -> str | None:
+    """The text of the first code block with a line among lines ``top`` to ``top + height``."""
+    first = layout.block_at(top)
+    last = layout.block_at(top + height - 1)
+    for index in range(first, min(last + 1, layout.block_count)):
+        block = document.blocks[index]
+        if block.kind == CODE and layout.block_line(index) + layout.height(index) > top:
+            return str(block.data[1])
+    return None
+
+
+def code_match_shift(
+    document: Document, hit: tuple[int, int], length: int, inner: int
+) -> int | None:
+    """The sideways shift that shows a find match in an unwrapped code block (None when the
+    hit is not in code): the match's columns inside a window ``inner`` cells wide, a quarter of
+    the window of context before it when it lies past the first window."""
+    index, offset = hit
+    block = document.blocks[index]
+    if block.kind != CODE:
+        return None
+    text = block.text
+    start = text.rfind("\n", 0, offset) + 1
+    column = 1 + cell_len(text[start:offset])  # the box's left padding first
+    end = column + cell_len(text[offset : offset + length])
+    if end < inner - 1:
+        return 0
+    return max(0, column - inner // 4)

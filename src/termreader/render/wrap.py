@@ -1,4 +1,5 @@
-"""Wrap styled text to a width in terminal cells, breaking between CJK characters (with kinsoku)."""
+"""Wrap styled text to a width in terminal cells, breaking between Chinese and Japanese characters
+(with kinsoku) and between Korean words (Korean is written with spaces)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,18 @@ CJK_RANGES = (
 )
 _CJK_STARTS = [low for low, _ in CJK_RANGES]
 
+# Hangul (jamo, compatibility jamo, syllables, halfwidth forms). Korean separates words with
+# spaces, so a line breaks at the spaces as in English (CSS ``word-break: keep-all``): a Hangul
+# character is wide, but no break point of its own; a word is split only when wider than the line.
+HANGUL_RANGES = (
+    (0x1100, 0x11FF),
+    (0x3130, 0x318F),
+    (0xA960, 0xA97F),
+    (0xAC00, 0xD7FF),
+    (0xFFA0, 0xFFDC),
+)
+_HANGUL_STARTS = [low for low, _ in HANGUL_RANGES]
+
 
 def is_cjk(code: int) -> bool:
     """True for a code point of :data:`CJK_RANGES` (a line may break before and after it)."""
@@ -48,10 +61,17 @@ def is_cjk(code: int) -> bool:
     return index >= 0 and code <= CJK_RANGES[index][1]
 
 
+def is_hangul(code: int) -> bool:
+    """True for a Hangul code point (see :data:`HANGUL_RANGES`): it breaks like a Latin letter."""
+    index = bisect_right(_HANGUL_STARTS, code) - 1
+    return index >= 0 and code <= HANGUL_RANGES[index][1]
+
+
 class _Probe(dict):  # type: ignore[type-arg]
     """``str.translate`` table: every CJK character becomes a stand-in of the same cell width
-    (一, ｶ or the Hangul filler ᅠ), except the CJK punctuation of the kinsoku rules, which stays
-    itself; anything else is unchanged.
+    (一, ｶ or a combining voiced mark), except the CJK punctuation of the kinsoku rules and Hangul,
+    which stay themselves (Hangul then groups into words like Latin letters); anything else is
+    unchanged.
 
     The unit pattern runs on the translated text, which has the same length, offsets, cell
     widths and kinsoku marks, so lines are broken there as they would be in the text itself;
@@ -62,7 +82,7 @@ class _Probe(dict):  # type: ignore[type-arg]
 
     def __missing__(self, code: int) -> int:
         char = chr(code)
-        if is_cjk(code) and char not in _KINSOKU:
+        if is_cjk(code) and char not in _KINSOKU and not is_hangul(code):
             mapped = _STAND_INS[_rich_cell_len(char)]
         else:
             mapped = code
@@ -70,7 +90,7 @@ class _Probe(dict):  # type: ignore[type-arg]
         return mapped
 
 
-_STAND_INS = {2: ord("一"), 1: ord("ｶ"), 0: ord("\u1160")}
+_STAND_INS = {2: ord("一"), 1: ord("ｶ"), 0: ord("\u3099")}
 _NO_START_SET = frozenset(NO_START)
 _NO_END_SET = frozenset(NO_END)
 _KINSOKU = _NO_START_SET | _NO_END_SET

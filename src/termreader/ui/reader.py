@@ -1,8 +1,8 @@
 """The reading pane: an article drawn line by line (Textual line API), fast on huge documents.
 
-``ReaderView`` is longer than a widget should be (about 700 lines) because it is the pane's whole
+``ReaderView`` is longer than a widget should be (about 850 lines) because it is the pane's whole
 public face: the main screen, link following, the reading state and the tests use some 25 of
-its members, and it declares 12 key actions, 4 messages and the component CSS. The work behind
+its members, and it declares 16 key actions, 4 messages and the component CSS. The work behind
 them lives elsewhere: the steps run between frames in :mod:`termreader.render.pipeline`, the
 arithmetic of places in :mod:`termreader.render.position`, drawing in
 :mod:`termreader.ui.reader_paint`. What is left is Textual's side (keys, scrolling, the
@@ -28,16 +28,20 @@ from textual.strip import Strip
 from termreader.models import Article, Link, Position, Section
 from termreader.render.find import Finder
 from termreader.render.layout import Layout
+from termreader.render.lines import content_width
 from termreader.render.model import Document
 from termreader.render.pipeline import Pipeline
 from termreader.render.position import (
     anchored_line,
+    code_in_view,
+    code_match_shift,
     expose,
     heading_after,
     heading_before,
     position_at,
     section_at,
     settle,
+    sideways_room,
     top_anchor,
 )
 from termreader.render.wrap import wrap_spans
@@ -59,6 +63,9 @@ class ReaderView(ScrollView, can_focus=True):
     | `g` / `home`, `G` / `end` | Top / bottom. |
     | `]`, `[` | Next / previous section (any level). |
     | `}`, `{` | Next / previous top-level section. |
+    | `w` | Wrap code and tables, or draw them unwrapped (scrolled with `left` / `right`). |
+    | `left`, `right` | Scroll unwrapped code and tables sideways. |
+    | `y` | Copy the code block on screen (whole, unbroken). |
 
     Each binding's ``id`` is its action name, so ``config.toml`` key overrides can remap it.
     """
@@ -104,6 +111,10 @@ class ReaderView(ScrollView, can_focus=True):
             show=False,
             id="prev_top_section",
         ),
+        Binding("w", "toggle_wrap", "Wrap code", show=False, id="toggle_wrap"),
+        Binding("left", "pan_left", "Code left", show=False, id="pan_left"),
+        Binding("right", "pan_right", "Code right", show=False, id="pan_right"),
+        Binding("y", "copy_code", "Copy code", show=False, id="copy_code"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = COMPONENTS
@@ -148,6 +159,14 @@ class ReaderView(ScrollView, can_focus=True):
 
     show_link_hints: reactive[bool] = reactive(False)
     """When True, link numbers are shown prominently (for following a link by number)."""
+
+    wrap_code: reactive[bool] = reactive(True)
+    """When False, code blocks and tables are drawn unwrapped, a column-wide window of them
+    scrolled sideways with left/right (as ``less -S`` does)."""
+
+    shift: reactive[int] = reactive(0)
+    """Cells the unwrapped code and tables are scrolled sideways (each block only as far as it
+    is wide)."""
 
     @dataclass
     class SectionChanged(Message):
@@ -294,6 +313,7 @@ class ReaderView(ScrollView, can_focus=True):
         """
         self._message = None
         self._paint.forget_code()
+        self.set_reactive(ReaderView.shift, 0)
         builder = self._work.open(article, document, body_pending=body_pending)
         self._pending_position = None
         self._relayout(keep_position=False)
@@ -504,6 +524,64 @@ class ReaderView(ScrollView, can_focus=True):
     def watch_reading_width(self) -> None:
         self._relayout()
 
+    def watch_wrap_code(self) -> None:
+        self.shift = 0
+        self._relayout()
+
+    def validate_shift(self, shift: int) -> int:
+        return max(0, shift)
+
+    def watch_shift(self) -> None:
+        self._invalidate()
+
+    def action_toggle_wrap(self) -> None:
+        self.wrap_code = not self.wrap_code
+        self.notify(
+            "Code and tables wrapped"
+            if self.wrap_code
+            else "Code and tables unwrapped: ← / → scroll them sideways",
+            timeout=3,
+        )
+
+    def action_pan_right(self) -> None:
+        if not self.wrap_code:
+            self.shift = min(self.shift + self._pan_step(), self._widest_on_screen())
+
+    def action_pan_left(self) -> None:
+        if not self.wrap_code:
+            self.shift -= self._pan_step()
+
+    def action_copy_code(self) -> None:
+        code = self.code_on_screen()
+        if code is None:
+            self.notify("No code block on screen", severity="warning", timeout=3)
+            return
+        # Through the terminal (OSC 52), which cannot say whether it took it: say what was sent.
+        self.app.copy_to_clipboard(code)
+        lines = code.count("\n") + 1
+        self.notify(
+            f"Code block ({lines} line{'s' if lines != 1 else ''}) sent to the terminal's clipboard",
+            timeout=3,
+        )
+
+    def code_on_screen(self) -> str | None:
+        """The text of the first code block with a line on screen (None when there is none)."""
+        layout, document = self._work.layout, self._work.document
+        if layout is None or document is None:
+            return None
+        height = self.scrollable_content_region.height
+        return code_in_view(layout, document, round(self.scroll_y), height)
+
+    def _pan_step(self) -> int:
+        return max(4, self._column()[1] // 2)
+
+    def _widest_on_screen(self) -> int:
+        layout, document = self._work.layout, self._work.document
+        if layout is None or document is None:
+            return 0
+        height = self.scrollable_content_region.height
+        return sideways_room(layout, document, round(self.scroll_y), height)
+
     def watch_show_link_hints(self) -> None:
         self._paint.forget_styles()
         self._invalidate()
@@ -563,7 +641,7 @@ class ReaderView(ScrollView, can_focus=True):
         if layout.width != column:  # cannot happen after render_line's check; kept safe
             self.call_later(self._relayout)
         return self._paint.line(
-            line_no, layout, self._work.document, self._work.finder, left, width
+            line_no, layout, self._work.document, self._work.finder, left, width, self.shift
         )
 
     # --- scrolling ----------------------------------------------------------------------------
@@ -595,7 +673,7 @@ class ReaderView(ScrollView, can_focus=True):
             return
         old = self._work.layout
         _, width = self._column()
-        if old is not None and old.width == width:
+        if old is not None and old.width == width and old.wrap == self.wrap_code:
             self._sync_size()
             self._settle_view()
             if self._pane_width() != self._drawn_pane:
@@ -607,7 +685,7 @@ class ReaderView(ScrollView, can_focus=True):
         if keep_position and old is not None:
             at_end = 0 < self.max_scroll_y <= self.scroll_y
             anchor = top_anchor(old, round(self.scroll_y))
-        layout = self._work.layout_for(width)
+        layout = self._work.layout_for(width, self.wrap_code)
         # The code highlight cache holds whole source lines: it does not depend on the width.
         # Drawing now (the first frame at the pane's real width): a new virtual size would make
         # Textual lay the screen out and draw it again; it can wait unless the end is near.
@@ -679,6 +757,14 @@ class ReaderView(ScrollView, can_focus=True):
         line = self.current_match_line
         if line is None:
             return
+        finder, document, layout = self._work.finder, self._work.document, self._work.layout
+        if not self.wrap_code and document is not None and layout is not None:
+            # A match in unwrapped code may lie past the window: scroll sideways to it.
+            hit = finder.hits[finder.current]
+            inner = content_width(document.blocks[hit[0]], layout.width)
+            shift = code_match_shift(document, hit, len(finder.query), inner)
+            if shift is not None:
+                self.shift = shift
         height = self.scrollable_content_region.height
         # Keep the match a few lines below the top so its context shows.
         if not (self.scroll_y <= line < self.scroll_y + height):

@@ -13,7 +13,7 @@ from textual.widget import Widget
 
 from termreader.render.find import Finder
 from termreader.render.layout import Layout
-from termreader.render.lines import Line, code_pieces, content_width
+from termreader.render.lines import Line, code_pieces, content_width, is_wide
 from termreader.render.model import CODE, Block, Document
 from termreader.render.paint import code_colours, highlight_code, mark_matches
 from termreader.render.wrap import wrap_spans
@@ -106,8 +106,12 @@ class LinePainter:
         finder: Finder,
         left: int,
         width: int,
+        shift: int = 0,
     ) -> Strip:
-        """Line ``line_no`` of ``layout``, ``left`` cells in, padded to ``width`` cells."""
+        """Line ``line_no`` of ``layout``, ``left`` cells in, padded to ``width`` cells.
+
+        ``shift``: cells an unwrapped code or table line is scrolled sideways (see
+        :meth:`window`)."""
         base = self._widget.rich_style
         if line_no >= layout.total_lines:
             return Strip.blank(width, base)
@@ -117,9 +121,12 @@ class LinePainter:
         segments = [Segment(" " * left, base)] if left else []
         block = document.blocks[index] if document and index < len(document.blocks) else None
         if block is not None and block.kind == CODE and block.data[0]:
-            segments.extend(self._code_segments(index, block, within, spans, layout.width))
+            body = self._code_segments(index, block, within, spans, layout)
         else:
-            segments.extend(self._segments(spans))
+            body = self._segments(spans)
+        if block is not None and not layout.wrap and is_wide(block):
+            body = self.window(body, block, layout.width, shift)
+        segments.extend(body)
         if finder:
             current_k = finder.current_on_line(line_no, layout)
             segments = mark_matches(
@@ -166,8 +173,33 @@ class LinePainter:
                 out.append(Segment(text, self.style(names)))
         return out
 
+    def window(
+        self, segments: list[Segment], block: Block, width: int, shift: int
+    ) -> list[Segment]:
+        """The column-wide window of an unwrapped line, ``shift`` cells in (the quote bars and
+        list margin stay): ``‹`` / ``›`` in its first / last cell say more is hidden there. A
+        line that fits is never shifted, so each block scrolls only as far as it is wide."""
+        strip = Strip(segments)
+        inner = content_width(block, width)
+        deco = width - inner
+        total = strip.cell_length - deco
+        shift = max(0, min(shift, total - inner))
+        head = strip.crop(0, deco)
+        body = strip.crop(deco + shift, deco + shift + inner)
+        marker = self.style("codecont")
+        parts = [head]
+        if shift:
+            parts.append(Strip([Segment("‹", marker)]))
+            body = body.crop(1, inner)
+        if total > shift + inner:
+            parts.append(body.crop(0, body.cell_length - 1))
+            parts.append(Strip([Segment("›", marker)]))
+        else:
+            parts.append(body)
+        return list(Strip.join(parts))
+
     def _code_segments(
-        self, index: int, block: Block, within: int, spans: Line, width: int
+        self, index: int, block: Block, within: int, spans: Line, layout: Layout
     ) -> list[Segment]:
         """A code line with syntax highlighting (the block is highlighted once, then cached)."""
         lines = self._code.get(index)
@@ -184,7 +216,7 @@ class LinePainter:
                 self._code[index] = lines
                 if len(self._code) > _CODE_KEPT:
                     self._code.popitem(last=False)
-        pieces = code_pieces(block, content_width(block, width))
+        pieces = code_pieces(block, content_width(block, layout.width), layout.wrap)
         if within >= len(pieces) or not spans:
             return self._segments(spans)
         number, a, b = pieces[within]
