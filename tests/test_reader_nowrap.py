@@ -87,13 +87,13 @@ async def test_arrows_do_nothing_while_code_wraps(tmp_path: Path) -> None:
         assert reader.shift == 0 and shown(reader) == before
 
 
-async def test_y_copies_the_code_block_unbroken(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_c_copies_the_code_block_unbroken(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     app = make_app(tmp_path)
     copied: list[str] = []
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
     async with app.run_test(size=(80, 24)) as pilot:
         await opened(pilot)
-        await pilot.press("y")
+        await pilot.press("c")
         await pilot.pause()
         assert copied == [COMMAND + "\ntermreader --version"]
 

@@ -25,7 +25,7 @@ KEYS: list[tuple[str, str, str, str]] = [
     ("Reading", "next_top_section prev_top_section", "} / {", "next / previous top-level section"),
     ("Reading", "toggle_wrap", "w", "wrap code and tables, or draw them unwrapped"),
     ("Reading", "pan_left pan_right", "← / →", "scroll unwrapped code and tables sideways"),
-    ("Reading", "copy_code", "y", "copy the code block on screen, unbroken"),
+    ("Reading", "copy_code", "c", "copy the code block on screen, unbroken"),
     ("Reading", "find", "/", "find in the article"),
     ("Reading", "find_next find_previous", "n / N", "next / previous match"),
     ("Links", "link_hints", "f", "show / hide link numbers"),

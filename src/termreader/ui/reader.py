@@ -65,7 +65,7 @@ class ReaderView(ScrollView, can_focus=True):
     | `}`, `{` | Next / previous top-level section. |
     | `w` | Wrap code and tables, or draw them unwrapped (scrolled with `left` / `right`). |
     | `left`, `right` | Scroll unwrapped code and tables sideways. |
-    | `y` | Copy the code block on screen (whole, unbroken). |
+    | `c` | Copy the code block on screen (whole, unbroken). |
 
     Each binding's ``id`` is its action name, so ``config.toml`` key overrides can remap it.
     """
@@ -114,7 +114,7 @@ class ReaderView(ScrollView, can_focus=True):
         Binding("w", "toggle_wrap", "Wrap code", show=False, id="toggle_wrap"),
         Binding("left", "pan_left", "Code left", show=False, id="pan_left"),
         Binding("right", "pan_right", "Code right", show=False, id="pan_right"),
-        Binding("y", "copy_code", "Copy code", show=False, id="copy_code"),
+        Binding("c", "copy_code", "Copy code", show=False, id="copy_code"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = COMPONENTS
