@@ -207,6 +207,21 @@ class Library:
         self._index.refresh()
         return list(self._index.records)
 
+    def states(self, ids: Iterable[str]) -> dict[str, dict[str, bool]]:
+        """``{"unread", "starred"}`` of each of ``ids`` in the library, from the index alone
+        (no Article built: a sync compares thousands)."""
+        index = self._index
+        index.refresh()
+        records = index.records
+        return {
+            key: {
+                "unread": bool(records[key].get("unread", True)),
+                "starred": bool(records[key].get("starred", False)),
+            }
+            for key in ids
+            if key in records
+        }
+
     def resolve(self, ref: str) -> Article:
         """Find an article by id, id prefix (unique, ≥ 4 characters), URL, or file path.
 
@@ -269,6 +284,21 @@ class Library:
     def set_starred(self, article_id: str, starred: bool = True) -> None:
         """Star (keep) an article or take the star off. Raises NotFound."""
         self._set_state(article_id, starred=bool(starred))
+
+    def set_states(self, states: dict[str, dict[str, bool]]) -> None:
+        """Set ``unread`` and/or ``starred`` of many articles with one journal write (a sync
+        taking a server's state). Ids not in the library are skipped."""
+        index = self._index
+        with index.locked():
+            index.refresh()
+            lines = [
+                {"s": key, **{k: bool(v) for k, v in fields.items() if k in ("unread", "starred")}}
+                for key, fields in states.items()
+                if key in index.records
+            ]
+            if lines:
+                index.append(lines)
+                index.maybe_compact(state=True)
 
     def set_finished(self, article_id: str, finished: bool = True) -> None:
         """Mark an article finished (read to the end). Raises NotFound."""
