@@ -110,6 +110,9 @@ class Fever:
             starred=_ids(answer.get("saved_item_ids")),
         )
 
+    def state_mark(self, mark: str) -> str:
+        return ""  # the state comes whole each time
+
     async def send(self, changes: list[Change]) -> list[Change]:
         slots = asyncio.Semaphore(AT_ONCE)
 

@@ -69,8 +69,6 @@ class RemoteState:
     unread: set[str] = field(default_factory=set)
     starred: set[str] = field(default_factory=set)
     changes: dict[str, dict[str, bool]] = field(default_factory=dict)
-    mark: str = ""
-    """Where the next incremental state fetch starts ("" for full kinds)."""
 
     def of(self, rid: str) -> dict[str, bool] | None:
         """``{"unread", "starred"}`` of an entry as the server has it, or None when unknown."""
@@ -105,6 +103,11 @@ class ServerKind(Protocol):
 
     async def send(self, changes: list[Change]) -> list[Change]:
         """Send changes in batches; returns those the server acknowledged."""
+        ...
+
+    def state_mark(self, mark: str) -> str:
+        """Where the next :meth:`state` starts, after everything this client saw ("" for kinds
+        whose state comes whole)."""
         ...
 
     async def aclose(self) -> None:

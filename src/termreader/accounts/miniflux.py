@@ -7,7 +7,6 @@ the entry's current star is looked at first.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -24,9 +23,9 @@ from termreader.accounts.kinds import (
 
 PAGE = 250
 AT_ONCE = 8
-SLACK = 300
-"""Seconds taken back from a ``changed_after`` mark made from this machine's clock (clock skew
-with the server); changes seen twice are harmless."""
+SLACK = 1
+"""Seconds taken back from the newest ``changed_at`` seen (the server's clock, to the second):
+changes seen twice are harmless, a change missed is not."""
 
 
 def _stamp(value: Any) -> float | None:
@@ -47,6 +46,8 @@ class Miniflux:
         else:
             self.auth = None
             self.headers = {"X-Auth-Token": secret}
+        self.newest_change = 0.0
+        """The newest ``changed_at`` seen in any answer: where the next state fetch starts."""
 
     async def aclose(self) -> None:
         await self.api.aclose()
@@ -78,8 +79,8 @@ class Miniflux:
             if isinstance(f, dict)
         ]
 
-    @staticmethod
-    def _entry(item: dict[str, Any]) -> RemoteEntry:
+    def _entry(self, item: dict[str, Any]) -> RemoteEntry:
+        self._saw(item)
         stamp = _stamp(item.get("published_at"))
         return RemoteEntry(
             id=str(int(item["id"])),
@@ -115,11 +116,21 @@ class Miniflux:
             if len(items) < PAGE:
                 return
 
+    def _saw(self, item: dict[str, Any]) -> None:
+        stamp = _stamp(item.get("changed_at"))
+        if stamp is not None and stamp > self.newest_change:
+            self.newest_change = stamp
+
+    def state_mark(self, mark: str) -> str:
+        if not self.newest_change:
+            return mark
+        return str(max(int(mark) if mark.isdigit() else 0, int(self.newest_change) - SLACK))
+
     async def state(self, mark: str) -> RemoteState:
-        started = time.time()
         if not mark:
-            # First sync: the entries bring their own state; changes are followed from now on.
-            return RemoteState(full=False, mark=str(int(started) - SLACK))
+            # First sync: the entries bring their own state; changes are followed from the
+            # newest of theirs on (see state_mark).
+            return RemoteState(full=False)
         changes: dict[str, dict[str, bool]] = {}
         offset = 0
         while True:
@@ -127,6 +138,7 @@ class Miniflux:
                 {"changed_after": mark, "order": "id", "limit": PAGE, "offset": offset}
             )
             for item in items:
+                self._saw(item)
                 changes[str(int(item["id"]))] = {
                     "unread": item.get("status") == "unread",
                     "starred": bool(item.get("starred")),
@@ -134,7 +146,7 @@ class Miniflux:
             if len(items) < PAGE:
                 break
             offset += PAGE
-        return RemoteState(full=False, changes=changes, mark=str(int(started) - SLACK))
+        return RemoteState(full=False, changes=changes)
 
     async def send(self, changes: list[Change]) -> list[Change]:
         acked: list[Change] = []

@@ -64,6 +64,10 @@ def pending(
     ]
 
 
-def waiting(library: Library, account: str | None = None) -> int:
+def waiting(
+    library: Library,
+    account: str | None = None,
+    entries: dict[str, dict[str, Any]] | None = None,
+) -> int:
     """How many changes wait to be sent (read/unread and star/unstar count one each)."""
-    return sum(len(p.changes()) for p in pending(library, account))
+    return sum(len(p.changes()) for p in pending(library, account, entries))

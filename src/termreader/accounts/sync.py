@@ -24,6 +24,7 @@ from typing import Any
 
 from termreader.accounts import queue, registry
 from termreader.accounts.clients import make_client
+from termreader.accounts.entries import content_article
 from termreader.accounts.kinds import (
     AccountError,
     Change,
@@ -42,10 +43,13 @@ from termreader.text.sanitize import clean_line
 from termreader.web.feeds import Entry, Feed
 from termreader.web.fetch import Fetcher
 from termreader.web.linkpolicy import check_web_link
-from termreader.web.sync_run import SyncRun
+from termreader.web.sync_run import SyncRun, needs_full_text
 
 log = logging.getLogger(__name__)
 
+STORE_BATCH = 1000
+"""New entries gathered before one write: each write of the index is a rewrite of it, so a
+big first sync writes it a few times, not once per page."""
 SEND_BATCH = 250
 """Queued entries sent before their acknowledged state is recorded."""
 
@@ -99,6 +103,27 @@ def _apply(record: dict[str, Any], change: Change) -> None:
         record["s"] = change.action == "star"
 
 
+class LazyFetcher:
+    """The page fetcher, opened only when an entry needs its page (a sync with nothing new
+    never pays for one)."""
+
+    def __init__(self, given: Fetcher | None, settings: Settings) -> None:
+        self.given = given
+        self.settings = settings
+        self.own: Fetcher | None = None
+
+    async def __call__(self) -> Fetcher:
+        if self.given is not None:
+            return self.given
+        if self.own is None:
+            self.own = Fetcher(self.settings)
+        return self.own
+
+    async def aclose(self) -> None:
+        if self.own is not None:
+            await self.own.aclose()
+
+
 class AccountRun:
     """One account's sync (see the module's docstring for the order of writes)."""
 
@@ -108,7 +133,7 @@ class AccountRun:
         account: Account,
         client: ServerKind,
         settings: Settings,
-        fetcher: Fetcher,
+        fetcher: LazyFetcher,
         report: AccountReport,
     ) -> None:
         self.library = library
@@ -125,18 +150,24 @@ class AccountRun:
         state = await self.take_state()
         feeds = await self.client.feeds()
         self.report.feeds = len(feeds)
-        self.library.kv_put_many(
-            FEEDS,
-            {
-                f"{self.account.name} {f.id}": {
-                    "account": self.account.name,
-                    "title": clean_line(f.title)[:300],
-                    "url": clean_line(f.url),
-                }
-                for f in feeds
-            },
-        )
+        known = {
+            k: v
+            for k, v in self.library.kv_all(FEEDS).items()
+            if v.get("account") == self.account.name
+        }
+        listed = {
+            f"{self.account.name} {f.id}": {
+                "account": self.account.name,
+                "title": clean_line(f.title)[:300],
+                "url": clean_line(f.url),
+            }
+            for f in feeds
+        }
+        changed = {k: v for k, v in listed.items() if known.get(k) != v}
+        if changed:
+            self.library.kv_put_many(FEEDS, changed)
         await self.pull(feeds, state)
+        self.account.state_mark = self.client.state_mark(self.account.state_mark)
 
     # 1. the queue -------------------------------------------------------------------------------
     async def send(self) -> None:
@@ -174,28 +205,45 @@ class AccountRun:
         self.library.set_states(mine)
         self.library.kv_put_many(ENTRIES, updates)
         self.entries.update(updates)
-        if state.mark and state.mark != self.account.state_mark:
-            self.account.state_mark = state.mark
-            registry.save(self.library, self.account)
         return state
 
     # 3. new entries ---------------------------------------------------------------------------
     async def pull(self, feeds: list[RemoteFeed], state: RemoteState) -> None:
+        """Take new entries page by page, stored STORE_BATCH at a time. The next page's
+        articles are built in the worker thread while a batch is written (the writes wait on
+        fsyncs in this thread, the building is CPU in the other), so the two overlap."""
         by_id = {f.id: f for f in feeds}
         known = {str(r.get("r")) for r in self.entries.values()}
-        run = SyncRun(
-            self.library, self.settings, self.fetcher, max(1, self.settings.sync_concurrency), None
-        )
+        run: SyncRun | None = None
+        ready: list[tuple[RemoteEntry, Article]] = []
+        ready_mark: str | None = None
         try:
             async for page, mark in self.client.entries_since(self.account.entries_mark):
                 fresh = [e for e in page if e.id not in known]
-                built = await asyncio.gather(*(self.article(run, e, by_id) for e in fresh))
-                self.store(run, [(e, a) for e, a in zip(fresh, built, strict=True) if a], state)
                 known.update(e.id for e in fresh)
-                self.account.entries_mark = mark
-                registry.save(self.library, self.account)
+                if fresh and run is None:
+                    run = SyncRun(
+                        self.library,
+                        self.settings,
+                        await self.fetcher(),
+                        max(1, self.settings.sync_concurrency),
+                        None,
+                    )
+                building = asyncio.ensure_future(
+                    asyncio.gather(*(self.article(run, e, by_id) for e in fresh if run))
+                )
+                await asyncio.sleep(0)  # let the page's work reach the worker thread
+                if ready_mark is not None and len(ready) >= STORE_BATCH:
+                    self.store(ready, ready_mark, state)
+                    ready, ready_mark = [], None
+                built = await building
+                ready.extend((e, a) for e, a in zip(fresh, built, strict=True) if a)
+                ready_mark = mark
+            if ready_mark is not None:
+                self.store(ready, ready_mark, state)
         finally:
-            run.workers.shutdown(wait=False, cancel_futures=True)
+            if run is not None:
+                run.workers.shutdown(wait=False, cancel_futures=True)
 
     async def article(
         self, run: SyncRun, entry: RemoteEntry, feeds: dict[str, RemoteFeed]
@@ -219,31 +267,52 @@ class AccountRun:
             author=clean_line(entry.author),
         )
         try:
-            return await run.entry_article(feed, item)
+            if needs_full_text(item):
+                return await run.entry_article(feed, item)
+            return await run.cpu(
+                content_article,
+                entry.html,
+                title=item.title,
+                link=link,
+                source=feed.title,
+                published=entry.published,
+                where=f"{feed.url}#{entry.id}",
+            )
         except TermreaderError as error:
             log.debug("entry %s not taken: %s", entry.id, error, exc_info=True)
             return None
 
     def store(
-        self, run: SyncRun, pairs: list[tuple[RemoteEntry, Article]], state: RemoteState
+        self, pairs: list[tuple[RemoteEntry, Article]], mark: str, state: RemoteState
     ) -> None:
-        if not pairs:
-            return
-        stored = self.library.states(a.id for _, a in pairs)
-        new = [a for _, a in pairs if a.id not in stored]
-        run.writer.queue(new, "added")
-        run.writer.flush()
-        self.report.added += len(new)
+        """Write one page: articles, their state, their entry records, then the mark."""
+        if pairs:
+            stored = self.library.states(a.id for _, a in pairs)
+            new = {a.id: a for _, a in pairs if a.id not in stored}
+            # No render form here: the reader makes it on first open (a small entry's takes
+            # milliseconds), and writing one per entry would double the sync's file writes.
+            self.library.add_many(new.values())
+            self.report.added += len(new)
+            self.apply_entry_state(pairs, stored, state)
+        self.account.entries_mark = mark
+        registry.save(self.library, self.account)
+
+    def apply_entry_state(
+        self,
+        pairs: list[tuple[RemoteEntry, Article]],
+        stored: dict[str, dict[str, bool]],
+        state: RemoteState,
+    ) -> None:
         states: dict[str, dict[str, bool]] = {}
         records: dict[str, dict[str, Any]] = {}
+        default = {"unread": True, "starred": False}
         for entry, article in pairs:
             server = state.of(entry.id) if state.full else None
             server = server or {"unread": entry.unread, "starred": entry.starred}
             local = stored.get(article.id)
-            if local is None or local == {"unread": True, "starred": False}:
+            if (local is None or local == default) and server != default:
                 # New, or stored by a sync killed before its state: the server's state.
-                if server != {"unread": True, "starred": False}:
-                    states[article.id] = server
+                states[article.id] = server
             records[article.id] = {
                 "a": self.account.name,
                 "r": entry.id,
@@ -270,8 +339,8 @@ async def sync_account(
     started = time.monotonic()
     report = AccountReport(account.name, account.kind)
     client: ServerKind | None = None
-    own = fetcher is None
-    active = fetcher or Fetcher(settings)
+    run: AccountRun | None = None
+    active = LazyFetcher(fetcher, settings)
     try:
         client = make_client(
             account.kind,
@@ -281,7 +350,8 @@ async def sync_account(
             settings,
             transport=transport,
         )
-        await AccountRun(library, account, client, settings, active, report).run()
+        run = AccountRun(library, account, client, settings, active, report)
+        await run.run()
         account.last_sync = now().isoformat()
         account.last_error = ""
     except AccountError as error:
@@ -290,10 +360,9 @@ async def sync_account(
     finally:
         if client is not None:
             await client.aclose()
-        if own:
-            await active.aclose()
+        await active.aclose()
     registry.save(library, account)
-    report.waiting = queue.waiting(library, account.name)
+    report.waiting = queue.waiting(library, account.name, run.entries if run else None)
     report.elapsed = time.monotonic() - started
     return report
 

@@ -114,8 +114,8 @@ class Library:
             index.refresh()
             undos: builtins.list[Callable[[], None]] = []
             try:
-                for article in batch:
-                    undos.append(self._files.write_body(article))
+                # Every body durable (files and folder) before the index names them.
+                undos = self._files.write_bodies(batch)
                 index.add_all(lean(article) for article in batch)
             except StoreError:
                 for undo in undos:
