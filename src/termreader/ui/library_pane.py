@@ -72,6 +72,9 @@ class LibraryPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Library", id="library-title", markup=False)
         yield ArticleList(id="article-list")
+        status = Static("", id="accounts-status", markup=False)
+        status.display = False
+        yield status
 
     @property
     def article_list(self) -> ArticleList:
@@ -108,6 +111,12 @@ class LibraryPane(Vertical):
         self._unread = sum(1 for a in articles if a.unread)
         self._sorted = sort_entries(self._all, self.sort)
         self._apply(keep=keep)
+
+    def set_accounts_status(self, text: str) -> None:
+        """The feed-server accounts' line under the list (hidden when there are none)."""
+        status = self.query_one("#accounts-status", Static)
+        status.update(text)
+        status.display = bool(text)
 
     def update_article(self, article: Article) -> None:
         """Refresh one article's row (reading state changed)."""

@@ -27,7 +27,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
-from termreader.errors import NotFound, StoreError
+from termreader.errors import NotFound, StoreError, TermreaderError
 from termreader.models import Article, Position
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
@@ -314,8 +314,23 @@ class MainScreen(Screen[None]):
         self.articles = articles
         current = self.article.id if self.article else None
         self.library_pane.set_articles(articles, keep=keep or current, counts=counts)
+        self.refresh_accounts_status()
         if counts is not None and counts[0] > len(articles):
             self.set_timer(LIST_REST_AFTER, self._list_the_rest)
+
+    def refresh_accounts_status(self) -> None:
+        """Show when the feed-server accounts last synced and how many changes wait to be sent
+        (nothing without accounts)."""
+        try:
+            if not self.library.kv_all("accounts"):  # the usual case: nothing more to load
+                self.library_pane.set_accounts_status("")
+                return
+            from termreader.accounts.status import status_line
+
+            text = status_line(self.library)
+        except TermreaderError as error:
+            text = clean_line(str(error))
+        self.library_pane.set_accounts_status(text)
 
     def _list_the_rest(self) -> None:
         if self.reader.moving:

@@ -158,6 +158,7 @@ class ReadingState:
         article.unread = not read
         article.finished = read
         self.screen.library_pane.update_article(replace(article, body=""))
+        self.screen.refresh_accounts_status()  # an account's entry: one more change to send
 
     def toggle_read(self) -> None:
         """Mark the article read or unread (the one highlighted when the list has the focus)."""
