@@ -984,6 +984,15 @@ class Bench:
         self.add(
             Figure(
                 "accounts",
+                "first sync, entries per CPU second (info: the rate on an unshared machine)",
+                first["added"] / got["first_cpu"] if got["first_cpu"] else None,
+                "/s",
+                note=f"{got['first_cpu']:.1f} s of CPU for {first['added']} entries",
+            )
+        )
+        self.add(
+            Figure(
+                "accounts",
                 f"sync with nothing new ({got['entries']} entries)",
                 got["nothing_new"],
                 "s",

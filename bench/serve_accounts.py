@@ -28,7 +28,9 @@ def main() -> None:
         for n in range(per_feed):
             text = PARAGRAPH * 14 if f % 2 else CJK * 60
             html = "".join(f"<p>{text} ({n}.{p})</p>" for p in range(3))
-            item = server.add_item(feed, f"Entry {f}.{n}", html, url=f"https://bench.invalid/{f}/{n}")
+            item = server.add_item(
+                feed, f"Entry {f}.{n}", html, url=f"https://bench.invalid/{f}/{n}"
+            )
             # Entries last changed long ago, as on a server in use (not all this second).
             server.items[item].changed = 1_700_000_000 + item
     server.latency = latency
