@@ -38,6 +38,8 @@ class RemoteItem:
     read: bool = False
     starred: bool = False
     changed: float = field(default_factory=time.time)
+    crawled: int = 0
+    """When the server took the item in (FreshRSS's ``ot`` compares this); 0: ``published``."""
 
 
 class _Server(ThreadingHTTPServer):
@@ -339,7 +341,7 @@ class FeedServer:
         elif path.startswith("/reader/api/0/stream/contents"):
             chosen = sorted(self.items.values(), key=lambda x: x.id)
             if "ot" in one:
-                chosen = [x for x in chosen if x.published > int(one["ot"])]
+                chosen = [x for x in chosen if (x.crawled or x.published) > int(one["ot"])]
             start = int(one.get("c") or 0)
             n = int(one.get("n") or 20)
             page = chosen[start : start + n]
@@ -396,8 +398,8 @@ class FeedServer:
         feed = self.feeds.get(item.feed_id, {})
         return {
             "id": f"tag:google.com,2005:reader/item/{item.id:016x}",
-            "crawlTimeMsec": str(item.published * 1000),
-            "timestampUsec": str(item.published * 1_000_000),
+            "crawlTimeMsec": str((item.crawled or item.published) * 1000),
+            "timestampUsec": str((item.crawled or item.published) * 1_000_000),
             "published": item.published,
             "title": item.title,
             "canonical": [{"href": item.url}] if item.url else [],

@@ -336,3 +336,24 @@ def test_miniflux_with_an_api_token(
     assert code == 0, err
     code, report, _ = sync_json(monkeypatch, capsys)
     assert code == 0 and report["added"] == 12
+
+
+def test_greader_follows_crawl_time_not_publication_dates(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: the mark for ``ot`` was the newest *publication* date seen, so one entry dated
+    in the future (crawled now) set it years ahead and every later entry was never pulled."""
+    add_account("greader", server, monkeypatch, capsys)
+    server.add_item(
+        1,
+        "Dated 2040",
+        LONG_TEXT,
+        url="https://example.org/f",
+        published=2_200_000_000,
+        crawled=1_700_000_100,
+    )
+    assert sync_json(monkeypatch, capsys)[1]["added"] == 13
+    server.add_item(
+        1, "Crawled later", LONG_TEXT, url="https://example.org/l", crawled=1_700_000_200
+    )
+    assert sync_json(monkeypatch, capsys)[1]["added"] == 1

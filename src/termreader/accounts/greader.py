@@ -53,6 +53,20 @@ def item_id(raw: Any) -> str:
     return str(value + (1 << 64) if value < 0 else value)
 
 
+def _crawled(item: dict[str, Any]) -> int:
+    """When the server took the item in, in seconds: what ``ot`` compares with (FreshRSS's
+    item ids are that time in microseconds). The publication date is only a fallback: an old
+    entry of a feed subscribed today is crawled today."""
+    for key, scale in (("crawlTimeMsec", 1000), ("timestampUsec", 1_000_000), ("published", 1)):
+        try:
+            value = int(item.get(key) or 0) // scale
+        except (TypeError, ValueError):
+            continue
+        if value > 0:
+            return value
+    return 0
+
+
 class GReader:
     """A Google Reader API endpoint (FreshRSS: ``https://host/api/greader.php``)."""
 
@@ -149,10 +163,7 @@ class GReader:
                 raise AccountError(f"{self.api.host} did not answer like a Google Reader API")
             entries = [e for e in (self._entry(i) for i in items if isinstance(i, dict)) if e]
             for item in items:
-                try:
-                    newest = max(newest, int(item.get("published") or 0))
-                except (TypeError, ValueError):
-                    continue
+                newest = max(newest, _crawled(item))
             if entries:
                 # Taken again from one second before the newest stored: ids are de-duplicated.
                 yield entries, str(max(since, newest - 1))

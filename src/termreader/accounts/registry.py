@@ -164,11 +164,10 @@ def remove(library: Library, name: str) -> int:
     Returns how many entries it had."""
     account = get(library, name)
     entries = [k for k, v in library.kv_all(ENTRIES).items() if v.get("a") == name]
-    for key in entries:
-        library.kv_delete(ENTRIES, key)
-    for key, value in library.kv_all(FEEDS).items():
-        if value.get("account") == name:
-            library.kv_delete(FEEDS, key)
+    library.kv_delete_many(ENTRIES, entries)
+    library.kv_delete_many(
+        FEEDS, [k for k, v in library.kv_all(FEEDS).items() if v.get("account") == name]
+    )
     library.kv_delete(ACCOUNTS, name)
     secrets.forget(account.secret_key, account.secret)
     return len(entries)

@@ -340,6 +340,10 @@ class Library:
         """Delete a record (no error when absent)."""
         self._kv.delete(table, key)
 
+    def kv_delete_many(self, table: str, keys: builtins.list[str]) -> None:
+        """Delete several records with one write."""
+        self._kv.delete_many(table, keys)
+
     def kv_all(self, table: str) -> dict[str, dict[str, Any]]:
         """Every record of a table, by key."""
         return self._kv.all(table)
