@@ -42,6 +42,7 @@ from termreader.ui.reader import ReaderView
 from termreader.ui.reading_state import LAST_KEY, UI_TABLE, ReadingState, first_article
 
 if TYPE_CHECKING:
+    from termreader.accounts.status import AccountsStatus
     from termreader.config import Settings
     from termreader.library.store import Library
     from termreader.web.fetch import Fetcher
@@ -146,6 +147,7 @@ class MainScreen(Screen[None]):
         self._completing = 0  # bumped per article opened: a late body read for another is dropped
         self._body_verified = False  # the index's fingerprint matched the render form shown
         self._incomplete: tuple[Article, int] | None = None
+        self._accounts_status: AccountsStatus | None = None  # None: no accounts
 
     # layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -323,14 +325,29 @@ class MainScreen(Screen[None]):
         (nothing without accounts)."""
         try:
             if not self.library.kv_all("accounts"):  # the usual case: nothing more to load
+                self._accounts_status = None
                 self.library_pane.set_accounts_status("")
                 return
-            from termreader.accounts.status import status_line
+            from termreader.accounts.status import AccountsStatus
 
-            text = status_line(self.library)
+            self._accounts_status = AccountsStatus()
+            text = self._accounts_status.refresh(self.library)
         except TermreaderError as error:
             text = clean_line(str(error))
         self.library_pane.set_accounts_status(text)
+
+    def read_state_changed(self, article_id: str, was_unread: bool) -> None:
+        """An article was marked read or unread: one more (or one less) change to send when it
+        is an account's entry."""
+        status = self._accounts_status
+        if status is None:
+            return
+        try:
+            text = status.read_changed(self.library, article_id, was_unread)
+        except TermreaderError as error:
+            text = clean_line(str(error))
+        if text is not None:
+            self.library_pane.set_accounts_status(text)
 
     def _list_the_rest(self) -> None:
         if self.reader.moving:
