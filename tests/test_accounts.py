@@ -357,3 +357,10 @@ def test_greader_follows_crawl_time_not_publication_dates(
         1, "Crawled later", LONG_TEXT, url="https://example.org/l", crawled=1_700_000_200
     )
     assert sync_json(monkeypatch, capsys)[1]["added"] == 1
+
+
+def test_the_cli_offers_every_kind() -> None:
+    from termreader.accounts.kinds import KINDS as SERVER_KINDS
+    from termreader.cli.accounts import KINDS as CLI_KINDS
+
+    assert CLI_KINDS == SERVER_KINDS

@@ -24,7 +24,7 @@ from termreader.accounts.kinds import (
     RemoteState,
 )
 
-AT_ONCE = 8
+AT_ONCE = 16
 """``mark`` requests in flight at once."""
 _AS = {"read": "read", "unread": "unread", "star": "saved", "unstar": "unsaved"}
 

@@ -12,9 +12,12 @@ import json
 import sys
 from typing import Any
 
-from termreader.accounts.kinds import KINDS
 from termreader.cli.common import add_library_option, error, open_library
 from termreader.text.sanitize import clean_line
+
+KINDS = ("fever", "miniflux", "greader")
+"""As :data:`termreader.accounts.kinds.KINDS` (not imported: every start of the CLI, the
+reader's included, imports this module)."""
 
 
 def register(subparsers: Any) -> None:
