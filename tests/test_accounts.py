@@ -226,10 +226,17 @@ def test_timeout_and_refused_connection_are_one_line(
 
 
 def test_the_password_is_never_in_the_library_json_or_messages(
-    server: FeedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Secrets never reach the library folder, --json, or any message; the credentials file is
-    the user's alone (0600)."""
+    """Secrets never reach the library folder, --json, any message or the logs (debug level,
+    tracebacks included); the credentials file is the user's alone (0600)."""
+    import hashlib
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     seen = ""
     for kind in KINDS:
         code, out, err = run(
@@ -243,11 +250,17 @@ def test_the_password_is_never_in_the_library_json_or_messages(
         seen += "".join(run(args, monkeypatch, capsys)[1:])
     server.down = True
     seen += "".join(run(["sync", "--json"], monkeypatch, capsys)[1:])
-    assert PASSWORD not in seen
+    server.stop()  # refused connections: tracebacks in the debug log
+    seen += "".join(run(["sync", "--json"], monkeypatch, capsys)[1:])
+    fever_key = hashlib.md5(f"{server.user}:{PASSWORD}".encode()).hexdigest()
+    assert "refused" in caplog.text or "503" in seen
+    for secret in (PASSWORD, fever_key):
+        assert secret not in seen and secret not in caplog.text
     home = locations.library_dir()
     for path in home.rglob("*"):
         if path.is_file():
-            assert PASSWORD.encode() not in path.read_bytes(), path
+            data = path.read_bytes()
+            assert PASSWORD.encode() not in data and fever_key.encode() not in data, path
     credentials = locations.credentials_file()
     assert not credentials.is_relative_to(home)
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
