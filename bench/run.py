@@ -3,7 +3,7 @@
 Generates its inputs in a temporary folder, measures each figure beside a baseline taken in
 the same run, prints a table (value, target, baseline, ratio, pass) and writes
 ``bench/results.json``. Groups (``--only``): startup, uncached, keys, library, session, sync,
-import, accuracy, fidelity. ``--quick`` runs a smaller subset in about a minute.
+accounts, import, accuracy, fidelity. ``--quick`` runs a smaller subset in about a minute.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ GROUPS = (
     "library",
     "session",
     "sync",
+    "accounts",
     "import",
     "accuracy",
     "fidelity",
@@ -960,6 +961,57 @@ class Bench:
                         note=f"{faster.sources} sources in {faster.elapsed:.2f} s; ceiling 640/s",
                     )
                 )
+
+    # accounts -------------------------------------------------------------------------------------
+    def group_accounts(self) -> None:
+        print("accounts (replay server in its own process, 50 ms added latency)", flush=True)
+        import accounts_bench
+
+        got = accounts_bench.measure(self.work, self.quick)
+        self.extra["accounts"] = got
+        first = got["first"]
+        self.add(
+            Figure(
+                "accounts",
+                f"first sync, entries/s ({got['entries']} entries, {got['feeds']} feeds)",
+                got["first_rate"],
+                "/s",
+                "ge",
+                100,
+                note=f"{first['added']} added in {first['elapsed']:.1f} s",
+            )
+        )
+        self.add(
+            Figure(
+                "accounts",
+                "first sync, entries per CPU second (info: the rate on an unshared machine)",
+                first["added"] / got["first_cpu"] if got["first_cpu"] else None,
+                "/s",
+                note=f"{got['first_cpu']:.1f} s of CPU for {first['added']} entries",
+            )
+        )
+        self.add(
+            Figure(
+                "accounts",
+                f"sync with nothing new ({got['entries']} entries)",
+                got["nothing_new"],
+                "s",
+                "le",
+                1.0,
+                note=f"{got['again']['added']} added, {got['again']['received']} received",
+            )
+        )
+        self.add(
+            Figure(
+                "accounts",
+                f"sync sending {got['queued']} queued changes",
+                got["sending"],
+                "s",
+                "le",
+                2.0,
+                note=f"{got['sent']['sent']} sent, {got['sent']['waiting']} left",
+            )
+        )
 
     # import ---------------------------------------------------------------------------------------
     def group_import(self) -> None:

@@ -26,6 +26,8 @@ def _isolated_home(
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg-cache"))
+    # Account passwords: never the user's real keyring (tests that want one install a fake).
+    monkeypatch.setenv("TERMREADER_KEYRING", "off")
 
 
 @pytest.fixture

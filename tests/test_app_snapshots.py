@@ -69,3 +69,39 @@ def test_no_color(snap_compare, tmp_path: Path, monkeypatch) -> None:  # type: i
     app = _app(tmp_path, "textual-dark")
     assert app.no_color
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open_cjk)
+
+
+def _app_with_account(tmp_path: Path, monkeypatch) -> TermreaderApp:  # type: ignore[no-untyped-def]
+    """The fixture library with a feed-server account last synced at a fixed time, one entry
+    of which was marked read here since (one change waiting)."""
+    import time
+
+    from termreader.accounts import registry
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    library = build_library(tmp_path / "library")
+    account = registry.add(
+        library, "fever", "https://rss.example.org/fever/", "me", "pw", name="home"
+    )
+    account.last_sync = "2026-01-02T10:00:00+00:00"
+    registry.save(library, account)
+    library.kv_put(
+        registry.ENTRIES, "second000000003", {"a": "home", "r": "7", "u": True, "s": False}
+    )
+    library.set_unread("second000000003", False)
+    return TermreaderApp(library, settings=Settings(theme="textual-dark"))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_account_status_line(
+    snap_compare, tmp_path: Path, monkeypatch, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    app = _app_with_account(tmp_path, monkeypatch)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _open_cjk(pilot)
+        if size[0] < 110:
+            await pilot.press("L")
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -28,8 +28,19 @@ ALLOWED: dict[str, set[str]] = {
     "library": {BASE, "text", "render", "importers"},
     "web": {BASE, "text", "importers", "library"},
     "navigation": {BASE, "text", "web"},
-    "ui": {BASE, "text", "render", "importers", "library", "web", "navigation"},
-    "cli": {BASE, "text", "render", "importers", "library", "web", "navigation", "ui"},
+    "accounts": {BASE, "text", "importers", "library", "web"},
+    "ui": {BASE, "text", "render", "importers", "library", "web", "navigation", "accounts"},
+    "cli": {
+        BASE,
+        "text",
+        "render",
+        "importers",
+        "library",
+        "web",
+        "navigation",
+        "accounts",
+        "ui",
+    },
 }
 """Which packages each package may import (the table in docs/design.md). ``textual`` is allowed
 in ``ui`` only; ``cli`` reaches it through ``ui`` when the TUI starts."""

@@ -156,9 +156,9 @@ def test_add_many_is_one_index_write(lib: Library, monkeypatch: pytest.MonkeyPat
     writes: list[str] = []
     real = atomic.atomic_write
 
-    def counting(path: Path, data: bytes) -> None:
+    def counting(path: Path, data: bytes, **options: bool) -> None:
         writes.append(path.name)
-        real(path, data)
+        real(path, data, **options)
 
     monkeypatch.setattr(index_mod, "atomic_write", counting)  # the index file
     monkeypatch.setattr(files, "atomic_write", counting)  # body files

@@ -34,6 +34,16 @@ def config_file() -> Path:
     return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"
 
 
+def credentials_file() -> Path:
+    """Where account passwords are kept when no system keyring is usable:
+    ``$TERMREADER_CREDENTIALS``, else ``credentials.json`` in the user config dir (mode 0600;
+    never in a library folder, which may be synced or shared)."""
+    env = os.environ.get("TERMREADER_CREDENTIALS")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "credentials.json"
+
+
 def _resource(name: str) -> Path:
     """A folder shipped in the wheel (``termreader/<name>``) or, from a checkout, the repo's."""
     packaged = Path(__file__).parent / name

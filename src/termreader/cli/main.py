@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from termreader import __version__
-from termreader.cli import library, tui, web
+from termreader.cli import accounts, library, tui, web
 from termreader.cli.common import PROG, error
 from termreader.errors import TermreaderError
 
@@ -44,6 +44,7 @@ def build_parser(*, reader_only: bool = False) -> argparse.ArgumentParser:
         return parser
     library.register(subparsers)
     web.register(subparsers)
+    accounts.register(subparsers)
     return parser
 
 
@@ -84,6 +85,8 @@ _READS_NO_PAGES = frozenset(
         web.cmd_subscriptions,
         web.cmd_unsubscribe,
         web.cmd_export_opml,
+        accounts.cmd_account_list,
+        accounts.cmd_account_remove,
     }
 )
 """Commands that never import a web page: they start without loading ``logging``."""

@@ -78,8 +78,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
             )
     else:
         report = sync_blocking(library, settings, concurrency=args.concurrency)
+    accounts = _sync_accounts(library, settings)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        data = report.to_dict()
+        data["accounts"] = [a.to_dict() for a in accounts]
+        print(json.dumps(data, ensure_ascii=False))
     else:
         for item in report.articles:
             if item["status"] in ("added", "updated"):
@@ -89,8 +92,24 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 )
         for source, reason in report.failed:
             print(f"{PROG}: {clean_line(source)}: {clean_line(reason)}", file=sys.stderr)
-        print(report.summary())
-    return 1 if report.failed else 0
+        for account in accounts:
+            if account.error:
+                print(f"{PROG}: {account.summary()}", file=sys.stderr)
+        if report.sources or not accounts:
+            print(report.summary())
+        for account in accounts:
+            if not account.error:
+                print(account.summary())
+    return 1 if report.failed or any(a.error for a in accounts) else 0
+
+
+def _sync_accounts(library: Any, settings: Any) -> list[Any]:
+    """Sync the accounts on feed servers (none: nothing imported)."""
+    if not library.kv_all("accounts"):
+        return []
+    from termreader.accounts.sync import sync_accounts_blocking
+
+    return sync_accounts_blocking(library, settings)
 
 
 class _Progress:

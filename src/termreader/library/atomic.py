@@ -40,8 +40,11 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically: temp file in the same folder, fsync, rename.
+
+    ``sync_dir=False`` leaves the folder's fsync (which makes the rename durable) to the caller,
+    who writes many files and syncs the folder once.
 
     Raises:
         StoreError: the file could not be written; ``path`` is unchanged and no temp file remains.
@@ -61,7 +64,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 def dumps(data: Any) -> bytes:

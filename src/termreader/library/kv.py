@@ -52,6 +52,18 @@ class KVTables:
                 index.append([{"kv": table, "k": key, "v": None}])
                 index.maybe_compact()
 
+    def delete_many(self, table: str, keys: list[str]) -> None:
+        """Delete records with one write (no error for keys that are absent)."""
+        _check_table(table)
+        index = self._index
+        with index.locked():
+            index.refresh()
+            present = index.tables.get(table, {})
+            lines = [{"kv": table, "k": key, "v": None} for key in keys if key in present]
+            if lines:
+                index.append(lines)
+                index.maybe_compact()
+
     def all(self, table: str) -> dict[str, dict[str, Any]]:
         """Every record of a table, by key."""
         self._index.refresh()

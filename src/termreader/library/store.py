@@ -115,8 +115,8 @@ class Library:
             index.refresh()
             undos: builtins.list[Callable[[], None]] = []
             try:
-                for article in batch:
-                    undos.append(self._files.write_body(article))
+                # Every body durable (files and folder) before the index names them.
+                undos = self._files.write_bodies(batch)
                 index.add_all(lean(article) for article in batch)
             except StoreError:
                 for undo in undos:
@@ -223,6 +223,21 @@ class Library:
         self._index.refresh()
         return list(self._index.records)
 
+    def states(self, ids: Iterable[str]) -> dict[str, dict[str, bool]]:
+        """``{"unread", "starred"}`` of each of ``ids`` in the library, from the index alone
+        (no Article built: a sync compares thousands)."""
+        index = self._index
+        index.refresh()
+        records = index.records
+        return {
+            key: {
+                "unread": bool(records[key].get("unread", True)),
+                "starred": bool(records[key].get("starred", False)),
+            }
+            for key in ids
+            if key in records
+        }
+
     def resolve(self, ref: str) -> Article:
         """Find an article by id, id prefix (unique, ≥ 4 characters), URL, or file path.
 
@@ -312,6 +327,21 @@ class Library:
         self._set_state(article_id, tags=kept)
         return kept
 
+    def set_states(self, states: dict[str, dict[str, bool]]) -> None:
+        """Set ``unread`` and/or ``starred`` of many articles with one journal write (a sync
+        taking a server's state). Ids not in the library are skipped."""
+        index = self._index
+        with index.locked():
+            index.refresh()
+            lines = [
+                {"s": key, **{k: bool(v) for k, v in fields.items() if k in ("unread", "starred")}}
+                for key, fields in states.items()
+                if key in index.records
+            ]
+            if lines:
+                index.append(lines)
+                index.maybe_compact(state=True)
+
     def set_finished(self, article_id: str, finished: bool = True) -> None:
         """Mark an article finished (read to the end). Raises NotFound."""
         self._set_state(article_id, finished=bool(finished))
@@ -351,6 +381,10 @@ class Library:
     def kv_delete(self, table: str, key: str) -> None:
         """Delete a record (no error when absent)."""
         self._kv.delete(table, key)
+
+    def kv_delete_many(self, table: str, keys: builtins.list[str]) -> None:
+        """Delete several records with one write."""
+        self._kv.delete_many(table, keys)
 
     def kv_all(self, table: str) -> dict[str, dict[str, Any]]:
         """Every record of a table, by key."""

@@ -226,7 +226,8 @@ class TermreaderApp(App[int]):
 
     @work(exclusive=True, group="sync", exit_on_error=False)
     async def _sync(self, screen: MainScreen, only: tuple[str, ...] | None = None) -> None:
-        """Run :func:`termreader.web.sync.sync` on the app's loop, with progress in the status line."""
+        """Run :func:`termreader.web.sync.sync` on the app's loop, with progress in the status
+        line, then the accounts' sync (:mod:`termreader.accounts.sync`)."""
         from termreader.web.sync import SyncProgress, sync
 
         def progress(event: SyncProgress) -> None:
@@ -250,11 +251,34 @@ class TermreaderApp(App[int]):
             return
         finally:
             screen.busy = ""
+        accounts = await self._sync_accounts(screen) if only is None else []
         screen.reload_library()
         failed = len(report.failed)
-        self.notify(
-            f"Sync: {report.summary()}", severity="warning" if failed else "information", timeout=6
-        )
+        summary = report.summary()
+        if accounts:
+            summary += "; " + "; ".join(a.summary() for a in accounts if not a.error)
+        self.notify(f"Sync: {summary}", severity="warning" if failed else "information", timeout=6)
+
+    async def _sync_accounts(self, screen: MainScreen) -> list[Any]:
+        """Sync the feed-server accounts after the feeds (on this loop: the library is never
+        touched from two threads); each failed account is one error notification, and what
+        was marked stays queued."""
+        if not screen.library.kv_all("accounts"):
+            return []
+        from termreader.accounts.sync import sync_accounts
+
+        screen.busy = "Syncing accounts…"
+        try:
+            reports = await sync_accounts(screen.library, self.settings, fetcher=self.fetcher())
+        except TermreaderError as error:
+            self.notify(f"Account sync failed: {error}", severity="error")
+            return []
+        finally:
+            screen.busy = ""
+        for report in reports:
+            if report.error:
+                self.notify(f"Account {report.summary()[8:]}", severity="error", timeout=10)
+        return reports
 
     # commands, help ------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -279,7 +303,9 @@ class TermreaderApp(App[int]):
         yield SystemCommand("Back", "Go back in history (h)", main.action_back)
         yield SystemCommand("Forward", "Go forward in history (l)", main.action_forward)
         yield SystemCommand("Open in browser", "Open the web page (o)", main.action_open_browser)
-        yield SystemCommand("Sync", "Refresh subscriptions (S)", main.action_sync)
+        yield SystemCommand(
+            "Sync", "Refresh subscriptions and feed-server accounts (S)", main.action_sync
+        )
         yield from manage_commands(main)
 
     async def action_quit(self) -> None:

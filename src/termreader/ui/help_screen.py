@@ -55,7 +55,7 @@ KEYS: list[tuple[str, str, str, str]] = [
     ("Panes", "toggle_outline", "t", "show / hide the outline"),
     ("Panes", "", "Tab / Shift+Tab", "next / previous pane"),
     ("Panes", "", "Esc", "close a dialog, the find bar or an overlay; cancel a download"),
-    ("App", "sync", "S", "sync feeds (when available)"),
+    ("App", "sync", "S", "sync feeds and feed-server accounts"),
     ("App", "command_palette", "Ctrl+P", "command palette (open by title, theme, panes…)"),
     ("App", "help", "?", "this help"),
     ("App", "quit", "q", "quit (your place is remembered)"),

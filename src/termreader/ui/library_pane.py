@@ -84,6 +84,9 @@ class LibraryPane(Vertical):
         source_list = SourceList(id="source-list")
         source_list.display = False
         yield source_list
+        status = Static("", id="accounts-status", markup=False)
+        status.display = False
+        yield status
 
     @property
     def article_list(self) -> ArticleList:
@@ -130,6 +133,12 @@ class LibraryPane(Vertical):
         self._sorted = sort_entries(self._all, self.sort)
         self._rescope()
         self._apply(keep=keep)
+
+    def set_accounts_status(self, text: str) -> None:
+        """The feed-server accounts' line under the list (hidden when there are none)."""
+        status = self.query_one("#accounts-status", Static)
+        status.update(text)
+        status.display = bool(text)
 
     def update_article(self, article: Article) -> None:
         """Refresh one article's row (reading state changed)."""

@@ -27,7 +27,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
-from termreader.errors import NotFound, StoreError
+from termreader.errors import NotFound, StoreError, TermreaderError
 from termreader.models import Article, Position
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
@@ -43,6 +43,7 @@ from termreader.ui.reader import ReaderView
 from termreader.ui.reading_state import LAST_KEY, UI_TABLE, ReadingState, first_article
 
 if TYPE_CHECKING:
+    from termreader.accounts.status import AccountsStatus
     from termreader.config import Settings
     from termreader.library.store import Library
     from termreader.web.fetch import Fetcher
@@ -150,6 +151,7 @@ class MainScreen(ManageActions, Screen[None]):
         self._completing = 0  # bumped per article opened: a late body read for another is dropped
         self._body_verified = False  # the index's fingerprint matched the render form shown
         self._incomplete: tuple[Article, int] | None = None
+        self._accounts_status: AccountsStatus | None = None  # None: no accounts
 
     # layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -318,8 +320,38 @@ class MainScreen(ManageActions, Screen[None]):
         self.articles = articles
         current = self.article.id if self.article else None
         self.library_pane.set_articles(articles, keep=keep or current, counts=counts)
+        self.refresh_accounts_status()
         if counts is not None and counts[0] > len(articles):
             self.set_timer(LIST_REST_AFTER, self._list_the_rest)
+
+    def refresh_accounts_status(self) -> None:
+        """Show when the feed-server accounts last synced and how many changes wait to be sent
+        (nothing without accounts)."""
+        try:
+            if not self.library.kv_all("accounts"):  # the usual case: nothing more to load
+                self._accounts_status = None
+                self.library_pane.set_accounts_status("")
+                return
+            from termreader.accounts.status import AccountsStatus
+
+            self._accounts_status = AccountsStatus()
+            text = self._accounts_status.refresh(self.library)
+        except TermreaderError as error:
+            text = clean_line(str(error))
+        self.library_pane.set_accounts_status(text)
+
+    def read_state_changed(self, article_id: str, was_unread: bool) -> None:
+        """An article was marked read or unread: one more (or one less) change to send when it
+        is an account's entry."""
+        status = self._accounts_status
+        if status is None:
+            return
+        try:
+            text = status.read_changed(self.library, article_id, was_unread)
+        except TermreaderError as error:
+            text = clean_line(str(error))
+        if text is not None:
+            self.library_pane.set_accounts_status(text)
 
     def _list_the_rest(self) -> None:
         if self.reader.moving:

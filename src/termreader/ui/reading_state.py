@@ -149,6 +149,7 @@ class ReadingState:
     # read / unread -----------------------------------------------------------------------------
     def set_read(self, article: Article, read: bool) -> None:
         """Mark ``article`` read (and finished) or unread, in the library and the list."""
+        was_unread = article.unread
         try:
             self.library.set_unread(article.id, not read)
             self.library.set_finished(article.id, read)
@@ -162,6 +163,7 @@ class ReadingState:
         )
         article.unread = not read
         article.finished = read
+        self.screen.read_state_changed(article.id, was_unread)
 
     def toggle_read(self) -> None:
         """Mark the article read or unread (the one highlighted when the list has the focus)."""

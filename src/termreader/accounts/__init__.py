@@ -1,0 +1,1 @@
+"""Accounts on feed servers (Fever, Miniflux, Google Reader API): credentials, sync, offline queue."""
