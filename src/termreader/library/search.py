@@ -34,6 +34,7 @@ from termreader.library.search_text import (
     snippet,
     tokens,
 )
+from termreader.text.sanitize import clean, clean_line
 
 if TYPE_CHECKING:
     import sqlite3
@@ -79,14 +80,16 @@ class Doc:
     def of(cls, data: Mapping[str, Any], markdown: str, fp: str) -> Doc:
         """The doc of an article dict (index record or body file) and its Markdown body."""
         tags = data.get("tags") or []
+        # Stored text is clean already; an old library's may not be, and the snippets built
+        # from this text (with offsets into it) go to the terminal.
         return cls(
             id=str(data["id"]),
             fp=fp,
-            title=str(data.get("title") or ""),
-            source=str(data.get("source") or ""),
-            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+            title=clean_line(str(data.get("title") or "")),
+            source=clean_line(str(data.get("source") or "")),
+            tags=[clean_line(str(t)) for t in tags] if isinstance(tags, list) else [],
             date=str(data.get("published") or data.get("fetched") or ""),
-            body=plain_body(markdown),
+            body=plain_body(clean(markdown)),
         )
 
     def streams(self) -> tuple[str, str, str, str]:
@@ -326,13 +329,21 @@ class SearchIndex:
         if not parsed:
             return []
         hits: list[Hit] = []
+        seen: set[str] = set()
         try:
-            for row in self._candidates(parsed.words):
-                hit = _hit(parsed, row)
-                if hit is not None:
+            # Articles whose title holds every word come first (bm25 alone ranks a word that
+            # most articles hold almost at random), then the rest, each part by bm25.
+            for in_title in (True, False):
+                for row in self._candidates(parsed.words, in_title):
+                    if row[0] in seen or (in_title and not parsed.matches(haystack(row[1]))):
+                        continue
+                    hit = _hit(parsed, row)
+                    if hit is None:
+                        continue
+                    seen.add(hit.id)
                     hits.append(hit)
                     if limit is not None and len(hits) >= limit:
-                        break
+                        return hits
         except sqlite3.DatabaseError as error:
             log.debug("search index %s failed", self.path, exc_info=True)
             self.discard()
@@ -340,11 +351,13 @@ class SearchIndex:
             raise SearchIndexBroken(str(error)) from error
         return hits
 
-    def _candidates(self, words: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+    def _candidates(self, words: tuple[str, ...], in_title: bool) -> Iterator[tuple[Any, ...]]:
         connection = self._connect()
         columns = "d.id, d.title, d.source, d.tags, d.date, d.body"
-        expression = fts_query(words, _STREAM, _SINGLES)
+        expression = fts_query(words, "{title}" if in_title else _STREAM, _SINGLES)
         if expression is None:
+            if in_title:
+                return
             # Nothing the index can narrow (punctuation only): check every article.
             yield from connection.execute(f"SELECT {columns} FROM docs d ORDER BY d.date DESC")
             return
