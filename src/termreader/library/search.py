@@ -409,21 +409,26 @@ class Searcher:
         self._fingerprints = fingerprints
         self._make_doc = make_doc
         self._prepared = False
+        self._lock = threading.Lock()
 
-    def prepare(self) -> int:
-        """Index what the snapshot holds and the index lacks (never drops an article: only a
-        snapshot taken under the library lock may). Returns the number indexed."""
-        self._prepared = True
-        return self.index.ensure(self._fingerprints, self._make_doc, prune=False)
+    def prepare(self, *, again: bool = False) -> int:
+        """Index what the snapshot holds and the index lacks, once (``again``: after the file
+        proved damaged). Never drops an article: only a snapshot taken under the library lock
+        may. Returns the number indexed."""
+        with self._lock:  # two queries typed quickly must not build the index twice
+            if self._prepared and not again:
+                return 0
+            count = self.index.ensure(self._fingerprints, self._make_doc, prune=False)
+            self._prepared = True
+            return count
 
     def search(self, query: str, limit: int | None = 50) -> list[Hit]:
         """Like :meth:`SearchIndex.search`, preparing first and rebuilding a damaged file."""
-        if not self._prepared:
-            self.prepare()
+        self.prepare()
         try:
             return self.index.search(query, limit)
         except SearchIndexBroken:
-            self.prepare()
+            self.prepare(again=True)
             return self.index.search(query, limit)
 
     def close(self) -> None:

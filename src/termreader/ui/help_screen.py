@@ -33,6 +33,7 @@ KEYS: list[tuple[str, str, str, str]] = [
     ("History", "forward", "l, Ctrl+→", "forward"),
     ("Library", "next_article previous_article", "J / K", "next / previous article in the list"),
     ("Library", "toggle_read", "m", "mark read / unread"),
+    ("Library", "search", "F", "search the text of every article (Enter opens; then n / N)"),
     ("Library", "filter_library", "/ (in the library)", "filter by title, source or tag"),
     ("Library", "sort_library", "s (in the library)", "sort by date, title, source"),
     ("Library", "next_unread", "n (in the library)", "next unread article"),
