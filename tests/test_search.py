@@ -269,3 +269,19 @@ def test_two_processes_adding_at_once(library: Library) -> None:
     assert len(library.search("共享", limit=None)) == 30
     assert len(library.search("pword", limit=None)) == 15
     assert len(library.search("qword", limit=None)) == 15
+
+
+def test_a_very_common_query_ranks_the_newest_matches(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bm25 scores every match: past RANK_AT_MOST matches a limited search ranks and lists
+    only the newest (its cost stays bounded however common the word); an unlimited one lists
+    every match."""
+    library.add_many(
+        Article(id=f"common{n}", title=f"Common {n}", source="s", body="plenty of matcha")
+        for n in range(6)
+    )
+    monkeypatch.setattr(search_module, "RANK_AT_MOST", 3)
+    found = ids(library, "matcha")
+    assert sorted(found) == ["common3", "common4", "common5"]
+    assert len(library.search("matcha", limit=None)) == 6

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from termreader.library.query import Query, haystack
 from termreader.library.search_text import (
     Snippet,
+    exact_in_index,
     fold_text,
     fts_query,
     plain_body,
@@ -49,6 +50,8 @@ SCHEMA = "2"
 _WEIGHTS = "10.0, 3.0, 1.0, 1.0"
 """bm25 weights of the columns title, meta (source and tags), body, singles."""
 _STREAM = "{title meta body}"
+RANK_AT_MOST = 5000
+"""Matches ranked by bm25 at most (the newest); a query matching more lists only those."""
 _SINGLES = "singles"
 _BATCH = 500
 
@@ -330,14 +333,16 @@ class SearchIndex:
             return []
         hits: list[Hit] = []
         seen: set[str] = set()
+        # When the index answers exactly (see exact_in_index), candidates need no check.
+        checked = exact_in_index(parsed.words)
         try:
             # Articles whose title holds every word come first (bm25 alone ranks a word that
             # most articles hold almost at random), then the rest, each part by bm25.
             for in_title in (True, False):
-                for row in self._candidates(parsed.words, in_title):
+                for row in self._candidates(parsed.words, in_title, limit):
                     if row[0] in seen or (in_title and not parsed.matches(haystack(row[1]))):
                         continue
-                    hit = _hit(parsed, row)
+                    hit = _hit(parsed, row, checked)
                     if hit is None:
                         continue
                     seen.add(hit.id)
@@ -351,21 +356,58 @@ class SearchIndex:
             raise SearchIndexBroken(str(error)) from error
         return hits
 
-    def _candidates(self, words: tuple[str, ...], in_title: bool) -> Iterator[tuple[Any, ...]]:
+    def _candidates(
+        self, words: tuple[str, ...], in_title: bool, limit: int | None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows (id, title, source, tags, date, body) that may match, best first. Ranking
+        reads only the index; the rows of a page of rowids are read after (sorting rows with
+        their bodies in them would copy every matching body)."""
         connection = self._connect()
-        columns = "d.id, d.title, d.source, d.tags, d.date, d.body"
+        columns = "id, title, source, tags, date, body"
         expression = fts_query(words, "{title}" if in_title else _STREAM, _SINGLES)
         if expression is None:
             if in_title:
                 return
             # Nothing the index can narrow (punctuation only): check every article.
-            yield from connection.execute(f"SELECT {columns} FROM docs d ORDER BY d.date DESC")
+            yield from connection.execute(f"SELECT {columns} FROM docs ORDER BY date DESC")
             return
-        yield from connection.execute(
-            f"SELECT {columns} FROM fts JOIN docs d ON d.n = fts.rowid WHERE fts MATCH ?"
-            f" ORDER BY bm25(fts, {_WEIGHTS})",
-            (expression,),
-        )
+        # bm25 scores every match: a word most articles hold would cost a score per article.
+        # Then only the newest RANK_AT_MOST matches (rowids grow with each add) are ranked.
+        newest = connection.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (expression, RANK_AT_MOST - 1),
+        ).fetchone()
+        floor = newest[0] if newest is not None and limit is not None else 0
+        page = 200 if limit is None else max(50, 3 * limit)
+        offset = 0
+        while True:
+            ranked = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT rowid FROM fts WHERE fts MATCH ? AND rowid >= ?"
+                    f" ORDER BY bm25(fts, {_WEIGHTS}) LIMIT ? OFFSET ?",
+                    (expression, floor, page, offset),
+                )
+            ]
+            if not ranked:
+                return
+            # Read in small batches: the caller usually stops after the first few.
+            for at in range(0, len(ranked), 20):
+                batch = ranked[at : at + 20]
+                marks = ",".join("?" * len(batch))
+                rows = {
+                    row[0]: row[1:]
+                    for row in connection.execute(
+                        f"SELECT n, {columns} FROM docs WHERE n IN ({marks})", batch
+                    )
+                }
+                for n in batch:
+                    if n in rows:
+                        yield rows[n]
+            if len(ranked) < page:
+                return
+            offset += page
+            page *= 4
 
     def __len__(self) -> int:
         row = self._connect().execute("SELECT count(*) FROM docs").fetchone()
@@ -376,12 +418,15 @@ def _tags(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
-def _hit(query: Query, row: tuple[Any, ...]) -> Hit | None:
-    """The result for a candidate row, or None when the query's rule does not match it."""
+def _hit(query: Query, row: tuple[Any, ...], checked: bool) -> Hit | None:
+    """The result for a candidate row, or None when the query's rule does not match it
+    (``checked``: the index's answer is exact, only a snippet is needed)."""
     article_id, title, source, tags, date, body = row
     tag_list = _tags(tags)
     # The body is stored with its whitespace already made single spaces (plain_body).
-    if not query.matches(haystack(title, source, *tag_list) + "\n" + fold_text(body)):
+    if not checked and not query.matches(
+        haystack(title, source, *tag_list) + "\n" + fold_text(body)
+    ):
         return None
     words = query.words
     for field, text in (
@@ -392,6 +437,8 @@ def _hit(query: Query, row: tuple[Any, ...]) -> Hit | None:
         found = snippet(text, words)
         if found is not None:
             return Hit(article_id, title, source, date, found, field, found.word)
+    if checked:
+        return None  # the index and the rule disagree: the rule wins
     return Hit(article_id, title, source, date, Snippet("", [], words[0]), "", words[0])
 
 

@@ -44,6 +44,13 @@ class _Patterns:
             r"\s{0,3}(?:#{1,6}\s+|>\s?|(?:[-*+]|\d{1,9}[.)])\s+|```.*|~~~.*)"
         )
         self.underscores = re.compile("_+")
+        # NFKC's own mapping of the ideographic space and the full-width ASCII forms.
+        self.full_width = {
+            "\u3000": " ",
+            **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
+        }
+        self.full_width_any = re.compile("[\u3000\uff01-\uff5e]")
+        self.wide = re.compile(f"[{u}\u2e80-\u303e\uff01-\uff60\uffe0-\uffe6]")
 
 
 @cache
@@ -99,7 +106,16 @@ def _emphasis(match: re.Match[str]) -> str:
 
 def fold_text(text: str) -> str:
     """``text`` NFKC-normalized and case-folded (whitespace as it is; see :func:`plain_body`)."""
-    return text.casefold() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        return text.casefold()
+    # Full-width forms (common in CJK text) are what usually keeps text from being NFKC
+    # already: mapped first, most text then passes the quick check and skips normalizing.
+    rx = _re()
+    for char in set(rx.full_width_any.findall(text)):
+        text = text.replace(char, rx.full_width[char])
+    if unicodedata.is_normalized("NFKC", text):
+        return text.casefold()
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _bigrams(match: re.Match[str]) -> str:
@@ -145,6 +161,18 @@ def fts_query(words: tuple[str, ...], stream: str, singles: str) -> str | None:
     return " AND ".join(parts) if parts else None
 
 
+def exact_in_index(words: tuple[str, ...]) -> bool:
+    """True when the matches of :func:`fts_query` are exactly what the rule matches: every
+    word is one word of letters and digits (its token's prefix) or one or two CJK characters
+    (a longer CJK word is a phrase of bigrams, which two runs side by side could also form)."""
+    tokens = _re().tokens
+    for word in words:
+        match = tokens.fullmatch(word)
+        if match is None or (match.group(1) is not None and len(word) > 2):
+            return False
+    return True
+
+
 def first_match(words: tuple[str, ...], folded: str) -> tuple[int, int, str] | None:
     """(start, end, word) in ``folded`` of the earliest match of any of ``words``, or None."""
     best: tuple[int, int, str] | None = None
@@ -171,8 +199,18 @@ def _offsets(text: str) -> tuple[str, list[int] | None]:
     return "".join(parts), origin
 
 
-def _cells(char: str) -> int:
-    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+def _cells(text: str) -> int:
+    """Terminal cells of ``text``: wide (CJK, kana, Hangul, full-width forms) count two."""
+    return len(text) if text.isascii() else len(text) + len(_re().wide.findall(text))
+
+
+def _fit(text: str, start: int, budget: int, forward: bool) -> int:
+    """How many characters from ``start`` (forward) or before it fit in ``budget`` cells."""
+    n = min(budget, len(text) - start if forward else start)
+    piece = text[start : start + n] if forward else text[start - n : start]
+    excess = _cells(piece) - budget
+    # Each character dropped frees at least one cell: one correction is enough.
+    return max(0, n - excess) if excess > 0 else n
 
 
 @dataclass(slots=True)
@@ -196,58 +234,68 @@ class Snippet:
         return "".join(out)
 
 
+_CHUNK = 600
+"""Characters folded at a time while looking for the first match (bodies can be long)."""
+
+
+def _locate(text: str, words: tuple[str, ...]) -> tuple[int, int, str] | None:
+    """(start, end, word) in ``text`` of the first match of ``words``, folding the text a
+    chunk at a time (overlapping by the longest word) rather than all of it."""
+    overlap = max(len(w) for w in words) + 8
+    for base in range(0, len(text), _CHUNK):
+        # One character before the chunk tells whether a word starts at its first character.
+        context = 1 if base else 0
+        folded, origin = _offsets(text[base - context : base + _CHUNK + overlap])
+        best: tuple[int, int, str] | None = None
+        for word in words:
+            at = find_word(word, folded, context)
+            if at >= 0 and (best is None or at < best[0]):
+                best = (at, at + len(word), word)
+        if best is not None:
+            a, b, word = best
+            if origin is not None:
+                a, b = origin[a], origin[b]
+            return base - context + a, base - context + b, word
+    return None
+
+
 def snippet(text: str, words: tuple[str, ...], cells: int = SNIPPET_CELLS) -> Snippet | None:
     """The line of at most ``cells`` terminal cells of ``text`` (one line: see
     :func:`plain_body`) around the first match of ``words``, every match in it marked; None
     when nothing matches."""
-    folded, origin = _offsets(text)
-    found = first_match(words, folded)
+    found = _locate(text, words)
     if found is None:
         return None
-
-    def back(offset: int) -> int:
-        return origin[offset] if origin is not None else offset
-
-    start, end = back(found[0]), back(found[1])
+    start, end, word = found
     # About a quarter of the line before the match, cut at a space when there is one near.
-    lead = start
-    budget = cells // 4
-    while lead > 0 and budget > 0:
-        lead -= 1
-        budget -= _cells(text[lead])
+    lead = start - _fit(text, start, cells // 4, forward=False)
     if lead > 0:
         space = text.find(" ", lead, start)
         lead = space + 1 if 0 <= space < start else lead
-    stop = lead
-    used = 0
-    while stop < len(text) and used + _cells(text[stop]) <= cells - 2:
-        used += _cells(text[stop])
-        stop += 1
+    stop = lead + _fit(text, lead, cells - 2, forward=True)
     stop = max(stop, min(end, len(text)))
     if stop == len(text):
         # The end of the text is in: give the room left to the text before the match.
-        while lead > 0 and used + _cells(text[lead - 1]) <= cells - 2:
-            lead -= 1
-            used += _cells(text[lead])
-    if stop < len(text):
+        lead -= _fit(text, lead, cells - 2 - _cells(text[lead:stop]), forward=False)
+    elif stop > end:
         space = text.rfind(" ", end, stop)
         stop = space if space > end else stop
     line = text[lead:stop]
+    folded, origin = _offsets(line)
     spans: list[tuple[int, int]] = []
-    for word in words:
-        at = find_word(word, folded, found[0])
+    for term in words:
+        at = find_word(term, folded)
         while at >= 0:
-            a, b = back(at) - lead, back(at + len(word)) - lead
-            if a >= len(line):
-                break
-            if a >= 0:
-                spans.append((a, min(b, len(line))))
-            at = find_word(word, folded, at + max(1, len(word)))
+            a, b = at, at + len(term)
+            if origin is not None:
+                a, b = origin[a], origin[b]
+            spans.append((a, b))
+            at = find_word(term, folded, at + max(1, len(term)))
     spans = _merged(sorted(spans))
     prefix = "…" if lead > 0 else ""
     suffix = "…" if stop < len(text) else ""
     shift = len(prefix)
-    return Snippet(prefix + line + suffix, [(a + shift, b + shift) for a, b in spans], found[2])
+    return Snippet(prefix + line + suffix, [(a + shift, b + shift) for a, b in spans], word)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -263,6 +311,7 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 __all__ = [
     "SNIPPET_CELLS",
     "Snippet",
+    "exact_in_index",
     "first_match",
     "fold_text",
     "fts_query",
