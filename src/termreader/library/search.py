@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "search.sqlite"
 STALE_NAME = "search.stale"
-SCHEMA = "2"
+SCHEMA = "3"
 """Version of the tables and token streams: an index of another version is rebuilt."""
 
 _WEIGHTS = "10.0, 3.0, 1.0, 1.0"
@@ -59,7 +60,7 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS docs(n INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL,"
     " fp TEXT NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL, tags TEXT NOT NULL,"
-    " date TEXT NOT NULL, body TEXT NOT NULL)",
+    " date TEXT NOT NULL, body BLOB NOT NULL)",
     # Contentless: the text lives once, in docs; a row is deleted by giving its tokens again.
     # Tokens are letters and digits, as str.isalnum() and termreader.library.query see them.
     "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, meta, body, singles, content='',"
@@ -248,7 +249,7 @@ class SearchIndex:
         self._drop(connection, doc.id)
         cursor = connection.execute(
             "INSERT INTO docs(id, fp, title, source, tags, date, body) VALUES (?,?,?,?,?,?,?)",
-            (doc.id, doc.fp, doc.title, doc.source, "\n".join(doc.tags), doc.date, doc.body),
+            (doc.id, doc.fp, doc.title, doc.source, "\n".join(doc.tags), doc.date, _pack(doc.body)),
         )
         connection.execute(
             "INSERT INTO fts(rowid, title, meta, body, singles) VALUES (?,?,?,?,?)",
@@ -261,7 +262,7 @@ class SearchIndex:
         ).fetchone()
         if row is None:
             return
-        old = Doc(article_id, row[1], row[2], row[3], _tags(row[4]), row[5], row[6])
+        old = Doc(article_id, row[1], row[2], row[3], _tags(row[4]), row[5], _unpack(row[6]))
         connection.execute(
             "INSERT INTO fts(fts, rowid, title, meta, body, singles) VALUES ('delete',?,?,?,?,?)",
             (row[0], *old.streams()),
@@ -279,7 +280,6 @@ class SearchIndex:
         make_doc: Callable[[str], Doc | None],
         *,
         prune: bool = True,
-        progress: Callable[[int, int], None] | None = None,
     ) -> int:
         """Bring the index up to date with the library: index every article whose body
         fingerprint (``fingerprints``: id -> fp) differs from the one indexed, via
@@ -297,8 +297,6 @@ class SearchIndex:
                     doc = make_doc(key)
                     if doc is not None:
                         self._put(connection, doc)
-            if progress is not None:
-                progress(min(start + _BATCH, len(todo)), len(todo))
         if gone:
             with _transaction(connection):
                 for key in gone:
@@ -310,13 +308,6 @@ class SearchIndex:
             except FileNotFoundError:
                 pass
         return len(todo) + len(gone)
-
-    def rebuild(
-        self, fingerprints: Mapping[str, str], make_doc: Callable[[str], Doc | None]
-    ) -> int:
-        """A new index from the library (after the old file proved damaged)."""
-        self.discard()
-        return self.ensure(fingerprints, make_doc)
 
     # --- searching -----------------------------------------------------------------------------
     def search(self, query: str, limit: int | None = 20) -> list[Hit]:
@@ -369,7 +360,8 @@ class SearchIndex:
             if in_title:
                 return
             # Nothing the index can narrow (punctuation only): check every article.
-            yield from connection.execute(f"SELECT {columns} FROM docs ORDER BY date DESC")
+            for row in connection.execute(f"SELECT {columns} FROM docs ORDER BY date DESC"):
+                yield (*row[:5], _unpack(row[5]))
             return
         # bm25 scores every match: a word most articles hold would cost a score per article.
         # Then only the newest RANK_AT_MOST matches (rowids grow with each add) are ranked.
@@ -403,7 +395,8 @@ class SearchIndex:
                 }
                 for n in batch:
                     if n in rows:
-                        yield rows[n]
+                        row = rows[n]
+                        yield (*row[:5], _unpack(row[5]))
             if len(ranked) < page:
                 return
             offset += page
@@ -412,6 +405,16 @@ class SearchIndex:
     def __len__(self) -> int:
         row = self._connect().execute("SELECT count(*) FROM docs").fetchone()
         return int(row[0]) if row else 0
+
+
+def _pack(text: str) -> bytes:
+    """A body as stored: compressed (plain text shrinks to a third or less; the index file
+    is most of a library's disk after the articles themselves)."""
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def _unpack(data: bytes | str) -> str:
+    return zlib.decompress(data).decode("utf-8") if isinstance(data, bytes) else data
 
 
 def _tags(text: str) -> list[str]:
