@@ -285,3 +285,15 @@ def test_a_very_common_query_ranks_the_newest_matches(
     found = ids(library, "matcha")
     assert sorted(found) == ["common3", "common4", "common5"]
     assert len(library.search("matcha", limit=None)) == 6
+
+
+def test_opening_and_listing_a_library_never_imports_sqlite(library: Library) -> None:
+    """Start-up stays lean: only searching and indexing load sqlite3."""
+    code = (
+        "import sys; from termreader.library.store import Library;"
+        f" lib = Library.open({str(library.home)!r}); lib.list();"
+        " print('sqlite3' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
