@@ -6,11 +6,13 @@ the time to rebuild the index from the article files, a 2-character CJK query an
 queries (median of warm runs, in-process, 20 results with snippets; the index lookup alone is
 measured too), and the cost the index adds to one ``add`` and to a batch of 1,000. At 100,000
 the index is built straight from generated articles (no library: building one takes minutes
-before issue 15's store work) when the 10,000 build extrapolates to under 2 minutes.
+before issue 15's store work) when indexing 1,000 extrapolates to under 2 minutes, or when
+``TERMREADER_BENCH_SEARCH_100K=1`` (on a busy machine the extrapolation is pessimistic).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import statistics
@@ -112,11 +114,13 @@ def run(bench: Any, figure: Any) -> None:
         )
     )
     _queries(bench, figure, library, count)
-    _add_cost(bench, figure, library, count)
-    if not bench.quick and build * 10 < 120:
+    batch_seconds = _add_cost(bench, figure, library, count)
+    # The index's own cost per 1,000 (reading 100,000 body files is the library's part).
+    forced = os.environ.get("TERMREADER_BENCH_SEARCH_100K") == "1"
+    if not bench.quick and (forced or batch_seconds * 100 < 120):
         _at_100k(bench, figure)
     else:
-        bench.extra["search_100k"] = "skipped: the 10,000 build extrapolates past 2 minutes"
+        bench.extra["search_100k"] = "skipped: indexing 1,000 extrapolates past 2 minutes"
 
 
 def _queries(bench: Any, figure: Any, library: Any, count: int) -> None:
@@ -158,7 +162,8 @@ def _queries(bench: Any, figure: Any, library: Any, count: int) -> None:
         )
 
 
-def _add_cost(bench: Any, figure: Any, library: Any, count: int) -> None:
+def _add_cost(bench: Any, figure: Any, library: Any, count: int) -> float:
+    """Adds the add figures; returns the wall time of indexing 1,000 new articles."""
     from termreader.library import search as search_module
 
     extra = search_articles(1001, seed=99)
@@ -217,6 +222,7 @@ def _add_cost(bench: Any, figure: Any, library: Any, count: int) -> None:
             note=f"wall {wall:.2f} s on this machine's load",
         )
     )
+    return wall
 
 
 def _at_100k(bench: Any, figure: Any) -> None:
@@ -225,9 +231,10 @@ def _at_100k(bench: Any, figure: Any) -> None:
     folder = bench.work / "search-100k"
     folder.mkdir(exist_ok=True)
     index = search_module.SearchIndex(folder)
-    started = time.perf_counter()
+    build = 0.0
     for part in range(10):
         articles = search_articles(10_000, seed=1000 + part)
+        started = time.perf_counter()
         index.added(
             (
                 lambda a=a, n=n, part=part: search_module.Doc.of(
@@ -244,7 +251,7 @@ def _at_100k(bench: Any, figure: Any) -> None:
             )
             for n, a in enumerate(articles)
         )
-    build = time.perf_counter() - started
+        build += time.perf_counter() - started
     size_mb = (folder / search_module.FILE_NAME).stat().st_size / 1e6
     bench.add(
         figure(
@@ -254,7 +261,7 @@ def _at_100k(bench: Any, figure: Any) -> None:
             "s",
             "le",
             120,
-            note=f"index file {size_mb:.0f} MB; generation included",
+            note=f"index file {size_mb:.0f} MB; generating the articles not counted",
         )
     )
     for query in (CJK_QUERY, "terminal", "zanzibarquokka"):

@@ -464,6 +464,11 @@ class Searcher:
         self._prepared = False
         self._lock = threading.Lock()
 
+    @property
+    def prepared(self) -> bool:
+        """True once :meth:`prepare` has run (the first search may have to build the index)."""
+        return self._prepared
+
     def prepare(self, *, again: bool = False) -> int:
         """Index what the snapshot holds and the index lacks, once (``again``: after the file
         proved damaged). Never drops an article: only a snapshot taken under the library lock

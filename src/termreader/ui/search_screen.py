@@ -101,6 +101,9 @@ class SearchScreen(ModalScreen["Hit | None"]):
         if not query.strip():
             self._show(self._asked, query, [], "")
             return
+        if not self.searcher.prepared:
+            # The first query may build the index (minutes for a big library without one).
+            self.query_one("#search-status", Label).update("Searching (updating the index)…")
         self._search(self._asked, query)
 
     @work(thread=True, exclusive=True, group="search")
