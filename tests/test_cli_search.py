@@ -64,3 +64,20 @@ def test_search_after_the_index_is_deleted(home: Path, capsys: pytest.CaptureFix
     assert main(["--library", str(home), "search", "茶"]) == 0
     assert "tea00001" in capsys.readouterr().out
     assert (home / FILE_NAME).exists()
+
+
+def test_an_index_that_cannot_be_opened_is_one_line(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SQLite without FTS5 (or an unwritable folder) is an error line, not a traceback."""
+    import sqlite3
+
+    from termreader.library import search as search_module
+
+    def no_fts5(connection: sqlite3.Connection) -> str | None:
+        raise sqlite3.OperationalError("no such module: fts5")
+
+    monkeypatch.setattr(search_module.SearchIndex, "_prepare", staticmethod(no_fts5))
+    assert main(["--library", str(home), "search", "tea"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("termreader: the search index cannot be opened") and err.count("\n") == 1

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from termreader.errors import StoreError
 from termreader.library.query import Query, haystack
 from termreader.library.search_text import (
     Snippet,
@@ -159,7 +160,11 @@ class SearchIndex:
         except sqlite3.DatabaseError:
             log.debug("search index %s is damaged; starting anew", self.path, exc_info=True)
             self.discard()
-            connection = self._open(sqlite3)
+            try:
+                connection = self._open(sqlite3)
+            except (sqlite3.Error, OSError) as error:
+                # E.g. an SQLite built without FTS5, or a read-only library folder.
+                raise StoreError(f"the search index cannot be opened: {error}") from error
         local.connection = connection
         local.inode = os.stat(self.path).st_ino
         return connection
