@@ -3,7 +3,7 @@
 Generates its inputs in a temporary folder, measures each figure beside a baseline taken in
 the same run, prints a table (value, target, baseline, ratio, pass) and writes
 ``bench/results.json``. Groups (``--only``): startup, uncached, keys, library, session, sync,
-accounts, import, accuracy, fidelity. ``--quick`` runs a smaller subset in about a minute.
+accounts, import, accuracy, fidelity, search. ``--quick`` runs a smaller subset in about a minute.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # netserver.py, the test suite's HTTP s
 
 import fidelity_corpus  # noqa: E402
 import gen  # noqa: E402
+import search_bench  # noqa: E402
 import tui  # noqa: E402
 
 PYTHON = sys.executable
@@ -51,6 +52,7 @@ GROUPS = (
     "import",
     "accuracy",
     "fidelity",
+    "search",
 )
 CONTENT_SHARE_GOAL = 26 / 31
 """Issue 12: pages of trafilatura's evaluation with every must and no must-not snippet."""
@@ -1151,6 +1153,10 @@ class Bench:
             if n == 0:
                 lines.append("-+-".join("-" * w for w in widths))
         return "\n".join(lines)
+
+    def group_search(self) -> None:
+        print("search", flush=True)
+        search_bench.run(self, Figure)
 
     def save(self, path: Path, groups: list[str]) -> None:
         data = {

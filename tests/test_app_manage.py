@@ -139,7 +139,7 @@ async def test_sources_view_counts_unread_and_lists_one_source(library: Library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         pane = screen.library_pane
-        await pilot.press("F")
+        await pilot.press("B")
         assert pane.source_list.display and not pane.article_list.display
         assert screen.focused is pane.source_list
         rows = [(r.label, r.unread, r.total) for r in pane.source_list.rows]
@@ -166,7 +166,7 @@ async def test_mark_a_source_read_from_the_source_list(library: Library) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)
         pane = screen.library_pane
-        await pilot.press("F", "G")
+        await pilot.press("B", "G")
         assert pane.source_list.highlighted is not None
         assert pane.source_list.highlighted.label == "示例来源"
         await pilot.press("A")

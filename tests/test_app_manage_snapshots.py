@@ -38,7 +38,7 @@ async def _start(pilot) -> None:  # type: ignore[no-untyped-def]
 def test_sources_view(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await _start(pilot)
-        await pilot.press("F", "j")
+        await pilot.press("B", "j")
         await pilot.pause()
 
     assert snap_compare(_app(tmp_path), terminal_size=size, run_before=run_before)
@@ -47,7 +47,7 @@ def test_sources_view(snap_compare, tmp_path: Path, size: tuple[int, int]) -> No
 def test_one_source_listed(snap_compare, tmp_path: Path) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await _start(pilot)
-        await pilot.press("F", "j", "enter")
+        await pilot.press("B", "j", "enter")
         await pilot.pause()
 
     assert snap_compare(_app(tmp_path), terminal_size=(120, 40), run_before=run_before)

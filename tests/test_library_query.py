@@ -31,6 +31,12 @@ CASES = [
     ("STRASSE", {"a4"}),  # case folding, not lower-casing
     ("排版", {"a3"}),  # substrings: CJK has no spaces
     ("博客 cjk", {"a3"}),
+    ("read", {"a1", "a5"}),  # a word matches the start of a word...
+    ("eader", set()),  # ...never the inside of one
+    ("文排", {"a3"}),  # while CJK matches anywhere, one character or more
+    ("排", {"a3"}),
+    ('"terminal reader"', {"a1"}),  # a quoted phrase
+    ('"reader abc"', set()),
     ("terminal reader offline", set()),  # every word must appear in the same article
     ("   ", {"a1", "a2", "a3", "a4", "a5"}),
 ]
@@ -63,4 +69,6 @@ def test_fold_and_haystack() -> None:
     assert Query("ＡＢＣ reader").matches(hay)
     assert not Query("reader example2").matches(hay)
     assert not Query("reader example").matches(haystack("reader", "other"))
-    assert Query("x").select(["xa", "b", "cx"], str) == ["xa", "cx"]
+    # A word starts where a word of the text starts ("cx" holds "x" inside a word).
+    assert Query("x").select(["xa", "b", "cx", "a-x"], str) == ["xa", "a-x"]
+    assert Query('"reader example"').matches(haystack("a reader\n example")) is True

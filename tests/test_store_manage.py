@@ -94,3 +94,18 @@ def test_set_unread_many_is_one_write_and_skips_missing(lib: Library) -> None:
     assert done == 3
     assert [a.unread for a in reopen(lib).list()] == [True, False, False, False]
     assert journal.stat().st_size > before
+
+
+def test_search_follows_restore_and_tag_edits(lib: Library) -> None:
+    """An undone remove came back to the list but not to full-text search, and an edited tag
+    was not searchable (until another process rebuilt the index): restore and set_tags now
+    update the search index in the same step."""
+    (article,) = lib.add_many([make(1, body="# Article 1\n\nA walk through 茶馆 at dusk.\n")])
+    assert [hit.id for hit in lib.search("茶馆")] == [article.id]  # the index is checked now
+    whole = lib.get(article.id)
+    lib.remove(article.id)
+    assert lib.search("茶馆") == []
+    lib.restore(whole)
+    assert [hit.id for hit in lib.search("茶馆")] == [article.id]
+    lib.set_tags(article.id, ["teahouses"])
+    assert [hit.id for hit in lib.search("teahouses")] == [article.id]

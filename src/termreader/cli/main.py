@@ -2,7 +2,7 @@
 
 Each subcommand sets ``func=callable(args) -> int``; :func:`main` calls it and turns the
 project's errors into one line on stderr. The commands live in :mod:`termreader.cli.tui` (the
-reader), :mod:`termreader.cli.library` and :mod:`termreader.cli.web`; none of them imports
+reader), :mod:`termreader.cli.library`, :mod:`termreader.cli.search` and :mod:`termreader.cli.web`; none of them imports
 Textual or the web stack at module level, so scripting stays fast.
 """
 
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from termreader import __version__
-from termreader.cli import accounts, library, tui, web
+from termreader.cli import accounts, library, search, tui, web
 from termreader.cli.common import PROG, error
 from termreader.errors import TermreaderError
 
@@ -43,6 +43,7 @@ def build_parser(*, reader_only: bool = False) -> argparse.ArgumentParser:
     if reader_only:
         return parser
     library.register(subparsers)
+    search.register(subparsers)
     web.register(subparsers)
     accounts.register(subparsers)
     return parser
@@ -82,6 +83,7 @@ _READS_NO_PAGES = frozenset(
         library.cmd_remove,
         library.cmd_mark,
         library.cmd_config_path,
+        search.cmd_search,
         web.cmd_subscriptions,
         web.cmd_unsubscribe,
         web.cmd_export_opml,

@@ -5,6 +5,7 @@ Layout of a library folder::
     library.json        TinyDB index: one record per article (metadata, no body) + kv_* tables
     state.jsonl         append-only journal of small changes since the last compaction
     library.lock        file lock guarding every write
+    search.sqlite       full-text index (derived; rebuilt from the article files when lost)
     articles/<id>.json.gz   the body and full metadata of one article (gzip JSON)
     cache/<id>.<name>   render-ready caches (written by the reader; disposable)
 
@@ -33,6 +34,7 @@ from termreader.library.index import Index
 from termreader.library.kv import KVTables
 from termreader.library.query import Query
 from termreader.library.records import BODY_FINGERPRINT, article_from, lean, state_of
+from termreader.library.search import Doc, Hit, Searcher, SearchIndex, SearchIndexBroken
 from termreader.models import Article, Position, now
 from termreader.text.sanitize import clean_line
 
@@ -60,6 +62,7 @@ class Library:
         self.cache_dir = self._files.cache_dir
         self._index = Index(self.home, self._files, self.notices)
         self._kv = KVTables(self._index)
+        self._search = SearchIndex(self.home)
 
     @classmethod
     def open(cls, home: Path | str | None = None) -> Library:
@@ -102,6 +105,7 @@ class Library:
             except StoreError:
                 undo()
                 raise
+            self._search.added([self._doc_maker(article)])
             index.maybe_compact()
             return article_from(index.records[article.id], article)
 
@@ -122,6 +126,7 @@ class Library:
                 for undo in undos:
                     undo()
                 raise
+            self._search.added(self._doc_maker(article) for article in batch)
             return [article_from(index.records[a.id], a) for a in batch]
 
     def remove(self, article_id: str) -> None:
@@ -132,6 +137,7 @@ class Library:
             index.append([{"r": article_id}])
             # The index line went first: a crash now leaves an orphan file, never a dangling entry.
             self._files.remove(article_id)
+            self._search.removed([article_id])
             index.maybe_compact()
 
     def restore(self, article: Article) -> Article:
@@ -146,6 +152,7 @@ class Library:
             except StoreError:
                 undo()
                 raise
+            self._search.added([self._doc_maker(article)])
             index.maybe_compact()
             return article_from(index.records[article.id], article)
 
@@ -211,6 +218,56 @@ class Library:
             unread=unread,
             starred=starred,
             limit=limit,
+        )
+
+    def search(self, query: str, *, limit: int | None = 20) -> builtins.list[Hit]:
+        """Full-text search (:mod:`termreader.library.search`): the articles whose title,
+        source, tags or body match ``query``, best first, each with a line around its first
+        match. The index is brought up to date first when it is new, damaged or marked stale.
+        """
+        index, engine = self._index, self._search
+        index.refresh()
+        if engine.needs_check():
+            self._update_search()
+        try:
+            hits = engine.search(query, limit)
+        except SearchIndexBroken:
+            self._update_search()
+            hits = engine.search(query, limit)
+        return [hit for hit in hits if hit.id in index.records]
+
+    def searcher(self) -> Searcher:
+        """A :class:`termreader.library.search.Searcher` for a worker thread: it reads only
+        the index and the body files, never this (single-threaded) object."""
+        self._index.refresh()
+        records = dict(self._index.records)
+        fingerprints = {key: str(r.get(BODY_FINGERPRINT) or "") for key, r in records.items()}
+        return Searcher(self._search, fingerprints, lambda key: self._search_doc(records, key))
+
+    def _update_search(self) -> None:
+        index = self._index
+        with index.locked():
+            index.refresh()
+            records = index.records
+            self._search.ensure(
+                {key: str(r.get(BODY_FINGERPRINT) or "") for key, r in records.items()},
+                lambda key: self._search_doc(records, key),
+            )
+
+    def _search_doc(self, records: dict[str, dict[str, Any]], key: str) -> Doc | None:
+        record = records.get(key)
+        try:
+            body = self._files.read_body(key).get("body")
+        except StoreError:
+            return None
+        if record is None or not isinstance(body, str):
+            return None
+        return Doc.of(record, body, str(record.get(BODY_FINGERPRINT) or ""))
+
+    def _doc_maker(self, article: Article) -> Callable[[], Doc]:
+        records = self._index.records
+        return lambda: Doc.of(
+            records[article.id], article.body, str(records[article.id].get(BODY_FINGERPRINT, ""))
         )
 
     def counts(self) -> tuple[int, int]:
@@ -325,6 +382,10 @@ class Library:
             if tag and tag not in kept:
                 kept.append(tag)
         self._set_state(article_id, tags=kept)
+        # Tags are searched: index the article again (its body is unchanged but read whole).
+        doc = self._search_doc(self._index.records, article_id)
+        if doc is not None:
+            self._search.added([lambda: doc])
         return kept
 
     def set_states(self, states: dict[str, dict[str, bool]]) -> None:

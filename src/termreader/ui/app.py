@@ -300,6 +300,9 @@ class TermreaderApp(App[int]):
             "Mark read / unread", "Toggle the read state (m)", main.action_toggle_read
         )
         yield SystemCommand("Find in article", "Search the article (/)", main.action_find)
+        yield SystemCommand(
+            "Search the library", "Find text in every article (F)", main.action_search
+        )
         yield SystemCommand("Back", "Go back in history (h)", main.action_back)
         yield SystemCommand("Forward", "Go forward in history (l)", main.action_forward)
         yield SystemCommand("Open in browser", "Open the web page (o)", main.action_open_browser)

@@ -45,6 +45,7 @@ from termreader.ui.reading_state import LAST_KEY, UI_TABLE, ReadingState, first_
 if TYPE_CHECKING:
     from termreader.accounts.status import AccountsStatus
     from termreader.config import Settings
+    from termreader.library.search import Hit
     from termreader.library.store import Library
     from termreader.web.fetch import Fetcher
 
@@ -100,6 +101,7 @@ class MainScreen(ManageActions, Screen[None]):
         Binding("slash", "find", "Find", id="find", show=False),
         Binding("n", "find_next", "Next match", id="find_next", show=False),
         Binding("N", "find_previous", "Prev match", id="find_previous", show=False),
+        Binding("F", "search", "Search", id="search", show=False),
         Binding("o", "open_browser", "Browser", id="open_browser", show=False),
         Binding("m", "toggle_read", "Read/unread", id="toggle_read", show=False),
         Binding("S", "sync", "Sync", id="sync", show=False),
@@ -624,6 +626,40 @@ class MainScreen(ManageActions, Screen[None]):
     def action_find_previous(self) -> None:
         """Go to the previous match of the find."""
         self.reader.find_prev()
+        self._show_find_count()
+
+    def action_search(self) -> None:
+        """Open the library-wide search (:mod:`termreader.ui.search_screen`)."""
+        from termreader.ui.search_screen import SearchScreen  # loaded on first use
+
+        searcher = self.library.searcher()
+        self.app.push_screen(SearchScreen(searcher, self.library.__contains__), self._searched)
+
+    def _searched(self, hit: Hit | None) -> None:
+        """Open the chosen result at the top, then find its first match (``n`` / ``N`` go on)."""
+        if hit is None or not self.open_article(hit.id, position=Position()):
+            return
+        if self.narrow:
+            self.show_library(False)
+        self.reader.focus()
+        self.call_later(self._find_opened, hit.id, hit.find)
+
+    async def _find_opened(self, article_id: str, term: str, tries: int = 0) -> None:
+        """Find ``term`` in the article just opened once its document is there (a cached form
+        is decoded and a body parsed between frames, so this may take a few tries)."""
+        if self.article is None or self.article.id != article_id:
+            return  # the reader moved on meanwhile
+        document = self.reader.document
+        count = self.reader.find(term) if document is not None else 0
+        if not count and tries < 40 and (document is None or not document.complete or tries < 4):
+            self.set_timer(0.05, partial(self._find_opened, article_id, term, tries + 1))
+            return
+        bar = self._find_bar
+        if bar is None:
+            bar = self._find_bar = FindBar(id="find-bar")
+            await self.query_one("#reading").mount(bar)
+        bar.display = True
+        bar.input.value = term
         self._show_find_count()
 
     def action_open_browser(self) -> None:

@@ -49,7 +49,7 @@ UNDO_SECONDS = 8.0
 MANAGE_BINDINGS: list[BindingType] = [
     Binding("asterisk", "toggle_star", "Star", id="toggle_star", show=False),
     Binding("apostrophe", "starred_view", "Starred", id="starred_view", show=False),
-    Binding("F", "sources_view", "Sources", id="sources_view", show=False),
+    Binding("B", "sources_view", "Sources", id="sources_view", show=False),
     Binding("U", "next_unread_article", "Next unread", id="next_unread_article", show=False),
     Binding("A", "mark_source_read", "Source read", id="mark_source_read", show=False),
     Binding("D", "remove_article", "Remove", id="remove_article", show=False),
@@ -456,7 +456,7 @@ class ManageActions:
 COMMANDS: list[tuple[str, str, str]] = [
     ("Star / unstar", "Keep the article (*)", "toggle_star"),
     ("Starred articles", "List the starred articles (')", "starred_view"),
-    ("Sources", "Sources with unread counts, like newsboat's feed list (F)", "sources_view"),
+    ("Sources", "Sources with unread counts, like newsboat's feed list (B)", "sources_view"),
     ("Next unread article", "Open the next unread article of the list (U)", "next_unread_article"),
     ("Mark source read", "Mark every article of the source read (A)", "mark_source_read"),
     (
