@@ -246,6 +246,11 @@ class ReaderView(ScrollView, can_focus=True):
         """The pane's expected text width before Textual has laid the reader out (0: unknown).
         Right, the first frame needs one layout; wrong, the reader lays out again (as without)."""
         self._drawn_pane = 0  # the pane width the cached lines were drawn for
+        # The saved percentage of a restored position, reported until the layout is exact or the
+        # reader moves: below the restored place line counts are estimates, and a progress from
+        # them could say 47 % where the text is at 93 %.
+        self._restored_percent: float | None = None
+        self._restoring = False
 
     # --- public API ---------------------------------------------------------------------------
     @property
@@ -266,6 +271,12 @@ class ReaderView(ScrollView, can_focus=True):
     @property
     def progress(self) -> float:
         """How far through the article the view is, 0..1 (1 at the bottom)."""
+        known = self._restored_percent
+        if known is not None:
+            layout = self._work.layout
+            if layout is not None and not layout.complete:
+                return max(0.0, min(1.0, known / 100))
+            self._restored_percent = None
         if self.max_scroll_y <= 0:
             return 1.0 if self._work.layout else 0.0
         return min(1.0, self.scroll_y / self.max_scroll_y)
@@ -299,8 +310,15 @@ class ReaderView(ScrollView, can_focus=True):
         self._relayout(keep_position=False)
         self._scroll_line(0)
         self._settle_view()
+        self._restored_percent = None
         if position is not None and (position.anchor or position.offset or position.percent):
-            self.restore_position(position)
+            self._restoring = True
+            try:
+                self.restore_position(position)
+            finally:
+                self._restoring = False
+            if position.percent:
+                self._restored_percent = position.percent
         self._work.start(builder)
         self._last_section = object()
         self._emit_scroll_messages()
@@ -497,6 +515,8 @@ class ReaderView(ScrollView, can_focus=True):
                 self._stick_bottom = False  # the reader scrolled up (wheel, bar): stop following
             if round(old_value) != round(new_value):
                 self._pending_position = None  # the reader moved: forget a jump still waiting
+                if not self._restoring:
+                    self._restored_percent = None
         if round(old_value) != round(new_value):
             self._settle_view()
             self._emit_scroll_messages()
@@ -513,6 +533,9 @@ class ReaderView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
+        # The progress depends on the pane's height: an article opened before the first layout
+        # (at start) reported it against a pane of no height.
+        self._emit_scroll_messages()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -734,6 +757,8 @@ class ReaderView(ScrollView, can_focus=True):
             self._invalidate_from(first_changed)  # blocks below the view: nothing to draw
         if self._stick_bottom:
             self._scroll_line(self.max_scroll_y, stick_bottom=True)
+        elif self._work.layout is not None and self._work.layout.complete:
+            self._emit_scroll_messages()  # the progress from exact line counts
 
     def _blocks_appended(self, first_new: int, done: bool) -> None:
         self._sync_size()
