@@ -336,8 +336,8 @@ async def test_related_entry_resolved_by_title(library: Library) -> None:
 
         assert isinstance(app.screen, RelatedScreen)
         prompts = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
-        assert prompts[0].startswith("●") and "×3" in prompts[0]
-        assert prompts[1].startswith("×")
+        assert prompts[0].startswith("✓") and prompts[0].endswith("(3 times)")
+        assert prompts[1].startswith("✗")
         await pilot.press("enter")
         await pilot.pause()
         assert screen.article is not None and screen.article.id == "cjk000000000002"

@@ -3,17 +3,29 @@ notifications, theme, help ids, reading time and the small things."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from helpers import wait_until_async
 from rich.cells import cell_len
+from textual.widgets import Label
 
 from termreader.config import Settings
 from termreader.importers import import_path
 from termreader.library.store import Library
+from termreader.models import Article, Related
+from termreader.text.outline import sections_from_markdown
 from termreader.ui.app import TermreaderApp
 from termreader.ui.main_screen import MainScreen
+from termreader.ui.related_screen import (
+    FETCHABLE,
+    IN_LIBRARY,
+    LEGEND,
+    NOT_FOUND,
+    RelatedList,
+    RelatedScreen,
+)
 
 
 def seed_library(home: Path, fixtures: Path) -> Library:
@@ -81,3 +93,75 @@ async def test_header_shows_the_saved_percentage_after_a_restart(
         await pilot.press("j")
         await pilot.pause()
         assert abs(screen.header.percent - before) <= 3  # one line on, not 40 points
+
+
+LONG_TITLE = (
+    "元气玛特抽奖真实性探析——知乎用户观点与实例分析，以及盲盒市场的规则、概率公示与消费者权益"
+)
+
+
+def related_library(home: Path) -> Library:
+    """An article whose related list holds one entry of each kind, a repeat and a long title."""
+    library = Library.open(home)
+    body = "# Start\n\nSome text.\n"
+    library.add_many(
+        [
+            Article(
+                id="main00000000001",
+                title="An article with related entries",
+                source="example.test",
+                published=datetime(2026, 3, 12, 9, 30, tzinfo=UTC),
+                body=body,
+                sections=sections_from_markdown(body),
+                related=[
+                    Related("The second article", None, 2),
+                    Related("A page on the web", "https://elsewhere.test/page"),
+                    Related("Nothing of that name", None, 3),
+                    Related(LONG_TITLE, "https://elsewhere.test/long"),
+                ],
+            ),
+            Article(
+                id="second000000003",
+                title="The second article",
+                source="example.test",
+                published=datetime(2026, 3, 8, 9, 30, tzinfo=UTC),
+                body="Short.\n",
+            ),
+        ]
+    )
+    return library
+
+
+async def test_related_dialog_marks_legend_one_line_titles_and_first_last(tmp_path: Path) -> None:
+    """At 80×24 a long title put the mark alone on a line and wrapped below it; "×" meant both
+    "not found" and a repeat count ("… ×3"); "●" meant "offline" here and "unread" in the list;
+    ``g``/``G`` did nothing."""
+    app = TermreaderApp(related_library(tmp_path / "library"), settings=Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.open_article("main00000000001")
+        screen.reader.focus()
+        await pilot.press("r")
+        await wait_until_async(pilot, lambda: isinstance(app.screen, RelatedScreen))
+        await pilot.pause()
+        dialog = app.screen
+        assert str(dialog.query_one("#related-legend", Label).render()) == LEGEND
+        options = dialog.query_one(RelatedList)
+        prompts = [str(o.prompt) for o in options.options]
+        assert [p[0] for p in prompts] == [IN_LIBRARY, FETCHABLE, NOT_FOUND, FETCHABLE]
+        assert len({IN_LIBRARY, FETCHABLE, NOT_FOUND, "●", "×"}) == 5
+        assert prompts[0].endswith("The second article (2 times)")
+        assert prompts[2].endswith("Nothing of that name (3 times)")
+        assert not any("×" in p for p in prompts)
+        width = options.scrollable_content_region.width
+        assert prompts[3].endswith("…") and cell_len(prompts[3]) <= width
+        assert options.virtual_size.height == len(prompts)  # one line each
+        assert prompts[3].startswith(f"{FETCHABLE} 元气玛特")
+        assert options.highlighted == 0
+        await pilot.press("G")
+        assert options.highlighted == 3
+        await pilot.press("g")
+        assert options.highlighted == 0
+        await pilot.press("end")
+        assert options.highlighted == 3

@@ -69,3 +69,24 @@ def test_no_color(snap_compare, tmp_path: Path, monkeypatch) -> None:  # type: i
     app = _app(tmp_path, "textual-dark")
     assert app.no_color
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open_cjk)
+
+
+def _seed_app(tmp_path: Path) -> TermreaderApp:
+    from termreader.importers import import_path
+    from termreader.library.store import Library
+
+    library = Library.open(tmp_path / "library")
+    library.add_many([import_path(Path(__file__).parent / "fixtures" / "seed_jiebei.txt")])
+    return TermreaderApp(library, settings=Settings(theme="textual-dark"))
+
+
+def test_related_dialog_seed(snap_compare, tmp_path: Path) -> None:
+    """The seed's related list at 80×24 (issue 13): one line per entry, marks and a legend."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        pilot.app.main_screen.reader.focus()
+        await pilot.press("r")
+        await pilot.pause()
+
+    assert snap_compare(_seed_app(tmp_path), terminal_size=(80, 24), run_before=run_before)
