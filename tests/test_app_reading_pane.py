@@ -165,3 +165,28 @@ async def test_related_dialog_marks_legend_one_line_titles_and_first_last(tmp_pa
         assert options.highlighted == 0
         await pilot.press("end")
         assert options.highlighted == 3
+
+
+async def test_notification_over_an_overlay_keeps_every_cjk_character(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    """A notification over the library overlay at 80×24 showed "“ 气玛特…" and "点 实例分析":
+    each wide character across the overlay's edge was replaced by spaces where the screen's
+    compositor cut the toast's lines at the edges of the widgets below it."""
+    title = "元气玛特抽奖真实性探析——知乎用户观点与实例分析"
+    app = TermreaderApp(seed_library(tmp_path / "library", fixtures), settings=Settings())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await pilot.press("L")
+        assert screen.library_pane.display
+        app.notify(f"No article titled “{title}” in the library", timeout=30)
+        await wait_until_async(pilot, lambda: app.screen.query("Toast"))
+        await pilot.pause()
+        toast = app.screen.query_one("Toast")
+        lines = app.screen._compositor.render_strips()
+        region = toast.content_region
+        shown = "".join(
+            lines[y].crop(region.x, region.right).text.strip() for y in region.line_range
+        )
+        assert title in shown

@@ -19,7 +19,7 @@ from termreader.config import Settings, load
 from termreader.errors import ConfigError, TermreaderError
 from termreader.locations import cache_dir, styles_dir
 from termreader.text.sanitize import clean, clean_line
-from termreader.ui import css_cache
+from termreader.ui import compositor, css_cache
 from termreader.ui.commands import ArticleCommands
 from termreader.ui.main_screen import MainScreen, main_screen_of
 
@@ -92,6 +92,7 @@ class TermreaderApp(App[int]):
                 self._config_error = f"{error} (using the defaults)"
                 settings = Settings()
         self.settings = settings
+        compositor.install()  # before any screen exists: wide characters survive overlaps
         super().__init__()
         self.library = library
         self.library_dir = library_dir
