@@ -3,6 +3,7 @@ notifications, theme, help ids, reading time and the small things."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from helpers import wait_until_async
 from rich.cells import cell_len
 from textual.widgets import Label
 
-from termreader.config import Settings
+from termreader.config import Settings, load
 from termreader.importers import import_path
 from termreader.library.store import Library
 from termreader.models import Article, Related
@@ -190,3 +191,57 @@ async def test_notification_over_an_overlay_keeps_every_cjk_character(
             lines[y].crop(region.x, region.right).text.strip() for y in region.line_range
         )
         assert title in shown
+
+
+COMMENTED_CONFIG = """\
+# termreader settings, written by hand
+reading_width = 90  # a narrower column
+
+[keys]
+# vim-like section keys
+next_section = "],ctrl+n"
+"""
+
+
+@pytest.mark.parametrize("existing", ["", COMMENTED_CONFIG], ids=["fresh", "commented"])
+async def test_theme_picked_in_the_app_is_kept_for_the_next_start(
+    tmp_path: Path, fixtures: Path, existing: str
+) -> None:
+    """A theme picked in the command palette was back to the default after a restart."""
+    config = Path(os.environ["TERMREADER_CONFIG"])
+    if existing:
+        config.write_text(existing, encoding="utf-8")
+    home = tmp_path / "library"
+    seed_library(home, fixtures)
+    app = TermreaderApp(Library.open(home))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "textual-dark"
+        app.theme = "nord"  # what the palette's "Change theme" does
+        await wait_until_async(pilot, lambda: config.exists() and "nord" in config.read_text())
+    text = config.read_text(encoding="utf-8")
+    for line in existing.splitlines():
+        assert line in text  # comments, keys and tables kept
+    assert load(config).theme == "nord"
+    assert not [p for p in config.parent.iterdir() if p.name.endswith(".tmp")]
+    app = TermreaderApp(Library.open(home))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord"
+        if existing:
+            assert app.settings.reading_width == 90
+            assert app.settings.keys == {"next_section": "],ctrl+n"}
+
+
+async def test_theme_not_written_over_a_broken_config(tmp_path: Path, fixtures: Path) -> None:
+    """A settings file that does not parse is left as the user wrote it (and they are told)."""
+    config = Path(os.environ["TERMREADER_CONFIG"])
+    config.write_text("theme = [unclosed\n", encoding="utf-8")
+    app = TermreaderApp(seed_library(tmp_path / "library", fixtures))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        app.theme = "nord"
+        await wait_until_async(
+            pilot, lambda: any("not kept" in n.message for n in app._notifications)
+        )
+    assert config.read_text(encoding="utf-8") == "theme = [unclosed\n"
