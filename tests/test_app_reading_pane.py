@@ -42,6 +42,11 @@ def main(app: TermreaderApp) -> MainScreen:
     return screen
 
 
+def screen_text(app: TermreaderApp) -> str:
+    """What the terminal shows, line by line."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
 def header_line(screen: MainScreen) -> str:
     return screen.header.render().plain
 
@@ -245,3 +250,43 @@ async def test_theme_not_written_over_a_broken_config(tmp_path: Path, fixtures: 
             pilot, lambda: any("not kept" in n.message for n in app._notifications)
         )
     assert config.read_text(encoding="utf-8") == "theme = [unclosed\n"
+
+
+def readme_keys() -> list[tuple[str, str, str]]:
+    """README's Keys table as (keys, action, ids) rows, backticks dropped."""
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Keys\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]
+    table = []
+    for row in rows:
+        keys, action, ids = (cell.strip().replace("`", "") for cell in row.strip("|").split("|"))
+        table.append((keys, action, ids))
+    return table
+
+
+def test_readme_keys_table_is_the_help_screen() -> None:
+    """README's Keys table and ``?`` disagreed (the README promised binding ids ``?`` did not
+    show); now both list the same keys, actions and ids, row by row."""
+    from termreader.ui.app import binding_ids
+    from termreader.ui.help_screen import KEYS
+
+    assert readme_keys() == [(keys, action, ids) for _, ids, keys, action in KEYS]
+    listed = {name for _, ids, _, _ in KEYS for name in ids.split()}
+    assert listed == binding_ids()
+
+
+async def test_help_shows_each_binding_id(tmp_path: Path, fixtures: Path) -> None:
+    """``?`` listed keys and actions but not the ids config.toml's [keys] takes."""
+    from termreader.ui.help_screen import KEYS, HelpScreen
+
+    app = TermreaderApp(seed_library(tmp_path / "library", fixtures), settings=Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_until_async(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert app.screen.ids == [ids for _, ids, _, _ in KEYS]
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[keys] id" in text
+        for name in ("line_down", "line_up", "next_section", "prev_top_section"):
+            assert name in text
