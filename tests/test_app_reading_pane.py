@@ -68,7 +68,9 @@ async def test_header_keeps_the_percentage_and_cuts_the_section(
         assert screen.header.section.startswith("二、")
         line = header_line(screen)
         assert cell_len(line) == width
-        assert line.endswith(f" {screen.header.percent}% ")
+        minutes = screen.header.minutes
+        assert minutes >= 1
+        assert line.endswith(f" {screen.header.percent}% · {minutes} min ")
         if width >= 60:
             assert "二、借呗" in line and "…" in line
 
@@ -290,3 +292,19 @@ async def test_help_shows_each_binding_id(tmp_path: Path, fixtures: Path) -> Non
         assert "[keys] id" in text
         for name in ("line_down", "line_up", "next_section", "prev_top_section"):
             assert name in text
+
+
+async def test_header_shows_the_reading_time(tmp_path: Path, fixtures: Path) -> None:
+    """The header gave no idea of an article's length; it shows the estimated reading time
+    (the seed: Chinese counted by characters) and keeps the percentage when room is short."""
+    library = seed_library(tmp_path / "library", fixtures)
+    minutes = library.list()[0].reading_minutes
+    assert minutes >= 1
+    app = TermreaderApp(library, settings=Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        assert header_line(screen).endswith(f" 0% · {minutes} min ")
+        await pilot.resize_terminal(24, 24)
+        await pilot.pause()
+        assert header_line(screen).endswith(" 0% ")

@@ -85,6 +85,9 @@ class Article:
     unread: bool = True
     position: Position = field(default_factory=Position)
     finished: bool = False
+    reading_minutes: int = 0
+    """Estimated minutes to read the body (see :mod:`termreader.text.readtime`); the library
+    fills it in when the article is stored (0: not counted yet, or nothing to read)."""
 
     # --- JSON form -------------------------------------------------------------------------
     def meta_dict(self) -> dict[str, Any]:
@@ -121,6 +124,7 @@ class Article:
             unread=bool(data.get("unread", True)),
             position=Position(**(data.get("position") or {})),
             finished=bool(data.get("finished", False)),
+            reading_minutes=int(data.get("reading_minutes") or 0),
         )
 
 

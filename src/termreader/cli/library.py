@@ -100,10 +100,13 @@ def list_record(article: Article) -> dict[str, Any]:
 def show_record(article: Article) -> dict[str, Any]:
     """The JSON form of ``show --json``."""
     from termreader.text.plaintext import markdown_to_text
+    from termreader.text.readtime import reading_minutes
 
     record = list_record(article)
     record.update(
         {
+            # Stored with the article; counted here for one stored before it was counted.
+            "reading_minutes": article.reading_minutes or reading_minutes(article.body),
             "sections": [
                 {"level": s.level, "title": s.title, "anchor": s.anchor} for s in article.sections
             ],

@@ -142,8 +142,9 @@ def brief(record: dict[str, Any], lookups: Lookups) -> Article:
                 position.get("percent", 0.0),
             ),
             finished=bool(record.get("finished", False)),
+            reading_minutes=int(record.get("reading_minutes") or 0),
         )
-    except (TypeError, AttributeError, KeyError):
+    except (TypeError, AttributeError, KeyError, ValueError):
         return article_from(record)
 
 

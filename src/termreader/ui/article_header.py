@@ -17,7 +17,8 @@ _SECTION_AT_LEAST = 4
 
 
 class ArticleHeader(Widget):
-    """Title · source · date on the left, ``section · 42%`` on the right, truncated by cells."""
+    """Title · source · date on the left, ``section · 42% · 7 min`` on the right, truncated by
+    cells."""
 
     DEFAULT_CSS = """
     ArticleHeader { height: 1; }
@@ -37,6 +38,8 @@ class ArticleHeader(Widget):
     """The section being read."""
     percent: reactive[int] = reactive(0)
     """Reading progress, 0–100."""
+    minutes: reactive[int] = reactive(0)
+    """Estimated minutes to read the article (0: not known, not shown)."""
     busy: reactive[str] = reactive("")
     """A loading message that replaces the progress while something is fetched."""
 
@@ -44,16 +47,21 @@ class ArticleHeader(Widget):
         """Show ``article``'s title and metadata (or the empty state)."""
         if article is None:
             self.title, self.meta, self.section, self.percent = "termreader", "", "", 0
+            self.minutes = 0
             return
+        self.minutes = article.reading_minutes
         when = article.published or article.fetched
         self.title = article.title or "(untitled)"
         self.meta = " · ".join(bit for bit in (article.source, format_date(when)) if bit)
         self.section = ""
 
     def _progress_label(self, room: int) -> str:
-        """``section · 42%`` in at most ``room`` cells (spaces around it included): the number
-        always shows, the section name is cut with ``…`` or left out."""
+        """``section · 42% · 7 min`` in at most ``room`` cells (spaces around it included): the
+        number always shows; the reading time goes when there is no room for it, and the section
+        name is cut with ``…`` or left out."""
         number = f"{self.percent}%"
+        if self.minutes and cell_len(number) + len(" · 999 min") + 2 <= room:
+            number += f" · {self.minutes} min"
         section = clean_line(self.section)
         space = room - 2 - cell_len(number) - len(" · ")
         if not section or space < _SECTION_AT_LEAST:

@@ -375,6 +375,7 @@ class MainScreen(Screen[None]):
         self.article = article
         self.reading.opened(article)
         start = position if position is not None else (None if anchor else article.position)
+        _count_minutes(article)
         self.header.show_article(article)
         self.header.percent = percent_of(article.position.percent) if start else 0
         self.reader.show_article(
@@ -429,6 +430,8 @@ class MainScreen(Screen[None]):
         article.sections = full.sections
         article.links = full.links
         article.related = full.related
+        if _count_minutes(article):
+            self.header.minutes = article.reading_minutes
         self.reader.check_body(verified=self._body_verified)
         self.refresh_bindings()
 
@@ -647,6 +650,17 @@ class MainScreen(Screen[None]):
     def on_unmount(self) -> None:
         # Also reached on exits that bypass action_quit (Ctrl+C, a crash in another widget).
         self.save_state()
+
+
+def _count_minutes(article: Article) -> bool:
+    """Fill in the reading time of an article stored before it was counted (when its body is
+    at hand); True when it was counted now."""
+    if article.reading_minutes or not article.body:
+        return False
+    from termreader.text.readtime import reading_minutes
+
+    article.reading_minutes = reading_minutes(article.body)
+    return True
 
 
 def main_screen_of(app: App[Any]) -> MainScreen | None:
