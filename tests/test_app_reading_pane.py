@@ -308,3 +308,57 @@ async def test_header_shows_the_reading_time(tmp_path: Path, fixtures: Path) -> 
         await pilot.resize_terminal(24, 24)
         await pilot.pause()
         assert header_line(screen).endswith(" 0% ")
+
+
+async def test_related_section_after_the_body(tmp_path: Path) -> None:
+    """The related list was only reachable with ``r``: it is shown after the body as a
+    "Related" section (in the outline), each entry marked as in the dialog, numbered like the
+    links and followed with its number. The stored body and its cached render form stay the
+    article's own."""
+    library = related_library(tmp_path / "library")
+    body_before = library.get("main00000000001").body
+    app = TermreaderApp(library, settings=Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.open_article("main00000000001")
+        screen.reader.focus()
+        await wait_until_async(
+            pilot, lambda: "related" in [s.anchor for s in screen.reader.document.sections]
+        )
+        document = screen.reader.document
+        assert [s.title for s in document.sections] == ["Start", "Related"]
+        await pilot.press("G")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Related" in text
+        base = document.appendix_links_from
+        assert f"{IN_LIBRARY} The second article[{base + 1}]" in text
+        assert f"{FETCHABLE} A page on the web[{base + 2}]" in text
+        assert f"{NOT_FOUND} Nothing of that name[{base + 3}]" in text
+        assert text.count("The second article[") == 1  # listed twice on the page, shown once
+        screen.outline.ensure_built()
+        outline = screen.outline.section_list._sections
+        assert [s.title for s in outline] == ["Start", "Related"]
+        for key in str(base + 1):
+            await pilot.press(key)
+        await pilot.press("enter")
+        await wait_until_async(
+            pilot, lambda: screen.article is not None and screen.article.id == "second000000003"
+        )
+    assert library.get("main00000000001").body == body_before
+    from termreader.render.codec import cache_name, from_bytes
+
+    cached = library.read_cache("main00000000001", cache_name())
+    if cached is not None:
+        form = from_bytes(cached)
+        assert form.load_step(pieces=100)
+        assert "Related" not in [b.text for b in form.blocks]
+
+
+def test_related_section_heading_by_language() -> None:
+    from termreader.render.appendix import heading_for
+
+    assert heading_for("zh") == heading_for("zh-CN") == heading_for("", "借呗逾期") == "相关内容"
+    assert heading_for("ja") == "関連記事" and heading_for("ko") == "관련 글"
+    assert heading_for("en") == heading_for("", "Field notes") == "Related"

@@ -90,3 +90,19 @@ def test_related_dialog_seed(snap_compare, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(_seed_app(tmp_path), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_related_section_seed(snap_compare, tmp_path: Path) -> None:
+    """The end of the seed at 80×24 (issue 13): its related list as a 相关内容 section after the
+    body, each entry marked and numbered like a link."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        screen = pilot.app.main_screen
+        screen.reader.focus()
+        await pilot.press("G")
+        await pilot.pause()
+        await pilot.press("left_square_bracket", "k", "k", "k")
+        await pilot.pause()
+
+    assert snap_compare(_seed_app(tmp_path), terminal_size=(80, 24), run_before=run_before)

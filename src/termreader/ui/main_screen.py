@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from termreader.errors import NotFound, StoreError
-from termreader.models import Article, Position
+from termreader.models import Article, Link, Position
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
 from termreader.ui.article_header import ArticleHeader
@@ -44,6 +44,7 @@ from termreader.ui.reading_state import LAST_KEY, UI_TABLE, ReadingState, first_
 if TYPE_CHECKING:
     from termreader.config import Settings
     from termreader.library.store import Library
+    from termreader.render.model import Block, Document
     from termreader.web.fetch import Fetcher
 
 log = logging.getLogger(__name__)
@@ -384,6 +385,8 @@ class MainScreen(Screen[None]):
             position=start if start and (start.anchor or start.offset) else None,
             body_pending=document is not None,
         )
+        if article.related:
+            self._show_related_section(article)
         if anchor and not self.reader.goto_anchor(anchor):
             self.notify(f"No section “{anchor}” in this article", severity="warning", timeout=3)
         document_now = self.reader.document
@@ -433,7 +436,39 @@ class MainScreen(Screen[None]):
         if _count_minutes(article):
             self.header.minutes = article.reading_minutes
         self.reader.check_body(verified=self._body_verified)
+        if article.related:
+            self._show_related_section(article)
         self.refresh_bindings()
+
+    def _show_related_section(self, article: Article) -> None:
+        """Show the related list after the body, each entry marked as in the dialog (``r``)
+        and numbered like the links; the marks are worked out when the section is built."""
+        library = self.library
+
+        def build(document: Document) -> tuple[list[Block], list[Link]]:
+            from termreader.navigation.resolve import resolve_related
+            from termreader.render.appendix import heading_for, related_blocks
+            from termreader.ui.related_screen import marker
+
+            entries = [
+                (marker(resolve_related(e, library, article)), e.title, e.url or "")
+                for e in article.related
+            ]
+            self.following.related_section = list(article.related)
+            heading = heading_for(article.language, article.title)
+            self.call_later(self._appendix_shown, article, document)
+            return related_blocks(document, heading, entries)
+
+        self.following.related_section = []
+        self.reader.set_appendix(build)
+
+    def _appendix_shown(self, article: Article, document: Document) -> None:
+        """The related section is in the document: the outline lists it too."""
+        if self.article is article and self.reader.document is document:
+            self.outline.set_sections(lambda: document.sections, len(document.headings))
+            section = self.reader.current_section()
+            if section is not None:
+                self.outline.highlight(section.anchor)
 
     def _show_broken(self, article_id: str, error: Exception) -> None:
         self.article = None
@@ -476,6 +511,9 @@ class MainScreen(Screen[None]):
     @on(ReaderView.LinkActivated)
     def _link_activated(self, event: ReaderView.LinkActivated) -> None:
         event.stop()
+        number = self.reader.appendix_link(event.link)
+        if number is not None and self.following.follow_related_number(number):
+            return
         self.following.follow_url(event.link.url)
 
     # actions -------------------------------------------------------------------------------
