@@ -18,6 +18,8 @@ from termreader.cli.common import (
     import_ref,
     is_url,
     load_settings,
+    looks_like_path,
+    no_such_file,
     open_library,
 )
 from termreader.errors import IsAFeed, NotFound, TermreaderError
@@ -245,6 +247,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     except NotFound:
         # A file or URL that is not in the library is shown without storing it.
         if not (is_url(args.ref) or Path(args.ref).expanduser().is_file()):
+            if looks_like_path(args.ref) and not Path(args.ref).expanduser().exists():
+                raise no_such_file(args.ref) from None
             raise
         article = import_ref(args.ref)
     if args.json:
