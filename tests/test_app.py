@@ -587,6 +587,7 @@ async def test_open_in_browser_only_for_web_urls(
 ) -> None:
     opened: list[str] = []
     monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or True)
+    monkeypatch.setenv("DISPLAY", ":0")  # a browser is tried only where one can show
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)

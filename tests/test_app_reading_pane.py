@@ -362,3 +362,39 @@ def test_related_section_heading_by_language() -> None:
     assert heading_for("zh") == heading_for("zh-CN") == heading_for("", "借呗逾期") == "相关内容"
     assert heading_for("ja") == "関連記事" and heading_for("ko") == "관련 글"
     assert heading_for("en") == heading_for("", "Field notes") == "Related"
+
+
+@pytest.mark.parametrize("display", [":0", ""], ids=["browser-fails", "no-display"])
+async def test_open_in_browser_reports_failure_and_offers_to_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, display: str
+) -> None:
+    """``o`` said "Opening … in the browser" whether or not one opened (over SSH none does):
+    it now says so and offers to copy the address (OSC 52 through the terminal)."""
+    from termreader.ui.question_screen import QuestionScreen
+
+    tried: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: tried.append(url) and False)
+    monkeypatch.delenv("BROWSER", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", display)
+    library = related_library(tmp_path / "library")
+    app = TermreaderApp(library, settings=Settings())
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    library.add(
+        Article(id="web000000000001", title="On the web", url="https://example.test/a", body="x")
+    )
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.open_article("web000000000001")
+        screen.reader.focus()
+        await pilot.press("o")
+        await wait_until_async(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        assert tried == (["https://example.test/a"] if display else [])
+        assert "No web browser opened" in app.screen.what
+        assert app.screen.question.endswith("to the clipboard? y/n")
+        await pilot.press("y")
+        await wait_until_async(pilot, lambda: copied == ["https://example.test/a"])
+        assert any(n.message.startswith("Copied") for n in app._notifications)
+        assert not any("Opening" in n.message for n in app._notifications)

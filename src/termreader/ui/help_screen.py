@@ -29,7 +29,7 @@ KEYS: list[tuple[str, str, str, str]] = [
     ("Links", "link_hints", "f", "show / hide link numbers"),
     ("Links", "", "1 … 9, then Enter", "follow link number N (Esc cancels)"),
     ("Links", "related", "r", "related articles"),
-    ("Links", "open_browser", "o", "open the article in the web browser"),
+    ("Links", "open_browser", "o", "open the article in the web browser (or copy its address)"),
     ("History", "back", "h, Backspace", "back"),
     ("History", "forward", "l, Ctrl+→", "forward"),
     ("Library", "next_article previous_article", "J / K", "next / previous article in the list"),

@@ -619,17 +619,41 @@ class MainScreen(Screen[None]):
         self._show_find_count()
 
     def action_open_browser(self) -> None:
-        """Open the article's web page in the system browser (http and https only)."""
+        """Open the article's web page in the system browser (http and https only); when no
+        browser opens (none found, or no display over SSH), offer to copy the address."""
         url = self.article.url if self.article else ""
-        import webbrowser
-
         from termreader.web.linkpolicy import can_open_external
 
         if not url or not can_open_external(url):
             self.notify("This article has no web address to open", severity="warning", timeout=3)
             return
-        self.run_worker(lambda: webbrowser.open(url), thread=True, group="browser")
-        self.notify(f"Opening {short_url(url)} in the browser", timeout=3)
+
+        def work() -> None:
+            opened = open_in_browser(url)
+            self.app.call_from_thread(self._browser_done, url, opened)
+
+        self.run_worker(work, thread=True, group="browser", exit_on_error=False)
+
+    def _browser_done(self, url: str, opened: bool) -> None:
+        if opened:
+            self.notify(f"Opened {short_url(url)} in the browser", timeout=3)
+            return
+        from termreader.ui.question_screen import QuestionScreen
+
+        def answered(copy: bool | None) -> None:
+            if copy:
+                # OSC 52: the terminal (also over SSH, and in tmux with set-clipboard on) puts
+                # it on the clipboard of the machine the reader sits at.
+                self.app.copy_to_clipboard(url)
+                self.notify(f"Copied {short_url(url)} (through the terminal)", timeout=3)
+
+        self.app.push_screen(
+            QuestionScreen(
+                "No web browser opened (none found, or no display over SSH).",
+                f"Copy {short_url(url)} to the clipboard?",
+            ),
+            answered,
+        )
 
     def action_sync(self) -> None:
         """Refresh subscriptions (the app runs the sync)."""
@@ -688,6 +712,32 @@ class MainScreen(Screen[None]):
     def on_unmount(self) -> None:
         # Also reached on exits that bypass action_quit (Ctrl+C, a crash in another widget).
         self.save_state()
+
+
+def has_display() -> bool:
+    """True where a graphical browser can open: macOS, Windows, an X or Wayland display, or a
+    browser named in ``$BROWSER``. Without one Python's webbrowser falls back to a text browser
+    run in this terminal, under the reader."""
+    import os
+    import sys
+
+    if sys.platform in ("darwin", "win32") or os.environ.get("BROWSER"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_in_browser(url: str) -> bool:
+    """Open ``url`` in the system browser; False when none opened (run in a thread: it may
+    wait for the browser to start)."""
+    if not has_display():
+        return False
+    import webbrowser
+
+    try:
+        return bool(webbrowser.open(url))
+    except webbrowser.Error:
+        log.debug("no browser opened %s", url, exc_info=True)
+        return False
 
 
 def _count_minutes(article: Article) -> bool:
