@@ -90,6 +90,7 @@ def list_record(article: Article) -> dict[str, Any]:
         "url": article.url,
         "source": article.source,
         "published": iso(article.published),
+        "date_source": article.date_source,
         "fetched": iso(article.fetched),
         "language": article.language,
         "kind": article.kind,

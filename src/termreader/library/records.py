@@ -34,6 +34,7 @@ _RECORD_DEFAULTS: dict[str, Any] = {
     "tags": [],
     "published": None,
     "reading_minutes": 0,
+    "date_source": "",
 }
 """Index fields left out of the file when they hold these values (see without_defaults)."""
 

@@ -9,7 +9,7 @@ from textual.widget import Widget
 
 from termreader.models import Article
 from termreader.text.sanitize import clean_line
-from termreader.ui.article_list import format_date
+from termreader.ui.article_list import date_label
 from termreader.ui.cells import ellipsize
 
 _SECTION_AT_LEAST = 4
@@ -50,9 +50,8 @@ class ArticleHeader(Widget):
             self.minutes = 0
             return
         self.minutes = article.reading_minutes
-        when = article.published or article.fetched
         self.title = article.title or "(untitled)"
-        self.meta = " · ".join(bit for bit in (article.source, format_date(when)) if bit)
+        self.meta = " · ".join(bit for bit in (article.source, date_label(article)) if bit)
         self.section = ""
 
     def _progress_label(self, room: int) -> str:
