@@ -398,3 +398,22 @@ async def test_open_in_browser_reports_failure_and_offers_to_copy(
         await wait_until_async(pilot, lambda: copied == ["https://example.test/a"])
         assert any(n.message.startswith("Copied") for n in app._notifications)
         assert not any("Opening" in n.message for n in app._notifications)
+
+
+async def test_reaching_the_related_section_finishes_the_article(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    """The related list after the body is not the article: reaching the end of the body marks
+    it read, without scrolling through seventy related titles."""
+    library = seed_library(tmp_path / "library", fixtures)
+    app = TermreaderApp(library, settings=Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.reader.focus()
+        await wait_until_async(pilot, lambda: screen.reader.document.appendix_from is not None)
+        assert screen.article is not None and screen.article.unread
+        heading = screen.reader.document.blocks[screen.reader.document.appendix_from]
+        screen.following.jump_to_anchor(heading.anchor)
+        await wait_until_async(pilot, lambda: not screen.article.unread)
+        assert screen.reader.scroll_y < screen.reader.max_scroll_y

@@ -747,6 +747,11 @@ class ReaderView(ScrollView, can_focus=True):
             self._last_section = key
             self.post_message(self.SectionChanged(self, section))
         at_end = self.scroll_y >= self.max_scroll_y
+        document = self._work.document
+        if not at_end and document is not None and document.appendix_from is not None:
+            # The body's end is on screen: what follows (the related list) is not the article.
+            bottom = self.scroll_y + self.scrollable_content_region.height
+            at_end = bottom >= self._work.layout.block_top(document.appendix_from)
         self.post_message(
             self.PositionChanged(self, self.reading_position(), self.progress * 100, at_end)
         )
