@@ -336,8 +336,8 @@ async def test_related_entry_resolved_by_title(library: Library) -> None:
 
         assert isinstance(app.screen, RelatedScreen)
         prompts = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
-        assert prompts[0].startswith("●") and "×3" in prompts[0]
-        assert prompts[1].startswith("×")
+        assert prompts[0].startswith("✓") and prompts[0].endswith("(3 times)")
+        assert prompts[1].startswith("✗")
         await pilot.press("enter")
         await pilot.pause()
         assert screen.article is not None and screen.article.id == "cjk000000000002"
@@ -587,6 +587,7 @@ async def test_open_in_browser_only_for_web_urls(
 ) -> None:
     opened: list[str] = []
     monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or True)
+    monkeypatch.setenv("DISPLAY", ":0")  # a browser is tried only where one can show
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_field_notes(pilot, app)

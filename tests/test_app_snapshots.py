@@ -105,3 +105,40 @@ def test_account_status_line(
             await pilot.press("L")
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def _seed_app(tmp_path: Path) -> TermreaderApp:
+    from termreader.importers import import_path
+    from termreader.library.store import Library
+
+    library = Library.open(tmp_path / "library")
+    library.add_many([import_path(Path(__file__).parent / "fixtures" / "seed_jiebei.txt")])
+    return TermreaderApp(library, settings=Settings(theme="textual-dark"))
+
+
+def test_related_dialog_seed(snap_compare, tmp_path: Path) -> None:
+    """The seed's related list at 80×24 (issue 13): one line per entry, marks and a legend."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        pilot.app.main_screen.reader.focus()
+        await pilot.press("r")
+        await pilot.pause()
+
+    assert snap_compare(_seed_app(tmp_path), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_related_section_seed(snap_compare, tmp_path: Path) -> None:
+    """The end of the seed at 80×24 (issue 13): its related list as a 相关内容 section after the
+    body, each entry marked and numbered like a link."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        screen = pilot.app.main_screen
+        screen.reader.focus()
+        await pilot.press("G")
+        await pilot.pause()
+        await pilot.press("left_square_bracket", "k", "k", "k")
+        await pilot.pause()
+
+    assert snap_compare(_seed_app(tmp_path), terminal_size=(80, 24), run_before=run_before)

@@ -109,7 +109,15 @@ def test_index_spells_out_only_what_differs_from_the_defaults(lib: Library) -> N
     lib.set_position(read.id, Position(anchor="article-2", offset=3, percent=0.5))
     lib.compact()
     index = json.loads((lib.home / "library.json").read_text(encoding="utf-8"))["articles"]
-    assert set(index[plain.id]) == {"id", "title", "url", "source", "fetched", "body_fp"}
+    assert set(index[plain.id]) == {
+        "id",
+        "title",
+        "url",
+        "source",
+        "fetched",
+        "body_fp",
+        "reading_minutes",
+    }
     again = reopen(lib)
     got = again.meta(plain.id)
     assert (got.language, got.kind, got.tags, got.unread, got.finished) == (

@@ -74,3 +74,67 @@ def load(path: Path | None = None) -> Settings:
             )
         setattr(settings, name, value)
     return settings
+
+
+def save_setting(name: str, value: str | int | float | bool, path: Path | None = None) -> Path:
+    """Set one top-level setting in ``config.toml``, keeping the rest of the file as it is.
+
+    The user's comments, the order and spelling of the other keys and their tables stay; a
+    setting already there (also spelled with dashes) is changed in place, else added before
+    the first table. The file is replaced atomically (a temp file in
+    the same folder, fsync, rename), keeping its permissions; a missing file is created.
+
+    Raises:
+        ConfigError: the file cannot be read or parsed (it is left alone), or cannot be written.
+    """
+    import tomlkit  # here: only the rare change of a setting from the app needs it
+    from tomlkit.exceptions import TOMLKitError
+
+    path = path or config_file()
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raw = ""
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    try:
+        document = tomlkit.parse(raw)
+    except TOMLKitError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    key = next((k for k in document if k.replace("-", "_") == name), name)
+    # A new top-level key goes before the first [table] (tomlkit places it so): after a table
+    # header it would belong to that table.
+    document[key] = value
+    text = tomlkit.dumps(document)
+    _replace_file(path, text.encode("utf-8"))
+    return path
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically, with the old file's permissions (``0o644`` for a new one)."""
+    import os
+    import tempfile
+
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o644
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot write: {error.strerror or error}") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

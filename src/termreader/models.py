@@ -10,6 +10,9 @@ PREFETCHED_TAG = "prefetched"
 """Tag of articles prefetched because another article lists them as related. ``termreader list``
 hides them unless given ``--all``. Saving, adding or subscribing to one takes the tag off."""
 
+DATE_FROM_FILE = "file"
+"""``Article.date_source`` of an undated file dated by its modification time."""
+
 
 def article_id(canonical: str) -> str:
     """A stable 16-hex-digit id for a canonical URL or an absolute file path."""
@@ -86,6 +89,12 @@ class Article:
     position: Position = field(default_factory=Position)
     finished: bool = False
     starred: bool = False
+    reading_minutes: int = 0
+    """Estimated minutes to read the body (see :mod:`termreader.text.readtime`); the library
+    fills it in when the article is stored (0: not counted yet, or nothing to read)."""
+    date_source: str = ""
+    """Where ``published`` comes from: "" the article itself (its page, feed or front matter),
+    :data:`DATE_FROM_FILE` the modification time of an undated file."""
 
     # --- JSON form -------------------------------------------------------------------------
     def meta_dict(self) -> dict[str, Any]:
@@ -123,6 +132,8 @@ class Article:
             position=Position(**(data.get("position") or {})),
             finished=bool(data.get("finished", False)),
             starred=bool(data.get("starred", False)),
+            reading_minutes=int(data.get("reading_minutes") or 0),
+            date_source=str(data.get("date_source") or ""),
         )
 
 

@@ -71,6 +71,19 @@ def fetch_url(url: str) -> tuple[bytes, str, str | None]:
     return result.data, result.url, result.content_type_header or None
 
 
+def no_such_file(ref: str) -> NotFound:
+    """The one error for a path that does not exist (``add``, ``open``, ``show``)."""
+    return NotFound(f"no such file: {ref}")
+
+
+def looks_like_path(ref: str) -> bool:
+    """True for a reference written as a file path (``/x``, ``./x``, ``~/x``, ``dir/x``,
+    ``notes.md``) rather than an article id (hex) or a URL."""
+    if is_url(ref):
+        return False
+    return "/" in ref or "\\" in ref or ref.startswith(("~", ".")) or Path(ref).suffix != ""
+
+
 def import_ref(ref: str) -> Article:
     """Import a local file or fetch and import an http(s) URL (not stored).
 
@@ -84,7 +97,7 @@ def import_ref(ref: str) -> Article:
         return importers.import_bytes(data, url=final_url, content_type=content_type)
     path = Path(ref).expanduser()
     if not path.exists():
-        raise NotFound(f"{ref}: no such file, and not an http(s) URL")
+        raise no_such_file(ref)
     if path.is_dir():
         raise ImportFailed(f"{ref}: is a directory")
     return importers.import_path(path)

@@ -18,6 +18,8 @@ from termreader.cli.common import (
     import_ref,
     is_url,
     load_settings,
+    looks_like_path,
+    no_such_file,
     open_library,
 )
 from termreader.errors import IsAFeed, NotFound, TermreaderError
@@ -101,6 +103,7 @@ def list_record(article: Article) -> dict[str, Any]:
         "url": article.url,
         "source": article.source,
         "published": iso(article.published),
+        "date_source": article.date_source,
         "fetched": iso(article.fetched),
         "language": article.language,
         "kind": article.kind,
@@ -114,10 +117,13 @@ def list_record(article: Article) -> dict[str, Any]:
 def show_record(article: Article) -> dict[str, Any]:
     """The JSON form of ``show --json``."""
     from termreader.text.plaintext import markdown_to_text
+    from termreader.text.readtime import reading_minutes
 
     record = list_record(article)
     record.update(
         {
+            # Stored with the article; counted here for one stored before it was counted.
+            "reading_minutes": article.reading_minutes or reading_minutes(article.body),
             "sections": [
                 {"level": s.level, "title": s.title, "anchor": s.anchor} for s in article.sections
             ],
@@ -262,6 +268,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     except NotFound:
         # A file or URL that is not in the library is shown without storing it.
         if not (is_url(args.ref) or Path(args.ref).expanduser().is_file()):
+            if looks_like_path(args.ref) and not Path(args.ref).expanduser().exists():
+                raise no_such_file(args.ref) from None
             raise
         article = import_ref(args.ref)
     if args.json:

@@ -8,7 +8,15 @@ import gc
 from pathlib import Path
 from typing import Any
 
-from termreader.cli.common import add_library_option, error, import_ref, is_url, open_library
+from termreader.cli.common import (
+    add_library_option,
+    error,
+    import_ref,
+    is_url,
+    looks_like_path,
+    no_such_file,
+    open_library,
+)
 from termreader.errors import NotFound
 
 IMPORT_NOTICE_FROM = 512 * 1024
@@ -63,6 +71,8 @@ def cmd_open(args: argparse.Namespace) -> int:
         article_id = library.resolve_id(args.ref)
     except NotFound:
         if not (is_url(args.ref) or Path(args.ref).expanduser().exists()):
+            if looks_like_path(args.ref):
+                raise no_such_file(args.ref) from None
             raise
         # No render form here (``ingest.store_article`` parses the whole body again, a long
         # wait on a big article): the reader shows the first screen from an incremental parse and

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from termreader.errors import ImportFailed, IsAFeed, TermreaderError
 from termreader.importers.common import MAX_DOCUMENT_BYTES
 from termreader.importers.feedsniff import FEED_NAMES, feed_kind
-from termreader.models import Article
+from termreader.models import DATE_FROM_FILE, Article
 from termreader.text.charset import binary_kind, decode
 from termreader.text.sanitize import clean_line
 
@@ -128,7 +129,8 @@ def import_path(path: Path | str) -> Article:
     try:
         if path.is_dir():
             raise ImportFailed(f"{name}: is a directory, not an article")
-        size = path.stat().st_size
+        stat = path.stat()
+        size = stat.st_size
         if size > MAX_DOCUMENT_BYTES:
             raise ImportFailed(
                 f"{name}: too large ({size // (1024 * 1024)} MB, limit "
@@ -145,7 +147,13 @@ def import_path(path: Path | str) -> Article:
         raise ImportFailed(f"{name}: permission denied") from None
     except OSError as error:
         raise ImportFailed(f"{name}: cannot read ({error.strerror or error})") from None
-    return _import(data, url="", content_type=None, filename=str(path), source="", path=path)
+    article = _import(data, url="", content_type=None, filename=str(path), source="", path=path)
+    if article.published is None:
+        # An undated file is dated by its modification time (marked as such), not by the
+        # moment it was imported, which would sort it above everything written since.
+        article.published = datetime.fromtimestamp(stat.st_mtime, UTC)
+        article.date_source = DATE_FROM_FILE
+    return article
 
 
 def _import(

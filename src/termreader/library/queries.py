@@ -143,8 +143,10 @@ def brief(record: dict[str, Any], lookups: Lookups) -> Article:
             ),
             finished=bool(record.get("finished", False)),
             starred=bool(record.get("starred", False)),
+            reading_minutes=int(record.get("reading_minutes") or 0),
+            date_source=str(record.get("date_source") or ""),
         )
-    except (TypeError, AttributeError, KeyError):
+    except (TypeError, AttributeError, KeyError, ValueError):
         return article_from(record)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC
 from typing import Any
 
 from termreader.models import PREFETCHED_TAG, Article, body_fingerprint, parse_iso
+from termreader.text.readtime import reading_minutes
 
 # Index records carry what the list needs; sections, links and related live in the body file.
 BODY_FINGERPRINT = "body_fp"
@@ -39,6 +40,8 @@ _RECORD_DEFAULTS: dict[str, Any] = {
     "kind": "markdown",
     "tags": [],
     "published": None,
+    "reading_minutes": 0,
+    "date_source": "",
 }
 """Index fields left out of the file when they hold these values (see without_defaults)."""
 
@@ -50,6 +53,8 @@ def lean(article: Article) -> dict[str, Any]:
         data.pop(key, None)
     # Lets a reader check a cached render form without reading the body file.
     data[BODY_FINGERPRINT] = body_fingerprint(article.body)
+    # Counted here, where the body is at hand: the header shows it from the record alone.
+    data["reading_minutes"] = article.reading_minutes = reading_minutes(article.body)
     return data
 
 

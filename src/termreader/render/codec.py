@@ -36,9 +36,14 @@ def to_bytes(document: Document) -> bytes:
     pieces: list[bytes] = []
     bounds: list[list[int]] = []
     offset = 0
-    blocks = document.blocks
     if document.damaged:
         raise ValueError("a damaged render cache is not saved again")
+    # The body's blocks only: an appendix (the related list) is presentation, made afresh.
+    count = document.appendix_from
+    links_end = document.appendix_links_from if count is not None else None
+    if count is None:
+        count = len(document.blocks)
+    blocks = document.blocks[:count]
     for first in range(0, len(blocks), CACHE_CHUNK):
         piece = _dumps([b.to_list() for b in blocks[first : first + CACHE_CHUNK]])
         bounds.append([first, offset, offset + len(piece)])
@@ -48,14 +53,19 @@ def to_bytes(document: Document) -> bytes:
         DOC_VERSION,
         len(blocks),
         bounds,
-        [[link.title, link.url] for link in document.links],
-        {str(width): _pack(heights) for width, heights in document.heights.items()},
+        [[link.title, link.url] for link in document.links[:links_end]],
+        {
+            str(width): _pack(heights[:count])
+            for width, heights in list(document.heights.items())
+            if len(heights) >= count
+        },
         document.source,
-        [_pack(h) for h in document.size_hints()],
-        _pack(document.source_lines),
+        [_pack(h[:count]) for h in document.size_hints()],
+        _pack(document.source_lines[:count]),
         [
             [index, level, int(nested), anchor, title]
             for index, level, nested, anchor, title in document.heading_index()
+            if index < count
         ],
         [[index, anchor] for index, anchor in document.notes],
     ]

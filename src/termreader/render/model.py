@@ -216,6 +216,11 @@ class Document:
         (:func:`termreader.render.codec.to_bytes`)."""
         self.source = ""
         """:func:`fingerprint` of the body it was parsed from ("" when unknown)."""
+        self.appendix_from: int | None = None
+        """Index of the first block appended after the body for presentation (the related list,
+        see :meth:`add_appendix`), None when there is none. Not part of the cache form."""
+        self.appendix_links_from = 0
+        """Index in :attr:`links` of the appendix's first link."""
         self._hints: tuple[list[int], list[int], list[int]] = ([], [], [])
         self.anchors: dict[str, int] = {}
         self.headings: list[int] = []
@@ -305,6 +310,25 @@ class Document:
         self.complete = complete
         self._sections = None
         self._index_from(start)
+
+    def add_appendix(self, blocks: Sequence[Block], links: Sequence[Link]) -> bool:
+        """Append blocks shown after the body but not part of it (once; the document must be
+        complete and decoded). They are left out of the cache form
+        (:func:`termreader.render.codec.to_bytes`): what they say may change while the body
+        does not (the related list's marks). Heights saved per width are extended by the
+        caller (see :func:`termreader.render.appendix.append`). Returns False when the document
+        already has an appendix or is not whole yet."""
+        if self.appendix_from is not None or not self.complete or not self.loaded or not blocks:
+            return False
+        start = len(self.blocks)
+        # Set before the blocks go in: a cache encoder in another thread slices at them.
+        self.appendix_links_from = len(self.links)
+        self.appendix_from = start
+        self.blocks.extend(blocks)
+        self.links.extend(links)
+        self._sections = None
+        self._index_from(start)
+        return True
 
     @property
     def links(self) -> list[Link]:

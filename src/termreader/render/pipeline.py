@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any
 
 from termreader.models import Article, Link
+from termreader.render import appendix
 from termreader.render.chunks import CHUNK_SIZE
 from termreader.render.find import Finder
 from termreader.render.layout import Layout
@@ -114,6 +115,9 @@ def _freeze_big(document: Document) -> None:
 
 Step = Callable[[], None]
 
+Appendix = Callable[[Document], tuple[list[Block], list[Link]]]
+"""Builds what is shown after a whole document's body (see :meth:`Pipeline.set_appendix`)."""
+
 
 class Pipeline:
     """The article shown, its render form, layouts and find state, and the steps run between frames.
@@ -167,6 +171,7 @@ class Pipeline:
         self._unsaved = False  # the document was parsed here and not handed out for caching yet
         self._moved_at = 0.0  # time.monotonic() of the reader's last scroll
         self._child: Any = None  # a render.background.ChildParser parsing the rest
+        self._appendix: Appendix | None = None  # made once the document is whole (see below)
 
     # --- the article shown --------------------------------------------------------------------
     @property
@@ -191,6 +196,7 @@ class Pipeline:
             self._set_timer(_RELEASE_AFTER, self._release_step)
         self.article = article
         self.finder = Finder()
+        self._appendix = None
         builder: Builder | None = None
         self.body_pending = document is not None and body_pending
         if (
@@ -234,6 +240,28 @@ class Pipeline:
         else:
             self._warm_highlighter(document.blocks)
         self.check_ready()
+
+    def set_appendix(self, make: Appendix | None) -> None:
+        """Show what ``make(document)`` builds after the body (the related list) once the
+        document is whole and decoded: at once if it is, else when it becomes so."""
+        self._appendix = make
+        self._apply_appendix()
+
+    def _apply_appendix(self) -> None:
+        make, document = self._appendix, self.document
+        if make is None or document is None or self.layout is None:
+            return
+        if not document.complete or not document.loaded or document.damaged:
+            return  # looked at again when the parse or the decoding ends
+        self._appendix = None
+        first_new = len(document.blocks)
+        blocks, links = make(document)
+        if not appendix.append(document, blocks, links):
+            return
+        self.schedule_layout()
+        if self.finder:
+            self.finder.add_blocks(document, first_new)
+        self._on_append(first_new, True)
 
     def settled(self) -> None:
         """The opened article is placed and announced: a big complete one leaves the collector."""
@@ -383,6 +411,7 @@ class Pipeline:
             return
         self._warm_highlighter(document.blocks)
         _freeze_big(document)
+        self._apply_appendix()
         self._set_timer(_DECODE_PAUSE, partial(self._index_step, generation))
 
     def _index_step(self, generation: int) -> None:
@@ -479,6 +508,8 @@ class Pipeline:
             self.finder.add_blocks(document, first_new)
         self._on_append(first_new, done)
         self.check_ready()
+        if done:
+            self._apply_appendix()
         # The growing document is long-lived: keep full collections (a pause each, on either
         # thread, several during a long parse) from walking it again and again.
         _freeze_young()

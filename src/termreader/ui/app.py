@@ -15,16 +15,18 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from termreader.config import Settings, load
+from termreader.config import Settings, load, save_setting
 from termreader.errors import ConfigError, TermreaderError
-from termreader.locations import cache_dir, styles_dir
+from termreader.locations import cache_dir, config_file, styles_dir
 from termreader.text.sanitize import clean, clean_line
-from termreader.ui import css_cache
+from termreader.ui import compositor, css_cache
 from termreader.ui.commands import ArticleCommands
 from termreader.ui.main_screen import MainScreen, main_screen_of
 from termreader.ui.manage import manage_commands
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from termreader.library.store import Library
     from termreader.web.fetch import Fetcher
 
@@ -86,13 +88,18 @@ class TermreaderApp(App[int]):
         self._config_error: str | None = None
         self._library_error: str | None = None
         self._gc_threshold = gc.get_threshold()  # put back on exit (see resume_gc)
+        self._config_path: Path | None = None
+        """The settings file a theme picked in the app is written to (None: settings were
+        given, not read from the user's file)."""
         if settings is None:
+            self._config_path = config_file()
             try:
-                settings = load()
+                settings = load(self._config_path)
             except ConfigError as error:
                 self._config_error = f"{error} (using the defaults)"
                 settings = Settings()
         self.settings = settings
+        compositor.install()  # before any screen exists: wide characters survive overlaps
         super().__init__()
         self.library = library
         self.library_dir = library_dir
@@ -113,6 +120,7 @@ class TermreaderApp(App[int]):
             self.notify(
                 f"Unknown theme {self.settings.theme!r}; using the default", severity="warning"
             )
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.settings.keys:
             self._apply_keys(self.settings.keys)
         if self._config_error:
@@ -135,6 +143,17 @@ class TermreaderApp(App[int]):
         if self.library is None:
             return Screen()  # exiting: the library could not be opened (see __init__)
         return MainScreen(self.settings, self.library, fetcher=self.fetcher, open_ref=self.open_ref)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """A theme was picked (the command palette's "Change theme"): keep it for the next start
+        in ``config.toml``, the user's comments and other settings left as they are."""
+        if theme.name == self.settings.theme or self._config_path is None:
+            return
+        self.settings.theme = theme.name
+        try:
+            save_setting("theme", theme.name, self._config_path)
+        except ConfigError as error:
+            self.notify(f"The theme is not kept for the next start: {error}", severity="warning")
 
     def _apply_keys(self, keys: dict[str, str]) -> None:
         """Apply ``[keys]`` overrides (binding id → comma-separated keys); warn about unknown ids."""

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from termreader.models import Article
 from termreader.text.sanitize import clean_line
-from termreader.ui.article_list import format_date
+from termreader.ui.article_list import date_label
+from termreader.ui.cells import ellipsize
+
+_SECTION_AT_LEAST = 4
+"""Cells below which a section name (or the source) is left out rather than cut to a stub."""
 
 
 class ArticleHeader(Widget):
-    """Title · source · date on the left, ``section · 42%`` on the right, truncated by cells."""
+    """Title · source · date on the left, ``section · 42% · 7 min`` on the right, truncated by
+    cells."""
 
     DEFAULT_CSS = """
     ArticleHeader { height: 1; }
@@ -32,6 +38,8 @@ class ArticleHeader(Widget):
     """The section being read."""
     percent: reactive[int] = reactive(0)
     """Reading progress, 0–100."""
+    minutes: reactive[int] = reactive(0)
+    """Estimated minutes to read the article (0: not known, not shown)."""
     busy: reactive[str] = reactive("")
     """A loading message that replaces the progress while something is fetched."""
 
@@ -39,11 +47,25 @@ class ArticleHeader(Widget):
         """Show ``article``'s title and metadata (or the empty state)."""
         if article is None:
             self.title, self.meta, self.section, self.percent = "termreader", "", "", 0
+            self.minutes = 0
             return
-        when = article.published or article.fetched
+        self.minutes = article.reading_minutes
         self.title = article.title or "(untitled)"
-        self.meta = " · ".join(bit for bit in (article.source, format_date(when)) if bit)
+        self.meta = " · ".join(bit for bit in (article.source, date_label(article)) if bit)
         self.section = ""
+
+    def _progress_label(self, room: int) -> str:
+        """``section · 42% · 7 min`` in at most ``room`` cells (spaces around it included): the
+        number always shows; the reading time goes when there is no room for it, and the section
+        name is cut with ``…`` or left out."""
+        number = f"{self.percent}%"
+        if self.minutes and cell_len(number) + len(" · 999 min") + 2 <= room:
+            number += f" · {self.minutes} min"
+        section = clean_line(self.section)
+        space = room - 2 - cell_len(number) - len(" · ")
+        if not section or space < _SECTION_AT_LEAST:
+            return number
+        return f"{ellipsize(section, space)} · {number}"
 
     def render(self) -> Text:
         # Every field is cleaned here, where it is drawn: titles, sources, section names and
@@ -52,18 +74,18 @@ class ArticleHeader(Widget):
         progress_style = self.get_component_rich_style("article-header--progress")
         if self.busy:
             right = Text(f" {clean_line(self.busy)} ", progress_style)
+            right.truncate(max(8, width // 2), overflow="ellipsis")
         else:
-            section = clean_line(self.section)
-            label = f"{section} · {self.percent}%" if section else f"{self.percent}%"
-            right = Text(f" {label} ", progress_style)
-        # The progress stays whole; the section name gives way first, then the left part.
-        right.truncate(max(8, width // 2), overflow="ellipsis")
+            right = Text(f" {self._progress_label(max(8, width // 2))} ", progress_style)
         meta = clean_line(self.meta)
+        room = max(0, width - right.cell_len)
+        title = ellipsize(f" {clean_line(self.title)}", room)
+        meta_room = room - cell_len(title)
+        meta = ellipsize(f"  {meta}", meta_room) if meta and meta_room > _SECTION_AT_LEAST else ""
         left = Text.assemble(
-            (f" {clean_line(self.title)}", self.get_component_rich_style("article-header--title")),
-            (f"  {meta}" if meta else "", self.get_component_rich_style("article-header--meta")),
+            (title, self.get_component_rich_style("article-header--title")),
+            (meta, self.get_component_rich_style("article-header--meta")),
             no_wrap=True,
         )
-        room = max(0, width - right.cell_len)
-        left.truncate(room, overflow="ellipsis", pad=True)
+        left.pad_right(room - left.cell_len)
         return Text.assemble(left, right, no_wrap=True)

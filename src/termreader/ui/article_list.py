@@ -19,7 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from termreader.library.query import Query, haystack
-from termreader.models import Article
+from termreader.models import DATE_FROM_FILE, Article
 from termreader.text.sanitize import clean_line
 from termreader.ui.cursor_list import CursorKeys
 
@@ -71,6 +71,18 @@ def sort_entries(entries: list[Entry], order: str) -> list[Entry]:
 def format_date(when: datetime | None) -> str:
     """A compact, clock-free date for the list (``2026-03-14``)."""
     return when.strftime("%Y-%m-%d") if when else ""
+
+
+FILE_DATE_MARK = " (file date)"
+"""Said after the date of an undated file, dated by its modification time."""
+
+
+def date_label(article: Article) -> str:
+    """The article's date for the list and the header, marked when it is a file's date."""
+    label = format_date(article.published or article.fetched)
+    if label and article.published and article.date_source == DATE_FROM_FILE:
+        label += FILE_DATE_MARK
+    return label
 
 
 def percent_of(value: float) -> int:
@@ -236,7 +248,7 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
             text = Text.assemble(" ", marker, title, no_wrap=True)
         else:
             # Date and progress first: a long source name is what gets cut.
-            bits = [format_date(article.published or article.fetched)]
+            bits = [date_label(article)]
             percent = percent_of(article.position.percent) if article.position else 0
             if article.finished:
                 bits.append("read")

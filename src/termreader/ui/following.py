@@ -82,6 +82,8 @@ class Following:
         self.fetcher = fetcher
         self.link_digits = ""
         """Digits typed so far for "follow link N"."""
+        self.related_section: list[Related] = []
+        """The entries of the related section shown after the body, in link order."""
 
     def open_reference(self, ref: str) -> None:
         """Open an article by id, URL or path, fetching or importing it when it is new."""
@@ -341,7 +343,21 @@ class Following:
             self.screen.notify(f"No link number {number}", severity="warning", timeout=3)
             return
         self.screen.reader.show_link_hints = False
+        if self.follow_related_number(number):
+            return
         self.follow_url(link.url)
+
+    def follow_related_number(self, number: int) -> bool:
+        """Follow link ``number`` if it is an entry of the related section after the body (by
+        URL, else by title, as in the dialog); False when it is not one."""
+        document = self.screen.reader.document
+        if document is None or document.appendix_from is None:
+            return False
+        index = number - 1 - document.appendix_links_from
+        if not 0 <= index < len(self.related_section):
+            return False
+        self.follow_related(self.related_section[index])
+        return True
 
     # the library list --------------------------------------------------------------------------
     def step_article(self, step: int) -> None:

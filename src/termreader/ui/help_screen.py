@@ -14,8 +14,9 @@ from textual.widgets import Static
 
 from termreader.text.sanitize import clean_line
 
-# (group, binding ids (space-separated) or "", default keys, what it does). The ids let the
-# user's [keys] overrides show here; a test checks every binding id of the app is listed.
+# (group, binding ids (space-separated) or "", default keys, what it does). The ids are the names
+# config.toml's [keys] takes, shown in the help; they also let the user's overrides show here.
+# A test checks every binding id of the app is listed, and that README's Keys table is this one.
 KEYS: list[tuple[str, str, str, str]] = [
     ("Reading", "line_down line_up", "j / k, ↓ / ↑", "line down / up"),
     ("Reading", "page_down page_up", "space / b, PgDn / PgUp", "page down / up"),
@@ -31,7 +32,7 @@ KEYS: list[tuple[str, str, str, str]] = [
     ("Links", "link_hints", "f", "show / hide link numbers"),
     ("Links", "", "1 … 9, then Enter", "follow link number N (Esc cancels)"),
     ("Links", "related", "r", "related articles"),
-    ("Links", "open_browser", "o", "open the article in the web browser"),
+    ("Links", "open_browser", "o", "open the article in the web browser (or copy its address)"),
     ("History", "back", "h, Backspace", "back"),
     ("History", "forward", "l, Ctrl+→", "forward"),
     ("Library", "next_article previous_article", "J / K", "next / previous article in the list"),
@@ -54,6 +55,7 @@ KEYS: list[tuple[str, str, str, str]] = [
     ("Manage", "refetch", "R", "fetch the saved page again"),
     ("Panes", "toggle_library", "L", "show / hide the library"),
     ("Panes", "toggle_outline", "t", "show / hide the outline"),
+    ("Panes", "", "j / k, g / G, Enter, space (in the outline)", "move, jump, fold a section"),
     ("Panes", "", "Tab / Shift+Tab", "next / previous pane"),
     ("Panes", "", "Esc", "close a dialog, the find bar or an overlay; cancel a download"),
     ("App", "sync", "S", "sync feeds and feed-server accounts"),
@@ -77,27 +79,35 @@ class HelpScreen(ModalScreen[None]):
         self.overrides = overrides or {}
         self.rows: list[tuple[str, str]] = []
         """The (keys, action) rows shown, for tests and screen readers of the source."""
+        self.ids: list[str] = []
+        """Each row's binding ids, as shown (space-separated; "" for keys that have none)."""
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
-        table.add_column("keys", style="bold", no_wrap=True, ratio=2)
+        table.add_column("keys", style="bold", ratio=2)
         table.add_column("action", ratio=3)
+        table.add_column("id", style="dim", no_wrap=True)
         group = ""
         for name, binding_id, keys, action in KEYS:
             if name != group:
                 if group:
-                    table.add_row("", "")
-                table.add_row(Text(name, style="bold underline"), "")
+                    table.add_row("", "", "")
+                table.add_row(Text(name, style="bold underline"), "", Text("[keys] id"))
                 group = name
             # Key names come from config.toml: cleaned like any text that reaches the terminal.
             changed = [
                 clean_line(self.overrides[i]) for i in binding_id.split() if i in self.overrides
             ]
             shown = f"{' / '.join(changed)} (custom)" if changed else keys
-            table.add_row(Text(shown), Text(action))
+            table.add_row(Text(shown), Text(action), Text("\n".join(binding_id.split())))
             self.rows.append((shown, action))
+            self.ids.append(binding_id)
         with VerticalScroll(id="help-dialog"):
-            yield Static("termreader keys  ·  Esc closes", id="help-title")
+            yield Static(
+                'termreader keys  ·  rebind one in config.toml: [keys] id = "keys"  ·  Esc closes',
+                id="help-title",
+                markup=False,
+            )
             yield Static(table, id="help-table")
 
     def action_scroll(self, direction: str) -> None:

@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from termreader.errors import NotFound, StoreError, TermreaderError
-from termreader.models import Article, Position
+from termreader.models import Article, Link, Position
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
 from termreader.ui.article_header import ArticleHeader
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from termreader.config import Settings
     from termreader.library.search import Hit
     from termreader.library.store import Library
+    from termreader.render.model import Block, Document
     from termreader.web.fetch import Fetcher
 
 log = logging.getLogger(__name__)
@@ -413,6 +414,7 @@ class MainScreen(ManageActions, Screen[None]):
         self.article = article
         self.reading.opened(article)
         start = position if position is not None else (None if anchor else article.position)
+        _count_minutes(article)
         self.header.show_article(article)
         self.header.percent = percent_of(article.position.percent) if start else 0
         self.reader.show_article(
@@ -421,6 +423,8 @@ class MainScreen(ManageActions, Screen[None]):
             position=start if start and (start.anchor or start.offset) else None,
             body_pending=document is not None,
         )
+        if article.related:
+            self._show_related_section(article)
         if anchor and not self.reader.goto_anchor(anchor):
             self.notify(f"No section “{anchor}” in this article", severity="warning", timeout=3)
         document_now = self.reader.document
@@ -467,7 +471,11 @@ class MainScreen(ManageActions, Screen[None]):
         article.sections = full.sections
         article.links = full.links
         article.related = full.related
+        if _count_minutes(article):
+            self.header.minutes = article.reading_minutes
         self.reader.check_body(verified=self._body_verified)
+        if article.related:
+            self._show_related_section(article)
         self.refresh_bindings()
 
     def forget_article(self) -> None:
@@ -480,6 +488,36 @@ class MainScreen(ManageActions, Screen[None]):
         self.library_pane.article_list.current_id = ""
         self.reader.show_message("This article was removed from the library.")
         self.refresh_bindings()
+
+    def _show_related_section(self, article: Article) -> None:
+        """Show the related list after the body, each entry marked as in the dialog (``r``)
+        and numbered like the links; the marks are worked out when the section is built."""
+        library = self.library
+
+        def build(document: Document) -> tuple[list[Block], list[Link]]:
+            from termreader.navigation.resolve import resolve_related
+            from termreader.render.appendix import heading_for, related_blocks
+            from termreader.ui.related_screen import marker
+
+            entries = [
+                (marker(resolve_related(e, library, article)), e.title, e.url or "")
+                for e in article.related
+            ]
+            self.following.related_section = list(article.related)
+            heading = heading_for(article.language, article.title)
+            self.call_later(self._appendix_shown, article, document)
+            return related_blocks(document, heading, entries)
+
+        self.following.related_section = []
+        self.reader.set_appendix(build)
+
+    def _appendix_shown(self, article: Article, document: Document) -> None:
+        """The related section is in the document: the outline lists it too."""
+        if self.article is article and self.reader.document is document:
+            self.outline.set_sections(lambda: document.sections, len(document.headings))
+            section = self.reader.current_section()
+            if section is not None:
+                self.outline.highlight(section.anchor)
 
     def _show_broken(self, article_id: str, error: Exception) -> None:
         self.article = None
@@ -522,6 +560,9 @@ class MainScreen(ManageActions, Screen[None]):
     @on(ReaderView.LinkActivated)
     def _link_activated(self, event: ReaderView.LinkActivated) -> None:
         event.stop()
+        number = self.reader.appendix_link(event.link)
+        if number is not None and self.following.follow_related_number(number):
+            return
         self.following.follow_url(event.link.url)
 
     # actions -------------------------------------------------------------------------------
@@ -663,17 +704,41 @@ class MainScreen(ManageActions, Screen[None]):
         self._show_find_count()
 
     def action_open_browser(self) -> None:
-        """Open the article's web page in the system browser (http and https only)."""
+        """Open the article's web page in the system browser (http and https only); when no
+        browser opens (none found, or no display over SSH), offer to copy the address."""
         url = self.article.url if self.article else ""
-        import webbrowser
-
         from termreader.web.linkpolicy import can_open_external
 
         if not url or not can_open_external(url):
             self.notify("This article has no web address to open", severity="warning", timeout=3)
             return
-        self.run_worker(lambda: webbrowser.open(url), thread=True, group="browser")
-        self.notify(f"Opening {short_url(url)} in the browser", timeout=3)
+
+        def work() -> None:
+            opened = open_in_browser(url)
+            self.app.call_from_thread(self._browser_done, url, opened)
+
+        self.run_worker(work, thread=True, group="browser", exit_on_error=False)
+
+    def _browser_done(self, url: str, opened: bool) -> None:
+        if opened:
+            self.notify(f"Opened {short_url(url)} in the browser", timeout=3)
+            return
+        from termreader.ui.question_screen import QuestionScreen
+
+        def answered(copy: bool | None) -> None:
+            if copy:
+                # OSC 52: the terminal (also over SSH, and in tmux with set-clipboard on) puts
+                # it on the clipboard of the machine the reader sits at.
+                self.app.copy_to_clipboard(url)
+                self.notify(f"Copied {short_url(url)} (through the terminal)", timeout=3)
+
+        self.app.push_screen(
+            QuestionScreen(
+                "No web browser opened (none found, or no display over SSH).",
+                f"Copy {short_url(url)} to the clipboard?",
+            ),
+            answered,
+        )
 
     def action_sync(self) -> None:
         """Refresh subscriptions (the app runs the sync)."""
@@ -732,6 +797,43 @@ class MainScreen(ManageActions, Screen[None]):
     def on_unmount(self) -> None:
         # Also reached on exits that bypass action_quit (Ctrl+C, a crash in another widget).
         self.save_state()
+
+
+def has_display() -> bool:
+    """True where a graphical browser can open: macOS, Windows, an X or Wayland display, or a
+    browser named in ``$BROWSER``. Without one Python's webbrowser falls back to a text browser
+    run in this terminal, under the reader."""
+    import os
+    import sys
+
+    if sys.platform in ("darwin", "win32") or os.environ.get("BROWSER"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_in_browser(url: str) -> bool:
+    """Open ``url`` in the system browser; False when none opened (run in a thread: it may
+    wait for the browser to start)."""
+    if not has_display():
+        return False
+    import webbrowser
+
+    try:
+        return bool(webbrowser.open(url))
+    except webbrowser.Error:
+        log.debug("no browser opened %s", url, exc_info=True)
+        return False
+
+
+def _count_minutes(article: Article) -> bool:
+    """Fill in the reading time of an article stored before it was counted (when its body is
+    at hand); True when it was counted now."""
+    if article.reading_minutes or not article.body:
+        return False
+    from termreader.text.readtime import reading_minutes
+
+    article.reading_minutes = reading_minutes(article.body)
+    return True
 
 
 def main_screen_of(app: App[Any]) -> MainScreen | None:

@@ -30,7 +30,7 @@ from termreader.render.find import Finder
 from termreader.render.layout import Layout
 from termreader.render.lines import content_width
 from termreader.render.model import Document
-from termreader.render.pipeline import Pipeline
+from termreader.render.pipeline import Appendix, Pipeline
 from termreader.render.position import (
     anchored_line,
     code_in_view,
@@ -265,6 +265,13 @@ class ReaderView(ScrollView, can_focus=True):
         """The pane's expected text width before Textual has laid the reader out (0: unknown).
         Right, the first frame needs one layout; wrong, the reader lays out again (as without)."""
         self._drawn_pane = 0  # the pane width the cached lines were drawn for
+        self._appendix: Appendix | None = None
+        # The saved percentage of a restored position, reported until the reader moves: below
+        # the restored place line counts may be estimates, and the related section is appended
+        # once the document is whole, so a progress measured now could say 47 % where the text
+        # is at 93 %.
+        self._restored_percent: float | None = None
+        self._restoring = False
 
     # --- public API ---------------------------------------------------------------------------
     @property
@@ -285,6 +292,9 @@ class ReaderView(ScrollView, can_focus=True):
     @property
     def progress(self) -> float:
         """How far through the article the view is, 0..1 (1 at the bottom)."""
+        known = self._restored_percent
+        if known is not None:
+            return max(0.0, min(1.0, known / 100))
         if self.max_scroll_y <= 0:
             return 1.0 if self._work.layout else 0.0
         return min(1.0, self.scroll_y / self.max_scroll_y)
@@ -314,17 +324,46 @@ class ReaderView(ScrollView, can_focus=True):
         self._message = None
         self._paint.forget_code()
         self.set_reactive(ReaderView.shift, 0)
+        # The same article parsed again (a damaged cache) keeps its appendix; another drops it.
+        appendix = self._appendix if article is self._work.article else None
+        self._appendix = None
         builder = self._work.open(article, document, body_pending=body_pending)
         self._pending_position = None
         self._relayout(keep_position=False)
         self._scroll_line(0)
         self._settle_view()
+        self._restored_percent = None
         if position is not None and (position.anchor or position.offset or position.percent):
-            self.restore_position(position)
+            self._restoring = True
+            try:
+                self.restore_position(position)
+            finally:
+                self._restoring = False
+            if position.percent:
+                self._restored_percent = position.percent
         self._work.start(builder)
+        if appendix is not None:
+            self.set_appendix(appendix)
         self._last_section = object()
         self._emit_scroll_messages()
         self._work.settled()
+
+    def set_appendix(self, make: Appendix | None) -> None:
+        """Show what ``make(document)`` builds after the body (the related section) once the
+        document is whole (see :meth:`termreader.render.pipeline.Pipeline.set_appendix`)."""
+        self._appendix = make
+        self._work.set_appendix(make)
+
+    def appendix_link(self, link: Link) -> int | None:
+        """The number of ``link`` when it is one of the appendix's links, else None."""
+        document = self._work.document
+        if document is None or document.appendix_from is None:
+            return None
+        links = document.links
+        for index in range(document.appendix_links_from, len(links)):
+            if links[index] is link:
+                return index + 1
+        return None
 
     def check_body(self, *, verified: bool = False) -> None:
         """The article's body has arrived (``show_article(..., body_pending=True)``): if the
@@ -404,6 +443,8 @@ class ReaderView(ScrollView, can_focus=True):
                 self._pending_position = position
                 return
             self._place(round(self.max_scroll_y * position.percent / 100))
+            # The anchor may be in what is appended after the body (the related section).
+            self._pending_position = position
             return
         self._place(position.offset)
 
@@ -511,12 +552,17 @@ class ReaderView(ScrollView, can_focus=True):
     # --- events -------------------------------------------------------------------------------
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if not self._anchoring:
+        # Textual pulling the view back to the end when the content is shorter than the place
+        # restored (the related section is appended later) is not the reader moving.
+        clamped = new_value < old_value and round(new_value) == round(self.max_scroll_y)
+        if not self._anchoring and not (clamped and self._restored_percent is not None):
             self._work.moved()
             if new_value < old_value:
                 self._stick_bottom = False  # the reader scrolled up (wheel, bar): stop following
             if round(old_value) != round(new_value):
                 self._pending_position = None  # the reader moved: forget a jump still waiting
+                if not self._restoring:
+                    self._restored_percent = None
         if round(old_value) != round(new_value):
             self._settle_view()
             self._emit_scroll_messages()
@@ -591,6 +637,9 @@ class ReaderView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
+        # The progress depends on the pane's height: an article opened before the first layout
+        # (at start) reported it against a pane of no height.
+        self._emit_scroll_messages()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -784,6 +833,11 @@ class ReaderView(ScrollView, can_focus=True):
             self._last_section = key
             self.post_message(self.SectionChanged(self, section))
         at_end = self.scroll_y >= self.max_scroll_y
+        document = self._work.document
+        if not at_end and document is not None and document.appendix_from is not None:
+            # The body's end is on screen: what follows (the related list) is not the article.
+            bottom = self.scroll_y + self.scrollable_content_region.height
+            at_end = bottom >= self._work.layout.block_top(document.appendix_from)
         self.post_message(
             self.PositionChanged(self, self.reading_position(), self.progress * 100, at_end)
         )
@@ -820,6 +874,8 @@ class ReaderView(ScrollView, can_focus=True):
             self._invalidate_from(first_changed)  # blocks below the view: nothing to draw
         if self._stick_bottom:
             self._scroll_line(self.max_scroll_y, stick_bottom=True)
+        elif self._work.layout is not None and self._work.layout.complete:
+            self._emit_scroll_messages()  # the progress from exact line counts
 
     def _blocks_appended(self, first_new: int, done: bool) -> None:
         self._sync_size()
@@ -830,10 +886,17 @@ class ReaderView(ScrollView, can_focus=True):
         if pending is not None and document is not None:
             if pending.anchor in document.anchors or done:
                 self._pending_position = None
-                self.restore_position(pending)
+                self._restoring = True
+                try:
+                    self.restore_position(pending)
+                finally:
+                    self._restoring = False
+                self._pending_position = None
         # Lines on screen are drawn again only if they changed: while the reader is near the
         # top of a long article, a chunk appended far below costs no repaint.
         self._invalidate_from(first_new)
+        if done:
+            self._emit_scroll_messages()  # the progress of the whole document
 
     def _highlighters_loaded(self) -> None:
         self._paint.forget_code()
