@@ -22,7 +22,7 @@ from termreader.cli.common import (
 )
 from termreader.errors import IsAFeed, NotFound, TermreaderError
 from termreader.models import PREFETCHED_TAG, Article, iso
-from termreader.text.sanitize import clean, clean_line
+from termreader.text.sanitize import are_clean_lines, clean, clean_line
 
 
 def register(subparsers: Any) -> None:
@@ -218,20 +218,40 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     Articles prefetched by ``sync`` only because another article lists them as related are
     hidden unless ``--all``: the reader did not ask for them (they still open by id or URL).
+
+    Rows are written as the library yields them (newest segments first), so the first row of
+    a big library comes at once.
     """
-    library = open_library(args)
-    articles = library.list(args.query or None, unread=True if args.unread else None)
-    if not args.all:
-        articles = [a for a in articles if PREFETCHED_TAG not in a.tags]
+    from termreader.library.queries import list_fields
+
+    library = open_library(args, lazy=True)
     out = sys.stdout
-    if args.json:
-        dumps = json.dumps
-        for article in articles:
-            out.write(dumps(_clean_json(list_record(article)), ensure_ascii=False) + "\n")
-    else:
-        for article in articles:
-            out.write(_human_line(article) + "\n")
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    for record in library.stream(args.query or None, unread=True if args.unread else None):
+        if not args.all and PREFETCHED_TAG in record.get("tags", ()):
+            continue
+        fields = list_fields(record)
+        if args.json:
+            texts = [fields[k] or "" for k in _TEXT_FIELDS]
+            if not are_clean_lines(texts + fields["tags"]):
+                fields = _clean_json(fields)
+            out.write(dumps(fields) + "\n")
+        else:
+            out.write(_human_row(fields) + "\n")
     return 0
+
+
+_TEXT_FIELDS = ("id", "title", "url", "source", "published", "fetched", "language", "kind")
+
+
+def _human_row(fields: dict[str, Any]) -> str:
+    mark = "*" if fields["unread"] else " "
+    # Stored dates are ISO text in the article's own zone: its first ten characters are the
+    # date that zone shows, as _date prints it.
+    stamp = fields["published"] or fields["fetched"] or ""
+    date = stamp[:10] if len(stamp) >= 10 else " " * 10
+    source = f"  ({clean_line(fields['source'])})" if fields["source"] else ""
+    return f"{fields['id']}  {mark} {date}  {clean_line(fields['title'])}{source}"
 
 
 def cmd_show(args: argparse.Namespace) -> int:
