@@ -183,8 +183,12 @@ def test_add_many_appends_and_never_rewrites_old_segments(
         writes.append(path.name)
         real(path, data)
 
+    def counting_many(items: list[tuple[Path, bytes]]) -> None:
+        writes.extend(path.name for path, _ in items)
+        atomic.atomic_write_many(items)
+
     monkeypatch.setattr(segments_mod, "atomic_write", counting)  # index files
-    monkeypatch.setattr(files, "atomic_write", counting)  # body files
+    monkeypatch.setattr(files, "atomic_write_many", counting_many)  # body files
     monkeypatch.setattr(index_mod, "COMPACT_LINES", 500)
     monkeypatch.setattr(index_mod, "SEGMENT_TARGET", 100)
     lib.add_many(make(n) for n in range(600))  # straight into segments

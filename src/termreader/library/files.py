@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from termreader.errors import StoreError
-from termreader.library.atomic import atomic_write, dumps_utf8
-from termreader.library.records import STATE_FIELDS
+from termreader.library.atomic import atomic_write, atomic_write_many, dumps_utf8
+from termreader.library.records import STATE_FIELDS, article_dict
 from termreader.models import Article
 
 ID_RE = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
@@ -47,6 +47,41 @@ class ArticleFiles:
             return any(self.articles_dir.glob("*.json.gz"))
         except OSError:
             return False
+
+    def write_bodies(self, articles: list[Article]) -> Callable[[], None]:
+        """Write the body files of ``articles``, durable together (see
+        :func:`termreader.library.atomic.atomic_write_many`); returns an undo callable.
+
+        Raises:
+            StoreError: an invalid id, or a file could not be written (undone already).
+        """
+        items: list[tuple[Path, bytes]] = []
+        previous: dict[Path, bytes | None] = {}
+        for article in articles:
+            if not ID_RE.match(article.id):
+                raise StoreError(f"invalid article id {article.id!r}")
+            path = self.body_path(article.id)
+            try:
+                previous[path] = path.read_bytes()
+            except OSError:
+                previous[path] = None
+            data = article_dict(article, STATE_FIELDS)
+            items.append((path, gzip.compress(dumps_utf8(data), compresslevel=6, mtime=0)))
+
+        def undo() -> None:
+            for path, old in previous.items():
+                with contextlib.suppress(OSError, StoreError):
+                    if old is None:
+                        path.unlink(missing_ok=True)
+                    else:
+                        atomic_write(path, old)
+
+        try:
+            atomic_write_many(items)
+        except StoreError:
+            undo()
+            raise
+        return undo
 
     def write_body(self, article: Article) -> Callable[[], None]:
         """Write the body file; returns an undo callable restoring what was there before.

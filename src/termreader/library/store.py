@@ -21,7 +21,7 @@ Sample articles are imported by ``termreader.library.seeding``, not by the store
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,14 +116,11 @@ class Library:
         index = self._index
         with index.locked():
             index.refresh()
-            undos: builtins.list[Callable[[], None]] = []
+            undo = self._files.write_bodies(batch)
             try:
-                for article in batch:
-                    undos.append(self._files.write_body(article))
                 index.add_all(lean(article) for article in batch)
             except StoreError:
-                for undo in undos:
-                    undo()
+                undo()
                 raise
             return [article_from(index.records[a.id], a) for a in batch]
 
