@@ -40,6 +40,13 @@ _RECORD_DEFAULTS: dict[str, Any] = {
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 
 
+def _plain(value: Any) -> Any:
+    """A dataclass instance as a dict; anything else as it is."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
+
+
 def article_dict(article: Article, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """``article.to_dict()`` without the fields in ``drop``, built field by field: the
     generic ``dataclasses.asdict`` walk was most of storing a batch of small articles."""
@@ -51,9 +58,9 @@ def article_dict(article: Article, drop: tuple[str, ...] = ()) -> dict[str, Any]
         if isinstance(value, datetime):
             value = iso(value)
         elif isinstance(value, list):
-            value = [asdict(item) if is_dataclass(item) else item for item in value]
-        elif is_dataclass(value):
-            value = asdict(value)  # type: ignore[arg-type]
+            value = [_plain(item) for item in value]
+        else:
+            value = _plain(value)
         data[name] = value
     return data
 
