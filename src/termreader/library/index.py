@@ -127,6 +127,8 @@ class Index:
         self._pending: dict[str, dict[str, Any]] = {}  # state for ids of unloaded segments
         self._dirty: set[str] = set()  # segments holding records changed since compaction
         self._touched: set[str] = set()  # ids whose state changed since compaction
+        self._changes: set[str] = set()  # ids changed since take_changes (see there)
+        self._seen: dict[str, dict[str, Any]] = self.records  # the records take_changes saw
         self._storage = AtomicJSONStorage(self.path)
         self._lock: Any = None  # a filelock.FileLock, made on the first write (see locked)
         self._sig: tuple[int, int, int, int] | None = None
@@ -253,6 +255,17 @@ class Index:
         while self._unloaded:
             self.load_next()
 
+    def take_changes(self) -> set[str]:
+        """The ids of the records added, changed or removed since the last call (of records
+        loaded then: loading a segment is no change), as this view saw them come in."""
+        changes, self._changes = self._changes, set()
+        seen, records = self._seen, self.records
+        if seen is not records:  # reloaded: a record read again is a new object
+            changes.update(key for key, record in records.items() if seen.get(key) is not record)
+            changes.update(key for key in seen if key not in records)
+        self._seen = records
+        return changes
+
     def record(self, article_id: str) -> dict[str, Any]:
         """The up-to-date index record of ``article_id``. Raises NotFound."""
         self.refresh()
@@ -356,6 +369,7 @@ class Index:
                 if isinstance(given, dict):
                     state.update({f: given[f] for f in STATE_FIELDS if f in given})
             self._unhome(key)
+            self._changes.add(key)
             record = meta_only(meta)
             record.update(state)
             self.records[key] = record
@@ -363,12 +377,14 @@ class Index:
         elif "r" in entry:
             key = str(entry["r"])
             self._unhome(key)
+            self._changes.add(key)
             removed = self.records.pop(key, None)
             if removed:
                 self.lookups.removed(removed)
         elif "s" in entry:
             key = str(entry["s"])
             self._touched.add(key)
+            self._changes.add(key)
             fields = {f: entry[f] for f in STATE_FIELDS if f in entry}
             target = self.records.get(key)
             if target is not None:

@@ -211,6 +211,22 @@ class Library:
         index.refresh(partial=True)
         return queries.stream(index, Query(query), unread)
 
+    def stream_articles(self) -> Iterator[Article]:
+        """:meth:`list`'s articles, newest first, one at a time (see :meth:`stream`): a caller
+        can build a big library's list in steps."""
+        lookups = self._index.lookups
+        for record in self.stream():
+            yield queries.brief(record, lookups)
+
+    def take_changes(self) -> set[str]:
+        """Ids of the articles added, changed or removed since the last call, by this process
+        or another (the library is brought up to date first). Reading a lazily opened library's
+        next segment is no change."""
+        index = self._index
+        # A view read whole stays whole: a record missing from a partial one is no removal.
+        index.refresh(partial=not index.complete_view)
+        return index.take_changes()
+
     def counts(self, *, estimate: bool = False) -> tuple[int, int]:
         """(articles, unread articles) in the library, without building Article objects.
 

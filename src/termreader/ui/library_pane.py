@@ -68,6 +68,9 @@ class LibraryPane(Vertical):
         self._counts: tuple[int, int] | None = None  # whole-library counts while listing part
         self._unread = 0
         self._filter_mounting: AwaitMount | None = None
+        # (the sorted list it filtered, the filter, its result): the next keystroke searches
+        # that result only (see filter_entries).
+        self._last_filter: tuple[list[Entry], str, list[Entry]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Library", id="library-title", markup=False)
@@ -109,6 +112,28 @@ class LibraryPane(Vertical):
         self._sorted = sort_entries(self._all, self.sort)
         self._apply(keep=keep)
 
+    def apply_changes(self, updated: list[Article], removed: set[str]) -> None:
+        """Patch the list: ``updated`` articles replace their rows (or are added), ``removed``
+        ids leave it; filter, sort order and the highlighted article stay."""
+        entries = {entry.article.id: entry for entry in self._all}
+        for article_id in removed:
+            entries.pop(article_id, None)
+        for article in updated:
+            entries[article.id] = Entry.of(article)
+        self._all = list(entries.values())
+        self._unread = sum(1 for entry in self._all if entry.article.unread)
+        if self._counts is not None:  # still listing part: move the whole-library figures
+            total, unread = self._counts
+            self._counts = (max(total, len(self._all)), unread)
+        self._sorted = sort_entries(self._all, self.sort)
+        highlighted = self.article_list.highlighted
+        self._apply(keep=highlighted.id if highlighted else None)
+
+    @property
+    def articles(self) -> list[Article]:
+        """Every article listed (unfiltered), newest first."""
+        return [entry.article for entry in sort_entries(self._all, "date")]
+
     def update_article(self, article: Article) -> None:
         """Refresh one article's row (reading state changed)."""
         for entry in self._all:
@@ -124,7 +149,12 @@ class LibraryPane(Vertical):
         return [e.article for e in self.article_list.shown]
 
     def _apply(self, *, keep: str | None = None) -> None:
-        self.article_list.set_entries(filter_entries(self._sorted, self.filter_text), keep=keep)
+        text = self.filter_text
+        last = self._last_filter
+        typed_from = (last[1], last[2]) if last is not None and last[0] is self._sorted else None
+        shown = filter_entries(self._sorted, text, typed_from=typed_from)
+        self._last_filter = (self._sorted, text, shown)
+        self.article_list.set_entries(shown, keep=keep)
         self._update_title()
 
     def _update_title(self) -> None:
