@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,7 +29,8 @@ from termreader.text.sanitize import are_clean_lines, clean, clean_line
 def register(subparsers: Any) -> None:
     """Add the library's commands to the CLI's subparsers."""
     p = subparsers.add_parser(
-        "add", help="import files or fetch URLs (a feed URL is subscribed to and synced)"
+        "add",
+        help="import files, folders (recursively) or URLs (a feed URL is subscribed to and synced)",
     )
     add_library_option(p)
     p.add_argument("refs", nargs="+", metavar="PATH|URL")
@@ -145,6 +147,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     library = open_library(args)
     failed = 0
     for ref in args.refs:
+        if not is_url(ref) and Path(ref).expanduser().is_dir():
+            failed += _add_folder(library, Path(ref).expanduser(), as_json=args.json)
+            continue
         try:
             if is_url(ref):
                 article = _save_url(library, ref)
@@ -167,6 +172,45 @@ def cmd_add(args: argparse.Namespace) -> int:
             print(f"{article.id}  {clean_line(article.title)}")
         sys.stdout.flush()
     return 1 if failed else 0
+
+
+def _add_folder(library: Any, root: Path, *, as_json: bool) -> int:
+    """``add DIR``: every Markdown, text and HTML file under it (see
+    :mod:`termreader.library.folder`), with progress on stderr when that is a terminal.
+    Returns how many files failed."""
+    from termreader.library.folder import import_folder
+
+    show = sys.stderr.isatty()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if show and (done == total or now - last[0] >= 0.1):
+            last[0] = now
+            sys.stderr.write(f"\r{done}/{total} files imported")
+            sys.stderr.flush()
+
+    try:
+        result = import_folder(library, root, progress=progress)
+    finally:
+        if show:
+            sys.stderr.write("\n")
+    for reason in result.failed:
+        error(reason)
+    failed = len(result.failed)
+    for article in result.stored:
+        if as_json:
+            _print_json(list_record(article))
+        else:
+            print(f"{article.id}  {clean_line(article.title)}")
+    for path, feed in result.feeds:
+        try:
+            failed += _add_feed(library, path, feed, as_json=as_json)
+        except TermreaderError as exc:
+            error(str(exc))
+            failed += 1
+    sys.stdout.flush()
+    return failed
 
 
 def _add_feed(library: Any, ref: str, feed: IsAFeed, *, as_json: bool) -> int:
