@@ -842,3 +842,15 @@ def test_a_change_by_another_process_changes_the_stamp(library_home: Path) -> No
     stamp = lib.stamp()
     other.set_unread(make(1).id, False)
     assert lib.stamp() != stamp and lib.counts() == (2, 1)
+
+
+def test_a_batch_bigger_than_the_open_files_limit_is_written_in_groups(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of 20,000 bodies once held every temp file open until all were flushed and ran
+    out of file descriptors ("Too many open files")."""
+    monkeypatch.setattr(atomic, "OPEN_AT_ONCE", 3)
+    stored = lib.add_many(make(n) for n in range(10))
+    assert len(stored) == 10
+    assert all(reopen(lib).get(a.id).body == a.body for a in stored)
+    assert not list(lib.articles_dir.glob(".*.tmp"))

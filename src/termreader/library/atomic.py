@@ -64,6 +64,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+OPEN_AT_ONCE = 256
+"""Files :func:`atomic_write_many` holds open at a time."""
 FSYNC_THREADS = 32
 """Files flushed at once by :func:`atomic_write_many`: the filesystem commits concurrent
 flushes together, where one after another each waits for its own disk write."""
@@ -86,21 +88,27 @@ def atomic_write_many(items: list[tuple[Path, bytes]]) -> None:
 
     temps: list[tuple[str, Path]] = []
     try:
-        handles = []
-        try:
-            for path, data in items:
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-                temps.append((tmp, path))
-                handles.append(fd)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-            with ThreadPoolExecutor(min(FSYNC_THREADS, len(handles))) as pool:
-                list(pool.map(os.fsync, handles))
-        finally:
-            for fd in handles:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        with ThreadPoolExecutor(FSYNC_THREADS) as pool:
+            # In groups: each holds its files open until they are flushed, and a process may
+            # have only so many open at once.
+            for begin in range(0, len(items), OPEN_AT_ONCE):
+                handles: list[int] = []
+                try:
+                    for path, data in items[begin : begin + OPEN_AT_ONCE]:
+                        fd, tmp = tempfile.mkstemp(
+                            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+                        )
+                        temps.append((tmp, path))
+                        handles.append(fd)
+                        view = memoryview(data)
+                        while view:
+                            view = view[os.write(fd, view) :]
+                    list(pool.map(os.fsync, handles))
+                finally:
+                    for fd in handles:
+                        with contextlib.suppress(OSError):
+                            os.close(fd)
+        temps.reverse()  # renamed in order, popped from the end
         while temps:
             tmp, path = temps[-1]
             os.replace(tmp, path)
