@@ -2,7 +2,7 @@
 
 Building 100,000 articles takes minutes, so the built library is cached in the user's cache
 folder (``$TERMREADER_BENCH_CACHE``, else ``~/.cache/termreader-bench``) under a key made of
-the generator's and the store's source; each run works on a copy made of hard links (body
+the generator's source and the store's format version; each run works on a copy made of hard links (body
 files and index segments are only ever replaced, never written in place) plus real copies of
 the two files written in place or renamed over (``library.json``, ``state.jsonl``).
 """
@@ -38,9 +38,12 @@ def cache_root() -> Path:
 
 
 def _key() -> str:
-    digest = hashlib.sha256()
-    for path in (BENCH / "gen.py", *sorted((ROOT / "src/termreader/library").glob("*.py"))):
-        digest.update(path.read_bytes())
+    """The generator's source and the store's format version: a library built by either
+    another generator or another on-disk form is built again."""
+    from termreader.library.segments import FORMAT_VERSION
+
+    digest = hashlib.sha256((BENCH / "gen.py").read_bytes())
+    digest.update(str(FORMAT_VERSION).encode())
     return digest.hexdigest()[:12]
 
 

@@ -23,6 +23,7 @@ import contextlib
 import os
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -91,12 +92,26 @@ def open_tinydb(path: str | os.PathLike[str]) -> TinyDB:
     return _KeyedTinyDB(path, storage=AtomicJSONStorage)
 
 
-def _stat_sig(path: Path) -> tuple[int, int, int, int] | None:
+def _stat_sig(path: Path) -> tuple[int, int, int, int, int] | None:
+    """What tells one version of the manifest from another: its stat and a checksum of its
+    bytes. The stat alone is not enough: a replacement may get the inode just freed, the same
+    size (the manifest's size barely changes) and, within one tick of the filesystem's coarse
+    clock, the same times."""
+    try:
+        with open(path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            checksum = zlib.crc32(handle.read())
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, checksum)
+
+
+def _journal_sig(path: Path) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class Index:
@@ -131,7 +146,7 @@ class Index:
         self._seen: dict[str, dict[str, Any]] = self.records  # the records take_changes saw
         self._storage = AtomicJSONStorage(self.path)
         self._lock: Any = None  # a filelock.FileLock, made on the first write (see locked)
-        self._sig: tuple[int, int, int, int] | None = None
+        self._sig: tuple[int, int, int, int, int] | None = None
         self._loaded = False
 
     # --- locking and loading ------------------------------------------------------------------
@@ -176,9 +191,9 @@ class Index:
                         self.compact(full=True)
 
     def stamp(self) -> tuple[Any, ...]:
-        """What changes whenever another process changes the library: the index file's and the
-        journal's stat. Cheap (two ``stat`` calls, nothing read)."""
-        return (_stat_sig(self.path), _stat_sig(self.journal.path))
+        """What changes whenever another process changes the library: the manifest's version
+        and the journal's stat. Cheap (a small file read and a ``stat``)."""
+        return (_stat_sig(self.path), _journal_sig(self.journal.path))
 
     def refresh(self, force: bool = False, *, partial: bool = False) -> None:
         """Bring the in-memory view up to date with the files (cheap when nothing changed).

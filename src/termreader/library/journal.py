@@ -36,6 +36,9 @@ class Journal:
         """Lines at its start that only restate the index (see :meth:`rewrite`)."""
         self.carried = 0
         """Lines after the snapshot that a compaction carried over (see :meth:`rewrite`)."""
+        self.head = b""
+        """The journal's first line as read: a rewritten journal may get the inode just freed
+        and be as long, but its first line (with a random token) differs."""
 
     def reset(self) -> None:
         """Read again from the start (the index was reloaded)."""
@@ -44,6 +47,7 @@ class Journal:
         self.lines = 0
         self.snapshot_lines = 0
         self.carried = 0
+        self.head = b""
 
     @property
     def fresh(self) -> int:
@@ -65,7 +69,10 @@ class Journal:
         try:
             with open(self.path, "rb") as handle:
                 st = os.fstat(handle.fileno())
-                if st.st_ino != self.ino or st.st_size < self.offset:
+                rewritten = st.st_ino != self.ino or st.st_size < self.offset
+                if not rewritten and self.head and self.offset:
+                    rewritten = os.pread(handle.fileno(), len(self.head), 0) != self.head
+                if rewritten:
                     if self.ino is not None:
                         self.ino = None
                         return False
@@ -85,6 +92,8 @@ class Journal:
         if end < 0:
             return True
         start = 0
+        if self.offset == 0:
+            self.head = chunk[: chunk.find(b"\n") + 1]
         if self.offset == 0 and skip_snapshot:
             start = self._skip_snapshot(chunk, end)
         for line in chunk[start : end + 1].splitlines():
@@ -154,6 +163,8 @@ class Journal:
                 raise StoreError(describe_oserror(error, str(self.path))) from error
         finally:
             os.close(fd)
+        if self.offset == 0:
+            self.head = blob[: blob.find(b"\n") + 1]
         self.offset += len(blob)
         self.lines += len(entries)
 
@@ -170,7 +181,14 @@ class Journal:
         """
         body = b"".join(dumps(entry) + b"\n" for entry in entries)
         carry = len(carried or ())
-        head = dumps({"snapshot": len(entries) + 1, "bytes": len(body), "carried": carry})
+        head = dumps(
+            {
+                "snapshot": len(entries) + 1,
+                "bytes": len(body),
+                "carried": carry,
+                "token": os.urandom(6).hex(),
+            }
+        )
         head += b"\n"
         tail = b"".join(dumps(entry) + b"\n" for entry in carried or ())
         blob = head + body + tail
@@ -181,6 +199,7 @@ class Journal:
         st = os.stat(self.path)
         self.ino = st.st_ino
         self.offset = st.st_size
+        self.head = head
         self.snapshot_lines = len(entries) + 1
         self.carried = carry
         self.lines = self.snapshot_lines + carry

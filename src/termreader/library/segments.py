@@ -21,6 +21,8 @@ from tinydb.storages import Storage
 from termreader.errors import StoreError
 from termreader.library.atomic import atomic_write, dumps
 
+FORMAT_VERSION = 2
+"""The library's on-disk form (1: every record in ``library.json``; 2: segments)."""
 SEGMENTS_DIR = "index"
 SEGMENTS_TABLE = "segments"
 """The manifest's table of live segments: file name -> :func:`describe` of its records."""
