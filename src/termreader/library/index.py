@@ -282,9 +282,15 @@ class Index:
         return changes
 
     def record(self, article_id: str) -> dict[str, Any]:
-        """The up-to-date index record of ``article_id``. Raises NotFound."""
-        self.refresh()
+        """The up-to-date index record of ``article_id``. Raises NotFound.
+
+        A partly loaded view reads segments, newest first, only until it finds the record (the
+        article a reader opens at start is most often among the newest)."""
+        self.refresh(partial=True)
         record = self.records.get(article_id)
+        while record is None and self._unloaded and article_id not in self._skip:
+            self.load_next()
+            record = self.records.get(article_id)
         if record is None:
             raise NotFound(f"no article with id {article_id}")
         return record
