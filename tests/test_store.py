@@ -854,3 +854,21 @@ def test_a_batch_bigger_than_the_open_files_limit_is_written_in_groups(
     assert len(stored) == 10
     assert all(reopen(lib).get(a.id).body == a.body for a in stored)
     assert not list(lib.articles_dir.glob(".*.tmp"))
+
+
+def test_a_stream_interrupted_by_a_full_load_still_gives_every_record(
+    library_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader lists a big library from a stream while it uses the same library; a write
+    that loads every segment meanwhile must not make the stream skip the segments it had not
+    reached."""
+    monkeypatch.setattr(index_mod, "SEGMENT_TARGET", 20)
+    lib = Library.open(library_home)
+    lib.add_many(_dated(n) for n in range(200))
+    lib.compact()
+    lazy = Library.open(library_home, lazy=True)
+    stream = lazy.stream()
+    got = [next(stream)["id"]]
+    lazy.compact()  # completes the view behind the stream's back
+    got += [record["id"] for record in stream]
+    assert sorted(got) == sorted(a.id for a in lib.list())

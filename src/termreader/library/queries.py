@@ -203,6 +203,10 @@ def stream(index: Progressive, query: Query, unread: bool | None) -> Iterator[di
         yield from waiting[:cut]
         del waiting[:cut]
         if bound is None:
+            # Records a reload or a compaction loaded behind this stream's back (the caller
+            # used the library meanwhile): late, but not lost.
+            late = {k: r for k, r in index.records.items() if k not in done}
+            yield from sorted(selected(late, index.lookups, query, unread), key=order)
             return
         # (A compaction elsewhere makes load_next start over: skip what was given already.)
         added = {

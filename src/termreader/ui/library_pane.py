@@ -132,7 +132,8 @@ class LibraryPane(Vertical):
     @property
     def articles(self) -> list[Article]:
         """Every article listed (unfiltered), newest first."""
-        return [entry.article for entry in sort_entries(self._all, "date")]
+        by_date = self._sorted if self.sort == "date" else sort_entries(self._all, "date")
+        return [entry.article for entry in by_date]
 
     def update_article(self, article: Article) -> None:
         """Refresh one article's row (reading state changed)."""
