@@ -124,6 +124,8 @@ def run_group(bench: Bench) -> None:
     from run import Figure, probe
 
     print("library100k (a library of 100,000 small articles)", flush=True)
+    # The machine is shared: its load says how much of a figure is someone else's work.
+    bench.extra["library100k_load_average_before"] = [round(x, 2) for x in os.getloadavg()]
     work = bench.work
     big = working_copy(cached_library(BIG), work / "lib-100k")
     mid = working_copy(cached_library(MID), work / "lib-10k")
@@ -272,4 +274,5 @@ def run_group(bench: Bench) -> None:
         )
     )
     bench.extra["library100k_cache"] = str(cache_root())
+    bench.extra["library100k_load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     bench.extra["library100k_python"] = sys.version.split()[0]

@@ -91,9 +91,21 @@ def without_defaults(record: dict[str, Any]) -> dict[str, Any]:
 def sort_key(record: dict[str, Any]) -> float:
     """The record's date as a timestamp (published, else fetched; naive means UTC), else 0."""
     for field in ("published", "fetched"):
-        stamp = parse_iso(record.get(field), default_zone=UTC)
-        if stamp is not None:
-            return stamp.timestamp()
+        value = record.get(field)
+        if not value:
+            continue
+        try:
+            # Stored dates are ISO text: parsed directly (this runs for every record).
+            stamp = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            stamp = None
+        if stamp is None:
+            stamp = parse_iso(value)
+            if stamp is None:
+                continue
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        return stamp.timestamp()
     return 0.0
 
 
