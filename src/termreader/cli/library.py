@@ -276,7 +276,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         fields = list_fields(record)
         if args.json:
-            texts = [fields[k] or "" for k in _TEXT_FIELDS]
+            texts = [fields[key] or "" for key in _TEXT_FIELDS]
             if not are_clean_lines(texts + fields["tags"]):
                 fields = _clean_json(fields)
             out.write(dumps(fields) + "\n")

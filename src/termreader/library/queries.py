@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from termreader.errors import NotFound
 from termreader.library.files import ID_RE
 from termreader.library.query import Query, fold, haystack
-from termreader.library.records import article_from, sort_key
+from termreader.library.records import STATE_FIELDS, article_from, default_state, sort_key
 from termreader.models import Article, Position, parse_iso
 
 Records = dict[str, dict[str, Any]]
@@ -217,10 +217,14 @@ def stream(index: Progressive, query: Query, unread: bool | None) -> Iterator[di
         waiting.extend(selected(added, index.lookups, query, unread))
 
 
+LISTED_STATE = tuple(name for name in STATE_FIELDS if name != "position")
+"""The reading-state flags a listing carries (after the metadata)."""
+
+
 def list_fields(record: dict[str, Any]) -> dict[str, Any]:
     """The listing form of an index record (``termreader list --json``), read straight from the
     record: the dates are stored in the ISO form the listing prints."""
-    return {
+    fields: dict[str, Any] = {
         "id": record["id"],
         "title": record.get("title", ""),
         "url": record.get("url", ""),
@@ -230,9 +234,11 @@ def list_fields(record: dict[str, Any]) -> dict[str, Any]:
         "language": record.get("language", ""),
         "kind": record.get("kind", "markdown"),
         "tags": list(record.get("tags", ())),
-        "unread": bool(record.get("unread", True)),
-        "finished": bool(record.get("finished", False)),
     }
+    defaults = default_state()
+    for name in LISTED_STATE:
+        fields[name] = bool(record.get(name, defaults[name]))
+    return fields
 
 
 def listing(
