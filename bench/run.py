@@ -2,8 +2,9 @@
 
 Generates its inputs in a temporary folder, measures each figure beside a baseline taken in
 the same run, prints a table (value, target, baseline, ratio, pass) and writes
-``bench/results.json``. Groups (``--only``): startup, uncached, keys, library, session, sync,
-accounts, import, accuracy, fidelity, search. ``--quick`` runs a smaller subset in about a minute.
+``bench/results.json``. Groups (``--only``): startup, uncached, keys, library, library100k,
+session, sync, accounts, import, accuracy, fidelity, search. ``--quick`` runs a smaller subset in
+about a minute.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ GROUPS = (
     "uncached",
     "keys",
     "library",
+    "library100k",
     "session",
     "sync",
     "accounts",
@@ -61,7 +63,7 @@ SESSION_ARTICLES = 50
 SESSION_SIZE = 100 * 1024
 SESSION_GROWTH_MB = 40.0
 """Resident-memory growth allowed over a session of SESSION_ARTICLES opens (caches fill)."""
-QUICK_SKIPS = ("uncached",)
+QUICK_SKIPS = ("uncached", "library100k")
 """Groups --quick leaves out (an uncached 2 MB open alone takes longer than the quick budget)."""
 
 
@@ -775,6 +777,11 @@ class Bench:
                 "median of 3",
             )
         )
+
+    def group_library100k(self) -> None:
+        import library100k
+
+        library100k.run_group(self)
 
     def state_writes(self, count: int, home: Path, articles: list) -> None:
         from tinydb import TinyDB

@@ -527,3 +527,34 @@ def test_markdown_to_text() -> None:
     assert "keep  this" in text and "> quoted line" in text and "1. one\n2. two" in text
     assert "#" not in text and "**" not in text
     assert markdown_to_text("") == ""
+
+
+# --- add DIR (#15) ---------------------------------------------------------------------------------
+
+
+def test_add_folder_imports_articles_recursively(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from termreader.library import folder
+
+    monkeypatch.setattr(folder, "POOL_FROM", 3)  # the worker processes' path too
+    root = tmp_path / "notes"
+    (root / "deep" / "deeper").mkdir(parents=True)
+    (root / ".hidden").mkdir()
+    (root / "one.md").write_text("# One\n\nFirst note.\n", encoding="utf-8")
+    (root / "deep" / "two.txt").write_text("Two\n\nSecond note.\n", encoding="utf-8")
+    (root / "deep" / "deeper" / "three.html").write_text(
+        "<html><head><title>Three</title></head><body><article><h1>Three</h1>"
+        "<p>Third note, long enough to be an article body.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    (root / "deep" / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (root / ".hidden" / "secret.md").write_text("# Secret\n", encoding="utf-8")
+    (root / "broken.md").write_bytes(b"\x00" * 64)
+    code, out, err = run(capsys, "add", str(root), "--json")
+    titles = sorted(str(r["title"]) for r in lines_json(out))
+    assert titles == ["One", "Three", "Two"]
+    assert code == 1 and err.count("\n") == 1 and "broken.md" in err  # one line per failure
+    assert "files imported" not in err  # progress only on a terminal
+    listed = {a.title for a in Library.open(home).list()}
+    assert {"One", "Two", "Three"} <= listed and "Secret" not in listed

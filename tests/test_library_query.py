@@ -72,3 +72,32 @@ def test_fold_and_haystack() -> None:
     # A word starts where a word of the text starts ("cx" holds "x" inside a word).
     assert Query("x").select(["xa", "b", "cx", "a-x"], str) == ["xa", "a-x"]
     assert Query('"reader example"').matches(haystack("a reader\n example")) is True
+
+
+def test_typing_narrows_the_last_result_and_agrees_with_a_fresh_filter() -> None:
+    """A keystroke that extends the filter searches the last result for the new words only;
+    the result is the one a filter from scratch gives."""
+    from datetime import UTC, datetime
+
+    from termreader.models import Article
+    from termreader.ui.article_list import Entry, filter_entries
+
+    titles = ["Article 9 news", "article 19", "Other 9", "ARTICLE nine", "Artikel 99", "x"]
+    entries = [
+        Entry.of(Article(id=f"a{n}", title=t, published=datetime(2025, 1, 1 + n, tzinfo=UTC)))
+        for n, t in enumerate(titles)
+    ]
+    typed = "article 9"
+    result = entries
+    previous = ""
+    for end in range(1, len(typed) + 1):
+        text = typed[:end]
+        result = filter_entries(entries, text, typed_from=(previous, result))
+        assert result == filter_entries(entries, text)
+        previous = text
+    # "9" starts a word in "Article 9 news" only ("19" and "99" hold it inside a word).
+    assert [e.article.id for e in result] == ["a0"]
+    # Not an extension (a deleted character): filtered from scratch.
+    assert filter_entries(entries, "articl", typed_from=(typed, result)) == filter_entries(
+        entries, "articl"
+    )

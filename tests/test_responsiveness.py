@@ -115,9 +115,9 @@ async def test_paging_keeps_the_view_exact_and_the_size_catches_up() -> None:
 async def test_a_big_library_lists_its_newest_first_then_the_rest(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from termreader.ui import main_screen
+    from termreader.ui import library_listing
 
-    monkeypatch.setattr(main_screen, "LIST_FIRST", 2)
+    monkeypatch.setattr(library_listing, "LIST_FIRST", 2)
     app = make_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main(app)

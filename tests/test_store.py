@@ -19,6 +19,7 @@ from termreader import locations
 from termreader.errors import ImportFailed, NotFound, StoreError
 from termreader.library import atomic, files
 from termreader.library import index as index_mod
+from termreader.library import segments as segments_mod
 from termreader.library.index import open_tinydb
 from termreader.library.seeding import open_seeded, seed_samples
 from termreader.library.store import Library
@@ -54,6 +55,22 @@ def reopen(lib: Library) -> Library:
     return Library.open(lib.home)
 
 
+def stored_records(home: Path) -> dict[str, dict[str, object]]:
+    """The article records as the index files hold them, read through TinyDB: every segment
+    the manifest (``library.json``) names."""
+    records: dict[str, dict[str, object]] = {}
+    for entry in open_tinydb(home / "library.json").table("segments"):
+        segment = open_tinydb(home / "index" / str(entry.doc_id)).table("articles")
+        records.update({str(doc.doc_id): dict(doc) for doc in segment})
+    return records
+
+
+def index_bytes(home: Path) -> bytes:
+    """Every index file (manifest and segments), concatenated."""
+    paths = [home / "library.json", *sorted((home / "index").glob("*.json"))]
+    return b"".join(path.read_bytes() for path in paths)
+
+
 # --- round trip and reading state -------------------------------------------------------------
 
 
@@ -81,7 +98,8 @@ def test_meta_has_outline_but_no_body_and_list_is_lean(lib: Library) -> None:
 
 def test_body_is_not_in_the_index(lib: Library) -> None:
     lib.add_many([make(1, body="UNIQUE-BODY-MARKER " * 50)])
-    assert b"UNIQUE-BODY-MARKER" not in (lib.home / "library.json").read_bytes()
+    lib.compact()
+    assert b"UNIQUE-BODY-MARKER" not in index_bytes(lib.home)
     assert (lib.home / "articles" / f"{make(1).id}.json.gz").is_file()
 
 
@@ -96,7 +114,7 @@ def test_reading_state_survives_reopen_and_compaction(lib: Library) -> None:
     assert again.meta(b.id).finished is True
     again.compact()
     assert reopen(lib).get(a.id).position.offset == 7
-    record = open_tinydb(lib.home / "library.json").table("articles").get(doc_id=a.id)
+    record = stored_records(lib.home).get(a.id)
     assert record is not None and record["unread"] is False
 
 
@@ -108,7 +126,7 @@ def test_index_spells_out_only_what_differs_from_the_defaults(lib: Library) -> N
     lib.set_unread(read.id, False)
     lib.set_position(read.id, Position(anchor="article-2", offset=3, percent=0.5))
     lib.compact()
-    index = json.loads((lib.home / "library.json").read_text(encoding="utf-8"))["articles"]
+    index = stored_records(lib.home)
     assert set(index[plain.id]) == {
         "id",
         "title",
@@ -131,7 +149,7 @@ def test_index_spells_out_only_what_differs_from_the_defaults(lib: Library) -> N
     other = again.meta(read.id)
     assert (other.language, other.kind, other.unread) == ("ja", "text", False)
     assert other.position == Position("article-2", 3, 0.5)
-    record = open_tinydb(lib.home / "library.json").table("articles").get(doc_id=read.id)
+    record = stored_records(lib.home).get(read.id)
     assert record is not None and record["unread"] is False and record["language"] == "ja"
 
 
@@ -160,7 +178,12 @@ def test_state_of_unknown_article_is_notfound(lib: Library) -> None:
         lib.meta("nope")
 
 
-def test_add_many_is_one_index_write(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_add_many_appends_and_never_rewrites_old_segments(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: adding 1,000 articles to a library of 100,000 rewrote its whole 31 MB index.
+    A batch is now one journal write; a compaction writes new segments and leaves the segments
+    it did not change as they were."""
     writes: list[str] = []
     real = atomic.atomic_write
 
@@ -168,12 +191,28 @@ def test_add_many_is_one_index_write(lib: Library, monkeypatch: pytest.MonkeyPat
         writes.append(path.name)
         real(path, data, **options)
 
-    monkeypatch.setattr(index_mod, "atomic_write", counting)  # the index file
-    monkeypatch.setattr(files, "atomic_write", counting)  # body files
-    stored = lib.add_many(make(n) for n in range(300))
-    assert len(stored) == 300 and len(reopen(lib)) == 300
-    assert writes.count("library.json") == 1
+    def counting_many(items: list[tuple[Path, bytes]]) -> None:
+        writes.extend(path.name for path, _ in items)
+        atomic.atomic_write_many(items)
+
+    monkeypatch.setattr(segments_mod, "atomic_write", counting)  # index files
+    monkeypatch.setattr(files, "atomic_write_many", counting_many)  # body files
+    monkeypatch.setattr(index_mod, "COMPACT_LINES", 500)
+    monkeypatch.setattr(index_mod, "SEGMENT_TARGET", 100)
+    lib.add_many(make(n) for n in range(600))  # straight into segments
+    old = {path.name: path.stat() for path in (lib.home / "index").glob("*.json")}
+    assert len(old) == 6
+    writes.clear()
+    stored = lib.add_many(make(n) for n in range(1000, 1300))
+    assert len(stored) == 300 and len(reopen(lib)) == 900
+    assert not any(name.endswith(".json") for name in writes)  # the journal holds them
     assert sum(name.endswith(".json.gz") for name in writes) == 300
+    lib.add_many(make(n) for n in range(2000, 2300))  # past COMPACT_LINES: compacts
+    assert len(reopen(lib)) == 1200
+    for name, before in old.items():
+        after = (lib.home / "index" / name).stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert len(stored_records(lib.home)) == 1200
 
 
 def test_single_add_does_not_rewrite_the_index(lib: Library) -> None:
@@ -191,7 +230,7 @@ def test_journal_is_compacted_when_long(lib: Library, monkeypatch: pytest.Monkey
         lib.add(make(n))
     lines = (lib.home / "state.jsonl").read_bytes().count(b"\n")
     assert lines <= 11
-    assert len(open_tinydb(lib.home / "library.json").table("articles")) >= 11
+    assert len(stored_records(lib.home)) >= 11
     assert len(reopen(lib)) == 25
 
 
@@ -650,6 +689,7 @@ def test_stale_temp_files_are_cleaned_on_compaction(lib: Library) -> None:
     fresh.write_bytes(b"y")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
     lib.add_many([make(1)])
+    lib.compact()
     assert not stale.exists() and fresh.exists()  # a fresh one may belong to a live writer
 
 
@@ -729,3 +769,114 @@ def test_map_cache_reads_a_blob_without_loading_it_whole(lib: Library) -> None:
     lib.write_cache(article.id, "render-x", b"new")  # replaced by a rename: the map keeps the old
     assert mapped[:] == b"header\nbody"
     assert bytes(lib.map_cache(article.id, "render-x")) == b"new"
+
+
+# --- segments, migration, lazy loading (#15) ----------------------------------------------------
+
+FIRST_FORMAT = Path(__file__).parent / "fixtures" / "library-v1"
+"""A library written by the code before issue 15: every record in library.json, a journal with
+an add, a removal, reading state and a kv record after its last compaction."""
+
+
+def test_library_of_the_first_format_opens_and_is_converted(tmp_path: Path) -> None:
+    import shutil
+
+    home = tmp_path / "old"
+    shutil.copytree(FIRST_FORMAT, home)
+    lib = Library.open(home)
+    ids = {a.title: a.id for a in lib.list()}
+    assert sorted(ids) == ["Old article 0", "Old article 1", "Old article 3", "Old article 4"]
+    assert lib.meta(ids["Old article 0"]).unread is False
+    assert lib.meta(ids["Old article 1"]).position == Position("old-1", 5, 40.0)
+    assert lib.meta(ids["Old article 4"]).finished is True
+    assert lib.kv_get("subscriptions", "feed") == {"url": "https://example.com/feed.xml"}
+    assert lib.get(ids["Old article 3"]).body == "# Old 3\n\nBody 3.\n"
+    manifest = json.loads((home / "library.json").read_text())
+    assert "articles" not in manifest and manifest["segments"]
+    assert len(stored_records(home)) == 4
+    again = reopen(lib)
+    assert again.notices == [] and {a.id for a in again.list()} == set(ids.values())
+    assert again.meta(ids["Old article 1"]).position.offset == 5
+
+
+def _dated(n: int) -> Article:
+    return make(n, title=f"Dated {n:05d}")
+
+
+def test_lazy_library_reads_the_newest_segments_first(
+    library_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first screen of a big library needs its newest articles: a lazily opened library
+    lists them after reading a segment or two, with the journal's changes applied to them."""
+    monkeypatch.setattr(index_mod, "SEGMENT_TARGET", 50)
+    lib = Library.open(library_home)
+    articles = lib.add_many(_dated(n) for n in range(600))
+    lib.compact()
+    newest = articles[-1]
+    lib.set_unread(newest.id, False)  # a journal line about a record of the newest segment
+    lib.remove(articles[-2].id)
+    lazy = Library.open(library_home, lazy=True)
+    first = lazy.list(limit=10)
+    assert [a.title for a in first] == [f"Dated {n:05d}" for n in (599, *range(597, 588, -1))]
+    assert first[0].unread is False
+    assert not lazy.fully_loaded
+    assert lazy.counts(estimate=True) == (599, 598)
+    assert [r["title"] for r in lazy.stream()] == [a.title for a in lib.list()]
+    assert lazy.fully_loaded and lazy.counts() == (599, 598)
+
+
+def test_stream_matches_list_with_out_of_order_dates(library_home: Path) -> None:
+    """Segments overlap in dates when articles arrive out of order (a sync of old entries):
+    the stream still gives exactly what list gives, in its order."""
+    lib = Library.open(library_home)
+    for batch in range(4):
+        lib.add_many(_dated((n * 7919 + batch) % 1000) for n in range(batch, 1000, 4))
+        lib.compact()
+    lazy = Library.open(library_home, lazy=True)
+    unread_only = [r["id"] for r in lazy.stream("dated 00", unread=True)]
+    assert unread_only == [a.id for a in lib.list("dated 00", unread=True)]
+    lazy = Library.open(library_home, lazy=True)
+    assert [a.id for a in lazy.list(limit=5)] == [a.id for a in lib.list()[:5]]
+
+
+def test_a_change_by_another_process_changes_the_stamp(library_home: Path) -> None:
+    lib = Library.open(library_home)
+    lib.add(make(1))
+    stamp = lib.stamp()
+    assert lib.stamp() == stamp
+    other = Library.open(library_home)
+    other.add(make(2))
+    assert lib.stamp() != stamp
+    stamp = lib.stamp()
+    other.set_unread(make(1).id, False)
+    assert lib.stamp() != stamp and lib.counts() == (2, 1)
+
+
+def test_a_batch_bigger_than_the_open_files_limit_is_written_in_groups(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of 20,000 bodies once held every temp file open until all were flushed and ran
+    out of file descriptors ("Too many open files")."""
+    monkeypatch.setattr(atomic, "OPEN_AT_ONCE", 3)
+    stored = lib.add_many(make(n) for n in range(10))
+    assert len(stored) == 10
+    assert all(reopen(lib).get(a.id).body == a.body for a in stored)
+    assert not list(lib.articles_dir.glob(".*.tmp"))
+
+
+def test_a_stream_interrupted_by_a_full_load_still_gives_every_record(
+    library_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader lists a big library from a stream while it uses the same library; a write
+    that loads every segment meanwhile must not make the stream skip the segments it had not
+    reached."""
+    monkeypatch.setattr(index_mod, "SEGMENT_TARGET", 20)
+    lib = Library.open(library_home)
+    lib.add_many(_dated(n) for n in range(200))
+    lib.compact()
+    lazy = Library.open(library_home, lazy=True)
+    stream = lazy.stream()
+    got = [next(stream)["id"]]
+    lazy.compact()  # completes the view behind the stream's back
+    got += [record["id"] for record in stream]
+    assert sorted(got) == sorted(a.id for a in lib.list())

@@ -27,8 +27,9 @@ def add_library_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_library(args: argparse.Namespace, *, seed_samples: bool = True) -> Any:
-    """Open the library chosen by ``--library`` / ``$TERMREADER_HOME`` and print its notices.
+def open_library(args: argparse.Namespace, *, seed_samples: bool = True, lazy: bool = False) -> Any:
+    """Open the library chosen by ``--library`` / ``$TERMREADER_HOME`` and print its notices
+    (``lazy``: see :meth:`termreader.library.store.Library.open`).
 
     Raises:
         StoreError: the library cannot be opened.
@@ -37,7 +38,7 @@ def open_library(args: argparse.Namespace, *, seed_samples: bool = True) -> Any:
     from termreader.library.store import Library
 
     home = locations.library_dir(getattr(args, "library", None))
-    library = open_seeded(home) if seed_samples else Library.open(home)
+    library = open_seeded(home, lazy=lazy) if seed_samples else Library.open(home, lazy=lazy)
     for notice in library.notices:
         error(notice)
     library.notices.clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,13 +25,14 @@ from termreader.cli.common import (
 )
 from termreader.errors import IsAFeed, NotFound, TermreaderError
 from termreader.models import PREFETCHED_TAG, Article, iso
-from termreader.text.sanitize import clean, clean_line
+from termreader.text.sanitize import are_clean_lines, clean, clean_line
 
 
 def register(subparsers: Any) -> None:
     """Add the library's commands to the CLI's subparsers."""
     p = subparsers.add_parser(
-        "add", help="import files or fetch URLs (a feed URL is subscribed to and synced)"
+        "add",
+        help="import files, folders (recursively) or URLs (a feed URL is subscribed to and synced)",
     )
     add_library_option(p)
     p.add_argument("refs", nargs="+", metavar="PATH|URL")
@@ -147,12 +149,6 @@ def _date(article: Article) -> str:
     return stamp.strftime("%Y-%m-%d") if stamp else " " * 10
 
 
-def _human_line(article: Article) -> str:
-    mark = ("*" if article.unread else " ") + ("+" if article.starred else " ")
-    source = f"  ({clean_line(article.source)})" if article.source else ""
-    return f"{article.id}  {mark} {_date(article)}  {clean_line(article.title)}{source}"
-
-
 # --- commands ----------------------------------------------------------------------------------
 def cmd_add(args: argparse.Namespace) -> int:
     """``add PATH|URL ...``: import each; one failure does not stop the others.
@@ -165,6 +161,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     library = open_library(args)
     failed = 0
     for ref in args.refs:
+        if not is_url(ref) and Path(ref).expanduser().is_dir():
+            failed += _add_folder(library, Path(ref).expanduser(), as_json=args.json)
+            continue
         try:
             if is_url(ref):
                 article = _save_url(library, ref)
@@ -187,6 +186,45 @@ def cmd_add(args: argparse.Namespace) -> int:
             print(f"{article.id}  {clean_line(article.title)}")
         sys.stdout.flush()
     return 1 if failed else 0
+
+
+def _add_folder(library: Any, root: Path, *, as_json: bool) -> int:
+    """``add DIR``: every Markdown, text and HTML file under it (see
+    :mod:`termreader.library.folder`), with progress on stderr when that is a terminal.
+    Returns how many files failed."""
+    from termreader.library.folder import import_folder
+
+    show = sys.stderr.isatty()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if show and (done == total or now - last[0] >= 0.1):
+            last[0] = now
+            sys.stderr.write(f"\r{done}/{total} files imported")
+            sys.stderr.flush()
+
+    try:
+        result = import_folder(library, root, progress=progress)
+    finally:
+        if show:
+            sys.stderr.write("\n")
+    for reason in result.failed:
+        error(reason)
+    failed = len(result.failed)
+    for article in result.stored:
+        if as_json:
+            _print_json(list_record(article))
+        else:
+            print(f"{article.id}  {clean_line(article.title)}")
+    for path, feed in result.feeds:
+        try:
+            failed += _add_feed(library, path, feed, as_json=as_json)
+        except TermreaderError as exc:
+            error(str(exc))
+            failed += 1
+    sys.stdout.flush()
+    return failed
 
 
 def _add_feed(library: Any, ref: str, feed: IsAFeed, *, as_json: bool) -> int:
@@ -236,28 +274,58 @@ def _save_url(library: Any, url: str) -> Article:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """``list [--query TEXT] [--unread] [--all]``: newest first.
+    """``list [--query TEXT] [--unread] [--starred] [--all]``: newest first.
 
     Articles prefetched by ``sync`` only because another article lists them as related are
     hidden unless ``--all``: the reader did not ask for them (they still open by id or URL).
+
+    Rows are written as the library yields them (newest segments first), so the first row of
+    a big library comes at once.
     """
-    library = open_library(args)
-    articles = library.list(
+    from termreader.library.queries import list_fields
+
+    library = open_library(args, lazy=True)
+    out = sys.stdout
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    for record in library.stream(
         args.query or None,
         unread=True if args.unread else None,
         starred=True if args.starred else None,
-    )
-    if not args.all:
-        articles = [a for a in articles if PREFETCHED_TAG not in a.tags]
-    out = sys.stdout
-    if args.json:
-        dumps = json.dumps
-        for article in articles:
-            out.write(dumps(_clean_json(list_record(article)), ensure_ascii=False) + "\n")
-    else:
-        for article in articles:
-            out.write(_human_line(article) + "\n")
+    ):
+        if not args.all and PREFETCHED_TAG in record.get("tags", ()):
+            continue
+        fields = list_fields(record)
+        if args.json:
+            texts = [fields[key] or "" for key in _TEXT_FIELDS]
+            if not are_clean_lines(texts + fields["tags"]):
+                fields = _clean_json(fields)
+            out.write(dumps(fields) + "\n")
+        else:
+            out.write(_human_row(fields) + "\n")
     return 0
+
+
+_TEXT_FIELDS = (
+    "id",
+    "title",
+    "url",
+    "source",
+    "published",
+    "date_source",
+    "fetched",
+    "language",
+    "kind",
+)
+
+
+def _human_row(fields: dict[str, Any]) -> str:
+    mark = ("*" if fields["unread"] else " ") + ("+" if fields["starred"] else " ")
+    # Stored dates are ISO text in the article's own zone: its first ten characters are the
+    # date that zone shows, as _date prints it.
+    stamp = fields["published"] or fields["fetched"] or ""
+    date = stamp[:10] if len(stamp) >= 10 else " " * 10
+    source = f"  ({clean_line(fields['source'])})" if fields["source"] else ""
+    return f"{fields['id']}  {mark} {date}  {clean_line(fields['title'])}{source}"
 
 
 def cmd_show(args: argparse.Namespace) -> int:

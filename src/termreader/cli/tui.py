@@ -34,7 +34,8 @@ def register(subparsers: Any) -> None:
 
 def cmd_tui(args: argparse.Namespace) -> int:
     """No subcommand: open the reader on the library."""
-    library = open_library(args)
+    # Lazy: the first screen needs the newest index segments only.
+    library = open_library(args, lazy=True)
     return _run_tui(library, None)
 
 

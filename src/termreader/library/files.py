@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from termreader.errors import StoreError
-from termreader.library.atomic import atomic_write, dumps_utf8, fsync_dir
-from termreader.library.records import STATE_FIELDS
+from termreader.library.atomic import atomic_write, atomic_write_many, dumps_utf8
+from termreader.library.records import STATE_FIELDS, article_dict
 from termreader.models import Article
 
 ID_RE = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
@@ -48,9 +48,43 @@ class ArticleFiles:
         except OSError:
             return False
 
-    def write_body(self, article: Article, *, sync_dir: bool = True) -> Callable[[], None]:
+    def write_bodies(self, articles: list[Article]) -> Callable[[], None]:
+        """Write the body files of ``articles``, durable together (see
+        :func:`termreader.library.atomic.atomic_write_many`); returns an undo callable.
+
+        Raises:
+            StoreError: an invalid id, or a file could not be written (undone already).
+        """
+        items: list[tuple[Path, bytes]] = []
+        previous: dict[Path, bytes | None] = {}
+        for article in articles:
+            if not ID_RE.match(article.id):
+                raise StoreError(f"invalid article id {article.id!r}")
+            path = self.body_path(article.id)
+            try:
+                previous[path] = path.read_bytes()
+            except OSError:
+                previous[path] = None
+            data = article_dict(article, STATE_FIELDS)
+            items.append((path, gzip.compress(dumps_utf8(data), compresslevel=6, mtime=0)))
+
+        def undo() -> None:
+            for path, old in previous.items():
+                with contextlib.suppress(OSError, StoreError):
+                    if old is None:
+                        path.unlink(missing_ok=True)
+                    else:
+                        atomic_write(path, old)
+
+        try:
+            atomic_write_many(items)
+        except StoreError:
+            undo()
+            raise
+        return undo
+
+    def write_body(self, article: Article) -> Callable[[], None]:
         """Write the body file; returns an undo callable restoring what was there before.
-        ``sync_dir=False``: the caller fsyncs the articles folder itself (once for many).
 
         Raises:
             StoreError: an invalid id, or the file could not be written (nothing changed).
@@ -65,9 +99,7 @@ class ArticleFiles:
         data = article.to_dict()
         for field in STATE_FIELDS:
             data.pop(field, None)
-        atomic_write(
-            path, gzip.compress(dumps_utf8(data), compresslevel=6, mtime=0), sync_dir=sync_dir
-        )
+        atomic_write(path, gzip.compress(dumps_utf8(data), compresslevel=6, mtime=0))
 
         def undo() -> None:
             with contextlib.suppress(OSError, StoreError):
@@ -77,39 +109,6 @@ class ArticleFiles:
                     atomic_write(path, previous)
 
         return undo
-
-    def write_bodies(self, articles: list[Article]) -> list[Callable[[], None]]:
-        """Write many body files, their fsyncs in flight together, then fsync the folder once;
-        returns the undo callables. On a failure the files already written are undone.
-
-        One fsync at a time costs a journal commit each; several in flight share one commit
-        (see docs/design.md, "Figures behind the code").
-
-        Raises:
-            StoreError: as :meth:`write_body` (nothing changed).
-        """
-        from concurrent.futures import ThreadPoolExecutor
-
-        if len(articles) < 2:
-            undos = [self.write_body(a) for a in articles]
-            return undos
-
-        def one(article: Article) -> Callable[[], None] | StoreError:
-            try:
-                return self.write_body(article, sync_dir=False)
-            except StoreError as error:
-                return error
-
-        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="termreader-bodies") as pool:
-            outcomes = list(pool.map(one, articles))
-        failed = [o for o in outcomes if isinstance(o, StoreError)]
-        done = [o for o in outcomes if not isinstance(o, StoreError)]
-        if failed:
-            for undo in done:
-                undo()
-            raise failed[0]
-        fsync_dir(self.articles_dir)
-        return done
 
     def read_body(self, article_id: str) -> dict[str, Any]:
         """The stored dict of ``article_id`` (see :meth:`read_body_file`)."""

@@ -34,6 +34,11 @@ class Journal:
         """Lines read or written since the journal was last rewritten."""
         self.snapshot_lines = 0
         """Lines at its start that only restate the index (see :meth:`rewrite`)."""
+        self.carried = 0
+        """Lines after the snapshot that a compaction carried over (see :meth:`rewrite`)."""
+        self.head = b""
+        """The journal's first line as read: a rewritten journal may get the inode just freed
+        and be as long, but its first line (with a random token) differs."""
 
     def reset(self) -> None:
         """Read again from the start (the index was reloaded)."""
@@ -41,14 +46,19 @@ class Journal:
         self.offset = 0
         self.lines = 0
         self.snapshot_lines = 0
+        self.carried = 0
+        self.head = b""
 
     @property
     def fresh(self) -> int:
-        """Lines the index does not hold yet."""
-        return self.lines - self.snapshot_lines
+        """Lines written since the last compaction."""
+        return self.lines - self.snapshot_lines - self.carried
 
-    def read(self, apply: Callable[[dict[str, Any]], None]) -> bool:
+    def read(self, apply: Callable[[dict[str, Any]], None], *, skip_snapshot: bool = True) -> bool:
         """Pass each entry not yet seen to ``apply``. Stops before an incomplete (torn) last line.
+
+        ``skip_snapshot``: the lines that only restate the index (see :meth:`rewrite`) are
+        stepped over unparsed; a rebuild of a lost index reads them.
 
         Returns False, applying nothing, when a compaction elsewhere rewrote the journal: its
         index is newer, so the caller reloads both.
@@ -59,7 +69,10 @@ class Journal:
         try:
             with open(self.path, "rb") as handle:
                 st = os.fstat(handle.fileno())
-                if st.st_ino != self.ino or st.st_size < self.offset:
+                rewritten = st.st_ino != self.ino or st.st_size < self.offset
+                if not rewritten and self.head and self.offset:
+                    rewritten = os.pread(handle.fileno(), len(self.head), 0) != self.head
+                if rewritten:
                     if self.ino is not None:
                         self.ino = None
                         return False
@@ -78,7 +91,12 @@ class Journal:
         end = chunk.rfind(b"\n")
         if end < 0:
             return True
-        for line in chunk[: end + 1].splitlines():
+        start = 0
+        if self.offset == 0:
+            self.head = chunk[: chunk.find(b"\n") + 1]
+        if self.offset == 0 and skip_snapshot:
+            start = self._skip_snapshot(chunk, end)
+        for line in chunk[start : end + 1].splitlines():
             if not line.strip():
                 continue
             try:
@@ -90,6 +108,23 @@ class Journal:
             self.lines += 1
         self.offset += end + 1
         return True
+
+    def _skip_snapshot(self, chunk: bytes, end: int) -> int:
+        """Where the lines after a snapshot start in ``chunk`` (0 without a snapshot header)."""
+        head_end = chunk.find(b"\n")
+        try:
+            head = json.loads(chunk[:head_end])
+            count, size = int(head["snapshot"]), int(head["bytes"])
+            carried = max(0, int(head.get("carried", 0)))
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
+            return 0
+        after = head_end + 1 + size
+        if size < 0 or after > end + 1 or (size and chunk[after - 1 : after] != b"\n"):
+            return 0
+        self.lines += count
+        self.snapshot_lines = count
+        self.carried = carried
+        return after
 
     def append(self, entries: list[dict[str, Any]]) -> None:
         """Append entries with one write and one fsync (under the lock, just after a
@@ -128,19 +163,35 @@ class Journal:
                 raise StoreError(describe_oserror(error, str(self.path))) from error
         finally:
             os.close(fd)
+        if self.offset == 0:
+            self.head = blob[: blob.find(b"\n") + 1]
         self.offset += len(blob)
         self.lines += len(entries)
 
-    def rewrite(self, entries: list[dict[str, Any]]) -> None:
+    def rewrite(
+        self, entries: list[dict[str, Any]], carried: list[dict[str, Any]] | None = None
+    ) -> None:
         """Replace the journal (atomically) with a snapshot: a first line counting the lines
-        that follow, then ``entries``, which restate what the index just written holds.
+        of the snapshot and their bytes, then ``entries``, which restate what the index just
+        written holds (read only to rebuild a lost index), then ``carried``: changes the index
+        does not hold yet (read at every load).
 
         A failure is ignored: the index already holds everything, and the old journal replays
         harmlessly over it.
         """
-        lines = [dumps(entry) for entry in entries]
-        lines.insert(0, dumps({"snapshot": len(lines) + 1}))
-        blob = b"".join(line + b"\n" for line in lines)
+        body = b"".join(dumps(entry) + b"\n" for entry in entries)
+        carry = len(carried or ())
+        head = dumps(
+            {
+                "snapshot": len(entries) + 1,
+                "bytes": len(body),
+                "carried": carry,
+                "token": os.urandom(6).hex(),
+            }
+        )
+        head += b"\n"
+        tail = b"".join(dumps(entry) + b"\n" for entry in carried or ())
+        blob = head + body + tail
         try:
             atomic_write(self.path, blob)
         except StoreError:
@@ -148,4 +199,7 @@ class Journal:
         st = os.stat(self.path)
         self.ino = st.st_ino
         self.offset = st.st_size
-        self.lines = self.snapshot_lines = len(lines)
+        self.head = head
+        self.snapshot_lines = len(entries) + 1
+        self.carried = carry
+        self.lines = self.snapshot_lines + carry

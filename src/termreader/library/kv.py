@@ -27,7 +27,7 @@ class KVTables:
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         """A record, or None."""
-        self._index.refresh()
+        self._index.refresh(partial=True)  # the tables live in the manifest
         value = self._index.tables.get(_check_table(table), {}).get(key)
         return json.loads(json.dumps(value)) if value is not None else None
 
@@ -38,7 +38,7 @@ class KVTables:
             return
         index = self._index
         with index.locked():
-            index.refresh()
+            index.refresh(partial=True)
             index.append([{"kv": table, "k": str(k), "v": dict(v)} for k, v in values.items()])
             index.maybe_compact()
 
@@ -47,7 +47,7 @@ class KVTables:
         _check_table(table)
         index = self._index
         with index.locked():
-            index.refresh()
+            index.refresh(partial=True)
             if key in index.tables.get(table, {}):
                 index.append([{"kv": table, "k": key, "v": None}])
                 index.maybe_compact()
@@ -66,5 +66,5 @@ class KVTables:
 
     def all(self, table: str) -> dict[str, dict[str, Any]]:
         """Every record of a table, by key."""
-        self._index.refresh()
+        self._index.refresh(partial=True)
         return json.loads(json.dumps(self._index.tables.get(_check_table(table), {})))

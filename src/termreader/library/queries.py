@@ -7,18 +7,20 @@ Local files: importers set ``Article.url`` to the absolute path string (not a ``
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import heapq
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from termreader.errors import NotFound
 from termreader.library.files import ID_RE
 from termreader.library.query import Query, fold, haystack
-from termreader.library.records import article_from, sort_key
+from termreader.library.records import STATE_FIELDS, article_from, default_state, sort_key
 from termreader.models import Article, Position, parse_iso
 
 Records = dict[str, dict[str, Any]]
@@ -150,6 +152,108 @@ def brief(record: dict[str, Any], lookups: Lookups) -> Article:
         return article_from(record)
 
 
+def selected(
+    records: Records,
+    lookups: Lookups,
+    query: Query,
+    unread: bool | None,
+    starred: bool | None = None,
+) -> list[dict[str, Any]]:
+    """The records that pass ``query`` and the ``unread`` and ``starred`` filters, in no
+    order."""
+    if not query and unread is None and starred is None:
+        return list(records.values())
+    hays = lookups.hay
+    chosen = []
+    for record in records.values():
+        if unread is not None and bool(record.get("unread", True)) != unread:
+            continue
+        if starred is not None and bool(record.get("starred", False)) != starred:
+            continue
+        if query:
+            hay = hays.get(record["id"])
+            if hay is None:
+                hay = lookups.haystack(record)
+            if not query.matches(hay):
+                continue
+        chosen.append(record)
+    return chosen
+
+
+class Progressive(Protocol):
+    """What :func:`stream` needs of the index (``termreader.library.index.Index``)."""
+
+    records: Records
+    lookups: Lookups
+
+    def unloaded_newest(self) -> float | None: ...
+
+    def load_next(self) -> list[str]: ...
+
+
+def stream(
+    index: Progressive, query: Query, unread: bool | None, starred: bool | None = None
+) -> Iterator[dict[str, Any]]:
+    """See :meth:`termreader.library.store.Library.stream`: a merge of the loaded records with
+    each next segment, yielding a record once no unloaded segment can hold a newer one."""
+    stamp = index.lookups.sort_stamp
+
+    def order(record: dict[str, Any]) -> tuple[float, str]:
+        return (-stamp(record), record.get("title", ""))
+
+    waiting = selected(index.records, index.lookups, query, unread, starred)
+    done: set[str] = set()
+    while True:
+        bound = index.unloaded_newest()
+        # Segments hold records of nearby dates: the waiting list stays short, and sorting
+        # what is mostly in order already is quick.
+        waiting.sort(key=order)
+        cut = len(waiting)
+        if bound is not None:
+            cut = bisect.bisect_left(waiting, -bound, key=lambda record: -stamp(record))
+        done.update(record["id"] for record in waiting[:cut])
+        yield from waiting[:cut]
+        del waiting[:cut]
+        if bound is None:
+            # Records a reload or a compaction loaded behind this stream's back (the caller
+            # used the library meanwhile): late, but not lost.
+            late = {k: r for k, r in index.records.items() if k not in done}
+            yield from sorted(selected(late, index.lookups, query, unread, starred), key=order)
+            return
+        # (A compaction elsewhere makes load_next start over: skip what was given already.)
+        added = {
+            key: index.records[key]
+            for key in index.load_next()
+            if key in index.records and key not in done
+        }
+        waiting.extend(selected(added, index.lookups, query, unread, starred))
+
+
+LISTED_STATE = tuple(name for name in STATE_FIELDS if name != "position")
+"""The reading-state flags a listing carries (after the metadata)."""
+
+
+def list_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The listing form of an index record (``termreader list --json``), read straight from the
+    record: the dates are stored in the ISO form the listing prints."""
+    fields: dict[str, Any] = {
+        "id": record["id"],
+        "title": record.get("title", ""),
+        "url": record.get("url", ""),
+        "source": record.get("source", ""),
+        "published": record.get("published") or None,
+        "date_source": record.get("date_source", ""),
+        "fetched": record.get("fetched") or None,
+        "language": record.get("language", ""),
+        "kind": record.get("kind", "markdown"),
+        "tags": list(record.get("tags", ())),
+    }
+    defaults = default_state()
+    for name in LISTED_STATE:
+        fields[name] = bool(record.get(name, defaults[name]))
+    return fields
+
+
 def listing(
     records: Records,
     lookups: Lookups,
@@ -160,21 +264,7 @@ def listing(
     limit: int | None = None,
 ) -> list[Article]:
     """See :meth:`termreader.library.store.Library.list`."""
-    searching = bool(query)
-    hays = lookups.hay
-    chosen = []
-    for record in records.values():
-        if unread is not None and bool(record.get("unread", True)) != unread:
-            continue
-        if starred is not None and bool(record.get("starred", False)) != starred:
-            continue
-        if searching:
-            hay = hays.get(record["id"])
-            if hay is None:
-                hay = lookups.haystack(record)
-            if not query.matches(hay):
-                continue
-        chosen.append(record)
+    chosen = selected(records, lookups, query, unread, starred)
 
     sort_stamp = lookups.sort_stamp
 

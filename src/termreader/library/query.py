@@ -110,6 +110,17 @@ class Query:
         """False for an empty (or blank) query, which matches everything."""
         return bool(self.words)
 
+    def narrowing(self, before: Query, before_text: str, text: str) -> Query | None:
+        """The words still to check when this query (from ``text``) extends ``before`` (from
+        ``before_text``) as typing does: every entry it matches is among those ``before``
+        matched, which satisfy every word the two share. None when ``text`` does not extend
+        ``before_text``."""
+        if not before or not fold(text).startswith(fold(before_text)):
+            return None
+        narrower = Query(None)
+        narrower.words = tuple(word for word in self.words if word not in before.words)
+        return narrower
+
     def matches(self, hay: str) -> bool:
         """True when every word of the query matches in ``hay`` (made by :func:`haystack`)."""
         for word in self.words:

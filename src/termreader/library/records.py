@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from dataclasses import asdict, fields, is_dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from termreader.models import PREFETCHED_TAG, Article, body_fingerprint, parse_iso
+from termreader.models import PREFETCHED_TAG, Article, body_fingerprint, iso, parse_iso
 from termreader.text.readtime import reading_minutes
 
 # Index records carry what the list needs; sections, links and related live in the body file.
@@ -46,11 +47,37 @@ _RECORD_DEFAULTS: dict[str, Any] = {
 """Index fields left out of the file when they hold these values (see without_defaults)."""
 
 
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+
+
+def _plain(value: Any) -> Any:
+    """A dataclass instance as a dict; anything else as it is."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
+
+
+def article_dict(article: Article, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``article.to_dict()`` without the fields in ``drop``, built field by field: the
+    generic ``dataclasses.asdict`` walk was most of storing a batch of small articles."""
+    data: dict[str, Any] = {}
+    for name in _ARTICLE_FIELDS:
+        if name in drop:
+            continue
+        value = getattr(article, name)
+        if isinstance(value, datetime):
+            value = iso(value)
+        elif isinstance(value, list):
+            value = [_plain(item) for item in value]
+        else:
+            value = _plain(value)
+        data[name] = value
+    return data
+
+
 def lean(article: Article) -> dict[str, Any]:
     """The index record of ``article``: its metadata and body fingerprint, no body."""
-    data = article.to_dict()
-    for key in LEAN_DROP:
-        data.pop(key, None)
+    data = article_dict(article, LEAN_DROP)
     # Lets a reader check a cached render form without reading the body file.
     data[BODY_FINGERPRINT] = body_fingerprint(article.body)
     # Counted here, where the body is at hand: the header shows it from the record alone.
@@ -122,9 +149,21 @@ def without_defaults(record: dict[str, Any]) -> dict[str, Any]:
 def sort_key(record: dict[str, Any]) -> float:
     """The record's date as a timestamp (published, else fetched; naive means UTC), else 0."""
     for field in ("published", "fetched"):
-        stamp = parse_iso(record.get(field), default_zone=UTC)
-        if stamp is not None:
-            return stamp.timestamp()
+        value = record.get(field)
+        if not value:
+            continue
+        try:
+            # Stored dates are ISO text: parsed directly (this runs for every record).
+            stamp = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            stamp = None
+        if stamp is None:
+            stamp = parse_iso(value)
+            if stamp is None:
+                continue
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        return stamp.timestamp()
     return 0.0
 
 

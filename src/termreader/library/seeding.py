@@ -17,7 +17,7 @@ def seed_samples(library: Library) -> None:
     Never raises: a sample that does not import, or a library that cannot be written, adds a
     line to ``library.notices`` instead.
     """
-    if library.kv_get("meta", "seeded") is not None or len(library):
+    if library.kv_get("meta", "seeded") is not None or library.counts(estimate=True)[0]:
         return
     # Late: the importers and the renderer (through ingest) load only on a first start, not
     # each time a seeded library is opened.
@@ -43,12 +43,13 @@ def seed_samples(library: Library) -> None:
         library.notices.append(f"sample articles not imported: {error}")
 
 
-def open_seeded(home: Path | str | None = None) -> Library:
-    """:meth:`Library.open`, then :func:`seed_samples`: what the app does when it starts.
+def open_seeded(home: Path | str | None = None, *, lazy: bool = False) -> Library:
+    """:meth:`Library.open` (``lazy`` as there), then :func:`seed_samples`: what the app does
+    when it starts.
 
     Raises:
         StoreError: the library cannot be opened.
     """
-    library = Library.open(home)
+    library = Library.open(home, lazy=lazy)
     seed_samples(library)
     return library

@@ -2,7 +2,8 @@
 
 Layout of a library folder::
 
-    library.json        TinyDB index: one record per article (metadata, no body) + kv_* tables
+    library.json        TinyDB manifest: the live index segments + kv_* tables
+    index/<seq>.json    TinyDB index segments: one record per article (metadata, no body)
     state.jsonl         append-only journal of small changes since the last compaction
     library.lock        file lock guarding every write
     search.sqlite       full-text index (derived; rebuilt from the article files when lost)
@@ -21,7 +22,7 @@ Sample articles are imported by ``termreader.library.seeding``, not by the store
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +66,12 @@ class Library:
         self._search = SearchIndex(self.home)
 
     @classmethod
-    def open(cls, home: Path | str | None = None) -> Library:
+    def open(cls, home: Path | str | None = None, *, lazy: bool = False) -> Library:
         """Open (creating if needed) the library at ``home`` (default: locations.library_dir()).
 
         A corrupt index is moved aside (notice added) and rebuilt from the article files.
+        ``lazy``: read only the index's manifest now; the records load as they are needed
+        (``list(limit=...)`` reads the newest segments only, anything else all of them).
 
         Raises:
             StoreError: the folder cannot be created or read (one-line message).
@@ -79,7 +82,7 @@ class Library:
             library.cache_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(describe_oserror(error, f"library folder {library.home}")) from error
-        library._index.open()
+        library._index.open(partial=lazy)
         return library
 
     def close(self) -> None:
@@ -101,7 +104,7 @@ class Library:
             _stamped(article)
             undo = self._files.write_body(article)
             try:
-                index.append([{"a": lean(article)}])
+                index.append(index.put_entries([lean(article)]))
             except StoreError:
                 undo()
                 raise
@@ -110,21 +113,19 @@ class Library:
             return article_from(index.records[article.id], article)
 
     def add_many(self, articles: Iterable[Article]) -> builtins.list[Article]:
-        """Like :meth:`add` for many, with one index write (and no journal line)."""
+        """Like :meth:`add` for many, with one journal write (or, for a batch bigger than a
+        compaction's worth, new index segments and no journal line)."""
         batch = [_stamped(a) for a in articles]
         if not batch:
             return []
         index = self._index
         with index.locked():
             index.refresh()
-            undos: builtins.list[Callable[[], None]] = []
+            undo = self._files.write_bodies(batch)
             try:
-                # Every body durable (files and folder) before the index names them.
-                undos = self._files.write_bodies(batch)
                 index.add_all(lean(article) for article in batch)
             except StoreError:
-                for undo in undos:
-                    undo()
+                undo()
                 raise
             self._search.added(self._doc_maker(article) for article in batch)
             return [article_from(index.records[a.id], a) for a in batch]
@@ -210,11 +211,21 @@ class Library:
         The articles carry index fields only: no body, sections, links or related.
         """
         index = self._index
-        index.refresh()
+        selected = Query(query)
+        if limit is None:
+            index.refresh()
+        else:
+            index.refresh(partial=True)
+            stamp = index.lookups.sort_stamp
+            while (bound := index.unloaded_newest()) is not None:
+                ready = queries.selected(index.records, index.lookups, selected, unread, starred)
+                if sum(1 for r in ready if stamp(r) > bound) >= limit:
+                    break
+                index.load_next()
         return queries.listing(
             index.records,
             index.lookups,
-            Query(query),
+            selected,
             unread=unread,
             starred=starred,
             limit=limit,
@@ -270,10 +281,64 @@ class Library:
             records[article.id], article.body, str(records[article.id].get(BODY_FINGERPRINT, ""))
         )
 
-    def counts(self) -> tuple[int, int]:
-        """(articles, unread articles) in the library, without building Article objects."""
-        self._index.refresh()
-        return queries.counts(self._index.records)
+    def stream(
+        self,
+        query: str | None = None,
+        *,
+        unread: bool | None = None,
+        starred: bool | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The index records :meth:`list` would give, newest first, each as soon as it is
+        known to come next: the newest segments are read first, so the first rows come at once
+        in a big library. Records are the index's own (read them, do not change them); see
+        :func:`termreader.library.queries.list_fields` for their listing form."""
+        index = self._index
+        index.refresh(partial=True)
+        return queries.stream(index, Query(query), unread, starred)
+
+    def stream_articles(self) -> Iterator[Article]:
+        """:meth:`list`'s articles, newest first, one at a time (see :meth:`stream`): a caller
+        can build a big library's list in steps."""
+        lookups = self._index.lookups
+        for record in self.stream():
+            yield queries.brief(record, lookups)
+
+    def take_changes(self) -> set[str]:
+        """Ids of the articles added, changed or removed since the last call, by this process
+        or another (the library is brought up to date first). Reading a lazily opened library's
+        next segment is no change."""
+        index = self._index
+        # A view read whole stays whole: a record missing from a partial one is no removal.
+        index.refresh(partial=not index.complete_view)
+        return index.take_changes()
+
+    def counts(self, *, estimate: bool = False) -> tuple[int, int]:
+        """(articles, unread articles) in the library, without building Article objects.
+
+        ``estimate``: from the index manifest for the records not loaded yet (exact once a
+        full listing has loaded them), so a lazily opened library is not read whole for it.
+        """
+        index = self._index
+        index.refresh(partial=estimate)
+        total, unread = queries.counts(index.records)
+        more, more_unread = index.unloaded_counts()
+        return total + more, unread + more_unread
+
+    def stamp(self) -> tuple[Any, ...]:
+        """A value that changes whenever the library changes on disk (this process's writes
+        included): compare it to notice another process's changes without reading anything."""
+        return self._index.stamp()
+
+    @property
+    def fully_loaded(self) -> bool:
+        """False while a lazily opened library has index segments still unread."""
+        return self._index.complete_view
+
+    def load_more(self) -> bool:
+        """Read one more index segment of a lazily opened library (a few milliseconds), newest
+        first; False when everything is loaded."""
+        self._index.load_next()
+        return not self._index.complete_view
 
     def ids(self) -> builtins.list[str]:
         """Every article id (cheap; no Article objects built)."""

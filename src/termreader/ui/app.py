@@ -171,7 +171,8 @@ class TermreaderApp(App[int]):
         from termreader.library.seeding import open_seeded
 
         try:
-            self.library = open_seeded(self.library_dir)
+            # Lazy: the first screen reads the newest index segments only.
+            self.library = open_seeded(self.library_dir, lazy=True)
         except TermreaderError as error:
             # Said from on_mount: this runs in __init__, before the app runs, and exiting
             # while Textual composes the first screen breaks its mount.

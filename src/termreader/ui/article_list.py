@@ -52,10 +52,22 @@ class Entry:
 _HAYSTACK = attrgetter("haystack")
 
 
-def filter_entries(entries: list[Entry], query: str) -> list[Entry]:
+def filter_entries(
+    entries: list[Entry], query: str, *, typed_from: tuple[str, list[Entry]] | None = None
+) -> list[Entry]:
     """Entries whose title, source or tags contain every word of ``query``: the library's one
-    matching rule (:class:`termreader.library.query.Query`), as ``termreader list --query``."""
-    return Query(query).select(entries, _HAYSTACK)
+    matching rule (:class:`termreader.library.query.Query`), as ``termreader list --query``.
+
+    ``typed_from``: (an earlier query, its result from the same ``entries``). When ``query``
+    extends it, as each keystroke does, only that result is searched, for the new words only.
+    """
+    wanted = Query(query)
+    if typed_from is not None:
+        before_text, before = typed_from
+        narrower = wanted.narrowing(Query(before_text), before_text, query)
+        if narrower is not None:
+            return narrower.select(before, _HAYSTACK)
+    return wanted.select(entries, _HAYSTACK)
 
 
 def sort_entries(entries: list[Entry], order: str) -> list[Entry]:

@@ -77,6 +77,9 @@ class LibraryPane(Vertical):
         """Which articles are listed (every one, a source's, the starred)."""
         self._scoped: list[Entry] = []  # _sorted narrowed by the scope (the filter's input)
         self._scoped_unread = 0
+        # (the sorted list it filtered, the filter, its result): the next keystroke searches
+        # that result only (see filter_entries).
+        self._last_filter: tuple[list[Entry], str, list[Entry]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Library", id="library-title", markup=False)
@@ -139,6 +142,30 @@ class LibraryPane(Vertical):
         status = self.query_one("#accounts-status", Static)
         status.update(text)
         status.display = bool(text)
+
+    def apply_changes(self, updated: list[Article], removed: set[str]) -> None:
+        """Patch the list: ``updated`` articles replace their rows (or are added), ``removed``
+        ids leave it; filter, sort order and the highlighted article stay."""
+        entries = {entry.article.id: entry for entry in self._all}
+        for article_id in removed:
+            entries.pop(article_id, None)
+        for article in updated:
+            entries[article.id] = Entry.of(article)
+        self._all = list(entries.values())
+        self._unread = sum(1 for entry in self._all if entry.article.unread)
+        if self._counts is not None:  # still listing part: move the whole-library figures
+            total, unread = self._counts
+            self._counts = (max(total, len(self._all)), unread)
+        self._sorted = sort_entries(self._all, self.sort)
+        self._rescope()
+        highlighted = self.article_list.highlighted
+        self._apply(keep=highlighted.id if highlighted else None)
+
+    @property
+    def articles(self) -> list[Article]:
+        """Every article listed (unfiltered), newest first."""
+        by_date = self._sorted if self.sort == "date" else sort_entries(self._all, "date")
+        return [entry.article for entry in by_date]
 
     def update_article(self, article: Article) -> None:
         """Refresh one article's row (reading state changed)."""
@@ -210,7 +237,12 @@ class LibraryPane(Vertical):
             self._show_sources()
 
     def _apply(self, *, keep: str | None = None) -> None:
-        self.article_list.set_entries(filter_entries(self._scoped, self.filter_text), keep=keep)
+        text = self.filter_text
+        last = self._last_filter
+        typed_from = (last[1], last[2]) if last is not None and last[0] is self._scoped else None
+        shown = filter_entries(self._scoped, text, typed_from=typed_from)
+        self._last_filter = (self._scoped, text, shown)
+        self.article_list.set_entries(shown, keep=keep)
         self._update_title()
 
     def _show_sources(self) -> None:

@@ -31,11 +31,13 @@ from termreader.errors import NotFound, StoreError, TermreaderError
 from termreader.models import Article, Link, Position
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
+from termreader.ui import library_listing
 from termreader.ui.article_header import ArticleHeader
 from termreader.ui.article_list import percent_of
 from termreader.ui.find_bar import FindBar
 from termreader.ui.following import Following, short_url
 from termreader.ui.keys_footer import KeysFooter
+from termreader.ui.library_listing import LibraryListing
 from termreader.ui.library_pane import LibraryPane
 from termreader.ui.manage import MANAGE_BINDINGS, ManageActions, Managing
 from termreader.ui.outline_pane import OutlinePane
@@ -58,12 +60,6 @@ NARROW_BELOW = 110
 COMPLETE_AFTER = 0.15
 """Seconds from opening an article from its render cache to reading its body file (the first
 screen is drawn by then; actions that need the body read it at once)."""
-
-LIST_FIRST = 300
-"""Rows of the library listed before the first screen (the rest follows, see reload_library)."""
-
-LIST_REST_AFTER = 0.2
-"""Seconds from the start to listing the rest of a big library."""
 
 SAVE_EVERY = 1.0
 """Seconds between reading-position writes while scrolling (and on leaving an article)."""
@@ -147,6 +143,8 @@ class MainScreen(ManageActions, Screen[None]):
         """What is remembered per article: positions, read/unread, the render cache."""
         self.manage = Managing(self, library, fetcher)
         """Managing the library: star, remove and undo, tags, views, adding."""
+        self.listing = LibraryListing(self, library)
+        """The article list, listed in steps and kept in step with other processes' changes."""
         self._reader: ReaderView | None = None
         self._library_shown: bool | None = None
         self._outline_shown = False
@@ -198,8 +196,9 @@ class MainScreen(ManageActions, Screen[None]):
         self.narrow = self._wants_narrow(self.app.size.width)
         self._outline_shown = self.settings.show_outline and not self.narrow
         self._apply_layout()
-        self.reload_library(first=LIST_FIRST)
+        self.reload_library(first=library_listing.LIST_FIRST)
         self.set_interval(SAVE_EVERY, self.reading.flush_position_when_still)
+        self.set_interval(library_listing.CHECK_EVERY, self.listing.check)
         self.reader.focus()
         self.reader.width_hint = self._predicted_reader_width()
         self._open_first()
@@ -308,24 +307,14 @@ class MainScreen(ManageActions, Screen[None]):
 
     # library ---------------------------------------------------------------------------------
     def reload_library(self, keep: str | None = None, *, first: int | None = None) -> None:
-        """Re-read the article list (after an import or a sync).
-
-        ``first``: list only the newest that many now and the rest once the first screen is
-        drawn (building every row of a big library would hold up the start); the title counts
-        them all.
-        """
-        try:
-            articles = self.library.list(limit=first) if first else self.library.list()
-            counts = self.library.counts() if first and len(articles) >= first else None
-        except StoreError as error:
-            self.notify(str(error), severity="error")
-            return
-        self.articles = articles
-        current = self.article.id if self.article else None
-        self.library_pane.set_articles(articles, keep=keep or current, counts=counts)
+        """Bring the article list up to date (after an import or a sync): the articles that
+        changed are patched in. ``first``: list the library afresh, the newest that many now
+        and the rest in steps (see :class:`~termreader.ui.library_listing.LibraryListing`)."""
+        if first or not self.listing.complete or not self.library_pane.shown:
+            self.listing.start(keep, first=first or library_listing.LIST_FIRST)
+        else:
+            self.listing.check()
         self.refresh_accounts_status()
-        if counts is not None and counts[0] > len(articles):
-            self.set_timer(LIST_REST_AFTER, self._list_the_rest)
 
     def refresh_accounts_status(self) -> None:
         """Show when the feed-server accounts last synced and how many changes wait to be sent
@@ -355,12 +344,6 @@ class MainScreen(ManageActions, Screen[None]):
             text = clean_line(str(error))
         if text is not None:
             self.library_pane.set_accounts_status(text)
-
-    def _list_the_rest(self) -> None:
-        if self.reader.moving:
-            self.set_timer(LIST_REST_AFTER, self._list_the_rest)
-            return
-        self.reload_library()
 
     @on(LibraryPane.Opened)
     def _library_open(self, event: LibraryPane.Opened) -> None:
