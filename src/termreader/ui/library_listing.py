@@ -121,8 +121,9 @@ class LibraryListing:
         keep = pane.article_list.highlighted
         self._show(built, keep.id if keep else None, None)
 
-    def check(self) -> None:
-        """Patch in what changed on disk since the last look (cheap when nothing did)."""
+    def check(self, keep: str | None = None) -> None:
+        """Patch in what changed on disk since the last look (cheap when nothing did).
+        ``keep``: highlight that article afterwards (one just added from the reader)."""
         if self._rest is not None:
             return
         library = self.library
@@ -138,8 +139,8 @@ class LibraryListing:
         if not changed:
             return
         if len(changed) > RELIST_ABOVE:
-            keep = self.screen.library_pane.article_list.highlighted
-            self.start(keep.id if keep else None)
+            highlighted = self.screen.library_pane.article_list.highlighted
+            self.start(keep or (highlighted.id if highlighted else None))
             return
         updated: list[Article] = []
         removed: set[str] = set()
@@ -150,5 +151,5 @@ class LibraryListing:
                 removed.add(article_id)
             except StoreError as error:  # a damaged record: leave its row as it was
                 log.debug("article %s not relisted", article_id, exc_info=error)
-        self.screen.library_pane.apply_changes(updated, removed)
+        self.screen.library_pane.apply_changes(updated, removed, keep=keep)
         self.screen.articles = self.screen.library_pane.articles

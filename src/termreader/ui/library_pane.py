@@ -143,9 +143,12 @@ class LibraryPane(Vertical):
         status.update(text)
         status.display = bool(text)
 
-    def apply_changes(self, updated: list[Article], removed: set[str]) -> None:
+    def apply_changes(
+        self, updated: list[Article], removed: set[str], *, keep: str | None = None
+    ) -> None:
         """Patch the list: ``updated`` articles replace their rows (or are added), ``removed``
-        ids leave it; filter, sort order and the highlighted article stay."""
+        ids leave it; filter, sort order and the highlighted article stay (or ``keep`` is
+        highlighted)."""
         entries = {entry.article.id: entry for entry in self._all}
         for article_id in removed:
             entries.pop(article_id, None)
@@ -159,7 +162,7 @@ class LibraryPane(Vertical):
         self._sorted = sort_entries(self._all, self.sort)
         self._rescope()
         highlighted = self.article_list.highlighted
-        self._apply(keep=highlighted.id if highlighted else None)
+        self._apply(keep=keep or (highlighted.id if highlighted else None))
 
     @property
     def articles(self) -> list[Article]:

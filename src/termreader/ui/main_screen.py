@@ -313,7 +313,7 @@ class MainScreen(ManageActions, Screen[None]):
         if first or not self.listing.complete or not self.library_pane.shown:
             self.listing.start(keep, first=first or library_listing.LIST_FIRST)
         else:
-            self.listing.check()
+            self.listing.check(keep)
         self.refresh_accounts_status()
 
     def refresh_accounts_status(self) -> None:
