@@ -223,6 +223,13 @@ def _assert_store_safe(home: Path, *, markers: bool = True) -> int:
     for path in sorted(home.rglob("*")):
         if not path.is_file() or path.suffix == ".lock":
             continue
+        if path.name.startswith("search.sqlite"):
+            # The full-text index is a binary SQLite file (its -wal/-shm pages are read through
+            # it): check the text it keeps, row by row, bodies decompressed.
+            if path.name == "search.sqlite":
+                _assert_search_index_safe(path, markers=markers)
+                checked += 1
+            continue
         raw = path.read_bytes()
         if path.suffix == ".gz":
             raw = gzip.decompress(raw)
@@ -247,6 +254,26 @@ def _assert_store_safe(home: Path, *, markers: bool = True) -> int:
                 assert escaped not in lowered, f"{path.name}: escaped control {escaped}"
         checked += 1
     return checked
+
+
+def _assert_search_index_safe(path: Path, *, markers: bool) -> None:
+    import sqlite3
+    import zlib
+
+    connection = sqlite3.connect(path)
+    try:
+        for table in ("meta", "docs"):
+            for row in connection.execute(f"SELECT * FROM {table}"):  # noqa: S608 - fixed names
+                for value in row:
+                    if isinstance(value, bytes):
+                        value = zlib.decompress(value).decode("utf-8")
+                    if isinstance(value, str):
+                        assert not any(
+                            (ord(c) < 0x20 and c not in "\t\n\r") or ord(c) == 0x7F for c in value
+                        ), f"{path.name}: control character in {table}"
+                        _assert_text_safe(value, path.name, markers=markers)
+    finally:
+        connection.close()
 
 
 # The escape sequences a terminal can receive from the app, tokenised like a terminal does.
