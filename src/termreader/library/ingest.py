@@ -67,13 +67,14 @@ def write_render_cache(
     return True
 
 
-def store_article(library: Library, article: Article) -> Article:
-    """Add ``article`` to ``library`` (see ``Library.add``) and write its render form.
+def store_article(library: Library, article: Article, *, form: bytes | None = None) -> Article:
+    """Add ``article`` to ``library`` (see ``Library.add``) and write its render form (``form``
+    when the caller prepared it already, else parsed here).
 
     Returns the stored article. Raises what ``Library.add`` raises (StoreError).
     """
     stored = library.add(article)
-    write_render_cache(library, stored)
+    write_render_cache(library, stored, form=form)
     return stored
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from termreader.config import Settings
 from termreader.errors import FetchError, ImportFailed, IsAFeed, LinkRefused
-from termreader.library.ingest import store_article, store_articles, write_render_cache
+from termreader.library.ingest import store_article, store_articles
 from termreader.library.store import Library
 from termreader.models import Article, now
 from termreader.text.sanitize import clean_line
@@ -260,11 +260,7 @@ def store_page(
         article.id = article_id
     elif existing is not None:
         article.id = existing.id
-    if form is None:
-        stored = store_article(library, article)
-    else:
-        stored = library.add(article)
-        write_render_cache(library, stored, form=form)
+    stored = store_article(library, article, form=form)
     previous = library.kv_get(SAVED_URLS, url)
     if remember or previous is not None:
         stamp = now().isoformat()
