@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
     from textual.worker import Worker
 
-    from termreader.models import Article
+    from termreader.models import Article, Position
     from termreader.ui.library_pane import LibraryPane
     from termreader.ui.reader import ReaderView
 
@@ -50,3 +50,22 @@ class ArticleScreen(Protocol):
     ) -> Worker[Any]: ...
 
     def read_state_changed(self, article_id: str, was_unread: bool) -> None: ...
+
+
+class OpeningScreen(ArticleScreen, Protocol):
+    """An :class:`ArticleScreen` that helpers also ask to open articles, re-list the library and
+    show what is loading (following links, adding and fetching again, managing the library)."""
+
+    busy: str
+    """A loading message for the header and status line ("" when nothing loads)."""
+
+    def open_article(
+        self,
+        article_id: str,
+        *,
+        position: Position | None = None,
+        anchor: str = "",
+        record: bool = True,
+    ) -> bool: ...
+
+    def reload_library(self, keep: str | None = None) -> None: ...

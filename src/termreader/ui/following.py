@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from termreader.errors import FetchError, ImportFailed, IsAFeed, LinkRefused, NotFound, StoreError
-from termreader.models import Position, Related
+from termreader.models import Related
 from termreader.navigation.history import Location, Navigator
 from termreader.text.sanitize import clean_line
-from termreader.ui.article_screen import ArticleScreen
+from termreader.ui.article_screen import OpeningScreen
 
 if TYPE_CHECKING:
     from termreader.library.store import Library
@@ -32,23 +32,10 @@ log = logging.getLogger(__name__)
 _LEADING_URL = re.compile(r"^[a-z][a-z0-9+.\-]*://\S*: ", re.IGNORECASE)
 
 
-class FollowingScreen(ArticleScreen, Protocol):
+class FollowingScreen(OpeningScreen, Protocol):
     """What :class:`Following` needs of its screen (the main screen)."""
 
-    busy: str
-    """A loading message for the header and status line ("" when nothing loads)."""
-
-    def open_article(
-        self,
-        article_id: str,
-        *,
-        position: Position | None = None,
-        anchor: str = "",
-        record: bool = True,
-    ) -> bool: ...
-
     def complete_article(self) -> None: ...
-    def reload_library(self, keep: str | None = None) -> None: ...
     def show_library(self, show: bool) -> None: ...
     def update_status(self) -> None: ...
     def request_sync(self, only: tuple[str, ...] | None = None) -> None: ...

@@ -21,9 +21,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from termreader.errors import NotFound, StoreError
-from termreader.models import Article, Position
+from termreader.models import Article
 from termreader.text.sanitize import clean_line
-from termreader.ui.article_screen import ArticleScreen
+from termreader.ui.article_screen import OpeningScreen
 from termreader.ui.following import short_url
 from termreader.ui.manage_web import PageFetching
 
@@ -69,12 +69,11 @@ ON_ARTICLE = ("toggle_star", "remove_article", "edit_tags", "copy_url", "refetch
 _TAG_SEPARATORS = re.compile(r"[,，、]")
 
 
-class ManagingScreen(ArticleScreen, Protocol):
+class ManagingScreen(OpeningScreen, Protocol):
     """What :class:`Managing` needs of its screen (the main screen)."""
 
     settings: Settings
     articles: list[Article]
-    busy: str
 
     @property
     def focused(self) -> Widget | None: ...
@@ -87,17 +86,7 @@ class ManagingScreen(ArticleScreen, Protocol):
     @property
     def following(self) -> Following: ...
 
-    def open_article(
-        self,
-        article_id: str,
-        *,
-        position: Position | None = None,
-        anchor: str = "",
-        record: bool = True,
-    ) -> bool: ...
-
     def forget_article(self) -> None: ...
-    def reload_library(self, keep: str | None = None) -> None: ...
     def show_library(self, show: bool) -> None: ...
     def refresh_bindings(self) -> None: ...
     def set_timer(self, delay: float, callback: Callable[[], Any] | None = None) -> Timer: ...

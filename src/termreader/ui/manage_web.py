@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from termreader.errors import FetchError, ImportFailed, IsAFeed, LinkRefused, NotFound, StoreError
-from termreader.models import Article, Position
+from termreader.models import Article
 from termreader.text.sanitize import clean_line
-from termreader.ui.article_screen import ArticleScreen
+from termreader.ui.article_screen import OpeningScreen
 from termreader.ui.following import short_url
 
 if TYPE_CHECKING:
@@ -28,24 +28,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class FetchingScreen(ArticleScreen, Protocol):
+class FetchingScreen(OpeningScreen, Protocol):
     """What :class:`PageFetching` needs of its screen (the main screen)."""
-
-    busy: str
 
     @property
     def following(self) -> Following: ...
-
-    def open_article(
-        self,
-        article_id: str,
-        *,
-        position: Position | None = None,
-        anchor: str = "",
-        record: bool = True,
-    ) -> bool: ...
-
-    def reload_library(self, keep: str | None = None) -> None: ...
 
 
 def _imported(load: Callable[[], Article]) -> tuple[Article, bytes | None]:
@@ -126,7 +113,7 @@ class PageFetching:
 
     async def _add_file(self, path: str) -> None:
         from termreader.importers import import_path
-        from termreader.library.ingest import write_render_cache
+        from termreader.library.ingest import store_article
 
         screen = self.screen
         screen.busy = "Importing…"
@@ -136,8 +123,7 @@ class PageFetching:
             except IsAFeed:
                 self._add_feed_file(path)
                 return
-            stored = self.library.add(article)
-            write_render_cache(self.library, stored, form=form)
+            stored = store_article(self.library, article, form=form)
         except asyncio.CancelledError:
             screen.notify("Adding cancelled", timeout=3)
             raise
@@ -204,7 +190,7 @@ class PageFetching:
 
     async def _refetch_file(self, old: Article) -> None:
         from termreader.importers import import_path
-        from termreader.library.ingest import write_render_cache
+        from termreader.library.ingest import store_article
 
         screen = self.screen
         screen.busy = "Reading the file again…"
@@ -212,8 +198,7 @@ class PageFetching:
             article, form = await asyncio.to_thread(_imported, partial(import_path, old.url))
             self._keep(old, article)
             article.id = old.id
-            stored = self.library.add(article)
-            write_render_cache(self.library, stored, form=form)
+            stored = store_article(self.library, article, form=form)
         except asyncio.CancelledError:
             screen.notify("Fetching cancelled", timeout=3)
             raise
