@@ -21,7 +21,7 @@ from textual.strip import Strip
 from termreader.library.query import Query, haystack
 from termreader.models import DATE_FROM_FILE, Article
 from termreader.text.sanitize import clean_line
-from termreader.ui.cursor_list import CursorKeys
+from termreader.ui.cursor_list import LIST_CURSOR_BINDINGS, CursorKeys
 
 ROW_HEIGHT = 2
 """Each article takes two lines: the title, then source · date · progress."""
@@ -114,12 +114,7 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("pageup,b", "page_up", "Page up", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
+        *LIST_CURSOR_BINDINGS,
         Binding("enter", "select", "Open", id="open_article"),
     ]
 

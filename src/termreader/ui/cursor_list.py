@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.binding import Binding
+
+LIST_CURSOR_BINDINGS = [
+    Binding("j,down", "cursor_down", "Down", show=False),
+    Binding("k,up", "cursor_up", "Up", show=False),
+    Binding("pagedown,space", "page_down", "Page down", show=False),
+    Binding("pageup,b", "page_up", "Page up", show=False),
+    Binding("g,home", "first", "First", show=False),
+    Binding("G,end", "last", "Last", show=False),
+]
+"""The cursor keys of a list of articles or sources (the outline keeps space for folding)."""
+
 
 class CursorKeys:
     """Mixin for a list widget with a ``cursor`` reactive (a row index): clamps the cursor and

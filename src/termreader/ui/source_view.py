@@ -18,7 +18,7 @@ from textual.strip import Strip
 
 from termreader.text.sanitize import clean_line
 from termreader.ui.article_list import Entry
-from termreader.ui.cursor_list import CursorKeys
+from termreader.ui.cursor_list import LIST_CURSOR_BINDINGS, CursorKeys
 
 VIEWS = ("all", "sources", "starred")
 """The library pane's views: every article, the list of sources (newsboat's feed list), and the
@@ -107,12 +107,7 @@ class SourceList(CursorKeys, ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("pageup,b", "page_up", "Page up", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
+        *LIST_CURSOR_BINDINGS,
         Binding("enter", "select", "Articles"),
     ]
 
