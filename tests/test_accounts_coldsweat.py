@@ -4,7 +4,6 @@ with SIGKILL that loses and duplicates nothing."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -20,9 +19,9 @@ import pytest
 from coldsweat_server import ROOT, Coldsweat, ensure_installed, wait_port_closed
 from helpers import wait_until
 from netserver import NetServer, netserver_fixture, rss  # noqa: F401
+from test_accounts import run
 
 from termreader.accounts import queue, registry
-from termreader.cli.main import main
 from termreader.library.store import Library
 
 EMAIL = "reader@example.org"
@@ -85,18 +84,6 @@ def coldsweat(netserver: NetServer, tmp_path: Path) -> Iterator[Coldsweat]:
         pytest.skip(f"coldsweat could not start: {error}")
     yield server
     server.stop()
-
-
-def run(
-    args: list[str],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    stdin: str = "",
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def sync_report(
