@@ -285,15 +285,3 @@ def test_a_terminated_payload_is_cut_out_exactly(before: str, payload: Payload, 
     # Whatever honest text surrounds a sequence, exactly the sequence (and its controls) goes.
     expected = before + clean(payload.text) + after
     assert clean(before + payload.text + after) == expected
-
-
-@given(st.lists(st.text(max_size=30) | st.sampled_from([" a", "a ", "a  b", "a\tb", "\ue000", ""])))
-def test_are_clean_lines_agrees_with_clean_line(texts: list[str]) -> None:
-    """The one-scan check ``list --json`` uses per row says "clean" only when clean_line would
-    change none of the fields."""
-    from termreader.text.sanitize import are_clean_lines
-
-    if are_clean_lines(texts):
-        assert all(clean_line(text) == text for text in texts)
-    if all(clean_line(text) == text and "\ue000" not in text for text in texts):
-        assert are_clean_lines(texts)

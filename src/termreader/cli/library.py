@@ -6,9 +6,11 @@ Scriptable, with stable JSON output; none of them imports Textual.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,7 +27,7 @@ from termreader.cli.common import (
 )
 from termreader.errors import IsAFeed, NotFound, TermreaderError
 from termreader.models import PREFETCHED_TAG, Article, iso
-from termreader.text.sanitize import are_clean_lines, clean, clean_line
+from termreader.text.sanitize import clean, clean_line
 
 
 def register(subparsers: Any) -> None:
@@ -282,40 +284,36 @@ def cmd_list(args: argparse.Namespace) -> int:
     Rows are written as the library yields them (newest segments first), so the first row of
     a big library comes at once.
     """
-    from termreader.library.queries import list_fields
-
-    library = open_library(args, lazy=True)
-    out = sys.stdout
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    for record in library.stream(
-        args.query or None,
-        unread=True if args.unread else None,
-        starred=True if args.starred else None,
-    ):
-        if not args.all and PREFETCHED_TAG in record.get("tags", ()):
-            continue
-        fields = list_fields(record)
-        if args.json:
-            texts = [fields[key] or "" for key in _TEXT_FIELDS]
-            if not are_clean_lines(texts + fields["tags"]):
-                fields = _clean_json(fields)
-            out.write(dumps(fields) + "\n")
-        else:
-            out.write(_human_row(fields) + "\n")
+    # Every record read lives to the end of the listing and a listing makes no cycles: the
+    # collector's passes over the growing heap of records would be all cost.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _write_list(args, sys.stdout.write)
+    finally:
+        if was_enabled:
+            gc.enable()
     return 0
 
 
-_TEXT_FIELDS = (
-    "id",
-    "title",
-    "url",
-    "source",
-    "published",
-    "date_source",
-    "fetched",
-    "language",
-    "kind",
-)
+def _write_list(args: argparse.Namespace, write: Callable[[str], object]) -> None:
+    from termreader.cli.rows import json_rows
+    from termreader.library.queries import list_fields
+
+    library = open_library(args, lazy=True)
+    records = library.stream(
+        args.query or None,
+        unread=True if args.unread else None,
+        starred=True if args.starred else None,
+    )
+    if not args.all:
+        records = (r for r in records if PREFETCHED_TAG not in r.get("tags", ()))
+    if args.json:
+        for rows in json_rows(records):
+            write(rows)
+        return
+    for record in records:
+        write(_human_row(list_fields(record)) + "\n")
 
 
 def _human_row(fields: dict[str, Any]) -> str:

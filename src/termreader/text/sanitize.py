@@ -80,27 +80,6 @@ def clean_line(text: str) -> str:
     return " ".join(clean(text).split())
 
 
-_OTHER_SPACE = re.compile(r"[^\S ]")
-"""Whitespace that :func:`clean_line` turns into a space."""
-
-
-def are_clean_lines(texts: list[str]) -> bool:
-    """True when :func:`clean_line` would return each of ``texts`` unchanged (a few scans for
-    all of them: a listing checks every row of a big library this way)."""
-    # Joined by U+E000 (a private-use character; one in a field only costs that row the slow
-    # path): a space beside it is a space at the end of a field.
-    joined = "\ue000".join(texts)
-    if _ANY.search(joined) or _OTHER_SPACE.search(joined):
-        return False
-    return not (
-        "  " in joined
-        or " \ue000" in joined
-        or "\ue000 " in joined
-        or joined.startswith(" ")
-        or joined.endswith(" ")
-    )
-
-
 def is_clean(text: str) -> bool:
     """True when ``text`` holds no character that :func:`clean` would remove or change.
 
