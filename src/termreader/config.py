@@ -41,6 +41,9 @@ class Settings:
     """How deep ``sync`` prefetches related links (0 turns prefetching off)."""
     related_limit: int = 20
     """At most this many related links are prefetched per article."""
+    keep_days: int = 0
+    """After each full ``sync``, articles older than this many days that are read and not
+    starred are pruned (``termreader prune``); 0 keeps everything."""
 
 
 def load(path: Path | None = None) -> Settings:

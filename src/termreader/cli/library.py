@@ -67,6 +67,21 @@ def register(subparsers: Any) -> None:
     p.add_argument("refs", nargs="+", metavar="ID")
     p.set_defaults(func=cmd_remove)
 
+    p = subparsers.add_parser(
+        "prune", help="remove old articles that are read and not starred (keep_days setting)"
+    )
+    add_library_option(p)
+    p.add_argument(
+        "--older-than",
+        type=int,
+        metavar="DAYS",
+        help="age in days past which articles go (default: the keep_days setting)",
+    )
+    p.add_argument("--unread-too", action="store_true", help="old unread articles go too")
+    p.add_argument("--dry-run", action="store_true", help="say what would go; remove nothing")
+    p.add_argument("--json", action="store_true", help="one JSON object per article pruned")
+    p.set_defaults(func=cmd_prune)
+
     p = subparsers.add_parser("mark", help="mark articles read, unread, starred or unstarred")
     add_library_option(p)
     p.add_argument("refs", nargs="+", metavar="ID")
@@ -372,6 +387,30 @@ def cmd_remove(args: argparse.Namespace) -> int:
             continue
         print(f"removed {article.id}  {clean_line(article.title)}")
     return 1 if failed else 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """``prune [--older-than DAYS] [--unread-too] [--dry-run] [--json]``: see
+    :mod:`termreader.library.prune`. Lists what goes (``list`` rows), then a summary line
+    (on stderr with ``--json``, so the output stays one object per line)."""
+    from termreader.cli.rows import json_rows
+    from termreader.library.prune import prune
+    from termreader.library.queries import list_fields
+
+    days = args.older_than if args.older_than is not None else load_settings().keep_days
+    if days < 1:
+        error("prune: say how old: --older-than DAYS (at least 1), or keep_days in config.toml")
+        return 2
+    library = open_library(args, seed_samples=False, lazy=True)
+    report = prune(library, days, unread_too=args.unread_too, dry_run=args.dry_run)
+    if args.json:
+        for rows in json_rows(report.removed):
+            sys.stdout.write(rows)
+    else:
+        for record in report.removed:
+            print(_human_row(list_fields(record)))
+    print(report.summary(), file=sys.stderr if args.json else sys.stdout)
+    return 0
 
 
 def cmd_config_path(args: argparse.Namespace) -> int:

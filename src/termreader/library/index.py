@@ -236,7 +236,19 @@ class Index:
         """Load the unloaded segment holding the newest records; returns the ids it added."""
         if not self._unloaded:
             return []
-        name = self._unloaded.pop(0)
+        return self._load_segment(self._unloaded.pop(0))
+
+    def load_older_than(self, stamp: float) -> None:
+        """Load every segment not loaded yet that may hold a record dated before ``stamp``
+        (the manifest gives each one's oldest date), so the loaded records hold them all."""
+        while True:  # (a compaction elsewhere makes a load start over with new segments)
+            names = [n for n in self._unloaded if self.segments[n].get("oldest", 0.0) < stamp]
+            if not names:
+                return
+            self._unloaded.remove(names[0])
+            self._load_segment(names[0])
+
+    def _load_segment(self, name: str) -> list[str]:
         try:
             data = self.segment_files.read(name)
         except FileNotFoundError:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from termreader import locations
-from termreader.errors import StoreError
+from termreader.errors import NotFound, StoreError
 from termreader.library import queries
 from termreader.library.atomic import describe_oserror
 from termreader.library.files import ArticleFiles
@@ -140,6 +140,29 @@ class Library:
             self._files.remove(article_id)
             self._search.removed([article_id])
             index.maybe_compact()
+
+    def remove_many(self, article_ids: Iterable[str]) -> builtins.list[str]:
+        """Remove many articles with one journal write; returns the ids removed (those not in
+        the library are skipped)."""
+        index = self._index
+        with index.locked():
+            index.refresh(partial=True)
+            gone = []
+            for key in dict.fromkeys(article_ids):
+                if key not in index.records:
+                    try:  # in a segment not read yet (a lazily opened library)
+                        index.record(key)
+                    except NotFound:
+                        continue
+                gone.append(key)
+            if not gone:
+                return []
+            index.append([{"r": key} for key in gone])
+            for key in gone:  # after the index line, as in remove()
+                self._files.remove(key)
+            self._search.removed(gone)
+            index.maybe_compact()
+            return gone
 
     def restore(self, article: Article) -> Article:
         """Put back a removed article whole: body, metadata and reading state (undoing a
@@ -302,6 +325,16 @@ class Library:
         lookups = self._index.lookups
         for record in self.stream():
             yield queries.brief(record, lookups)
+
+    def older_than(self, stamp: float) -> builtins.list[dict[str, Any]]:
+        """The index records dated (published, else fetched) before ``stamp``, in no order;
+        of a lazily opened library only the segments that can hold such records are read.
+        Records are the index's own (read them, do not change them)."""
+        index = self._index
+        index.refresh(partial=True)
+        index.load_older_than(stamp)
+        stamp_of = index.lookups.sort_stamp
+        return [record for record in index.records.values() if stamp_of(record) < stamp]
 
     def take_changes(self) -> set[str]:
         """Ids of the articles added, changed or removed since the last call, by this process

@@ -309,7 +309,8 @@ async def sync(
         progress: Called with a :class:`SyncProgress` after each source and each related page
             prefetched; ``total`` grows as related links are found (``done`` ≤ ``total``).
         concurrency: Overrides ``settings.sync_concurrency`` (HTTP requests in flight).
-        only: Refresh just these subscriptions (a feed just added), no saved URL.
+        only: Refresh just these subscriptions (a feed just added), no saved URL. Only a
+            full sync prunes old articles (``settings.keep_days``).
         fetched: Fetch results already in hand, by source URL (a feed just added): used
             instead of fetching that source again.
 
@@ -342,6 +343,10 @@ async def sync(
             run.workers.shutdown(wait=False, cancel_futures=True)
             run.writer.flush()
         run.report.requests = active.requests - before
+    if only is None and settings.keep_days > 0:
+        from termreader.library.prune import prune
+
+        run.report.pruned = len(prune(library, settings.keep_days).removed)
     run.report.elapsed = time.monotonic() - started
     return run.report
 

@@ -52,6 +52,7 @@ class SyncReport:
         sources: How many sources were refreshed.
         requests: HTTP requests made (redirect hops included).
         elapsed: Seconds the sync took.
+        pruned: Articles pruned after the sync (the ``keep_days`` setting).
     """
 
     added: int = 0
@@ -64,6 +65,7 @@ class SyncReport:
     sources: int = 0
     requests: int = 0
     elapsed: float = 0.0
+    pruned: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for ``sync --json``."""
@@ -78,6 +80,7 @@ class SyncReport:
             "sources": self.sources,
             "requests": self.requests,
             "elapsed": round(self.elapsed, 3),
+            "pruned": self.pruned,
         }
 
     def summary(self) -> str:
@@ -88,6 +91,8 @@ class SyncReport:
         )
         if self.prefetched:
             text += f", {self.prefetched} related prefetched"
+        if self.pruned:
+            text += f", {self.pruned} old pruned"
         return text
 
 
