@@ -221,7 +221,8 @@ def test_cli_add_feed_file_imports_entries_once_without_subscribing(
 async def test_following_a_link_to_a_feed_asks_and_y_subscribes(
     netserver: NetServer, tmp_path: Path
 ) -> None:
-    """One line says what the link is, a dialog asks, ``y`` subscribes and syncs that feed."""
+    """One line says what the link is, a dialog asks, ``y`` subscribes and syncs that feed
+    (from the download the link already made: the sync downloaded it a second time)."""
     from test_app import build_library, make_app, open_field_notes
 
     from termreader.ui.subscribe_screen import SubscribeScreen
@@ -245,6 +246,7 @@ async def test_following_a_link_to_a_feed_asks_and_y_subscribes(
         await pilot.pause()
         assert library.kv_get(SUBSCRIPTIONS, urls["atom"]) is not None
         assert any(n.message.startswith("Sync:") for n in app._notifications)
+        assert netserver.hits["/atom"] == 1
         no_raw_feed_articles(library)
 
         screen.following.follow_url(urls["rss"])

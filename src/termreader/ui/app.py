@@ -242,10 +242,15 @@ class TermreaderApp(App[int]):
         event.stop()
         screen = self.main_screen
         if screen is not None:
-            self._sync(screen, event.only)
+            self._sync(screen, event.only, event.fetched)
 
     @work(exclusive=True, group="sync", exit_on_error=False)
-    async def _sync(self, screen: MainScreen, only: tuple[str, ...] | None = None) -> None:
+    async def _sync(
+        self,
+        screen: MainScreen,
+        only: tuple[str, ...] | None = None,
+        fetched: dict[str, Any] | None = None,
+    ) -> None:
         """Run :func:`termreader.web.sync.sync` on the app's loop, with progress in the status
         line, then the accounts' sync (:mod:`termreader.accounts.sync`)."""
         from termreader.web.sync import SyncProgress, sync
@@ -262,6 +267,7 @@ class TermreaderApp(App[int]):
                 fetcher=self.fetcher(),
                 progress=progress,
                 only=only,
+                fetched=fetched,
             )
         except asyncio.CancelledError:
             self.notify("Sync cancelled", timeout=3)

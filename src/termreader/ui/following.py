@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from termreader.errors import FetchError, ImportFailed, IsAFeed, LinkRefused, NotFound, StoreError
@@ -38,7 +38,9 @@ class FollowingScreen(OpeningScreen, Protocol):
     def complete_article(self) -> None: ...
     def show_library(self, show: bool) -> None: ...
     def update_status(self) -> None: ...
-    def request_sync(self, only: tuple[str, ...] | None = None) -> None: ...
+    def request_sync(
+        self, only: tuple[str, ...] | None = None, fetched: dict[str, Any] | None = None
+    ) -> None: ...
     def refresh_bindings(self) -> None: ...
 
 
@@ -225,12 +227,13 @@ class Following:
 
         def answered(subscribe: bool | None) -> None:
             if subscribe:
-                self.subscribe(feed_url, title)
+                self.subscribe(feed_url, title, fetched=result)
 
         self.screen.app.push_screen(SubscribeScreen(title, what), answered)
 
-    def subscribe(self, url: str, title: str) -> None:
-        """Subscribe to the feed at ``url`` and have the app sync it."""
+    def subscribe(self, url: str, title: str, fetched: FetchResult | None = None) -> None:
+        """Subscribe to the feed at ``url`` and have the app sync it (with ``fetched``, the
+        feed as just downloaded, instead of downloading it again)."""
         from termreader.web.sync import add_subscription
 
         try:
@@ -239,7 +242,7 @@ class Following:
             self.screen.notify(f"Could not subscribe: {error}", severity="error", timeout=8)
             return
         self.screen.notify(f"Subscribed to {clean_line(title)}; syncing it", timeout=4)
-        self.screen.request_sync((url,))
+        self.screen.request_sync((url,), {url: fetched} if fetched is not None else None)
 
     async def _import_and_open(self, path: str, anchor: str) -> None:
         from termreader.importers import import_path

@@ -80,11 +80,18 @@ class MainScreen(ManageActions, Screen[None]):
         """The user asked to refresh the subscriptions (the app runs the sync).
 
         ``only`` limits it to those subscriptions (a feed just subscribed to); None is all.
+        ``fetched``: responses already in hand by URL (that feed, downloaded when its link was
+        followed), so the sync does not download them again.
         """
 
-        def __init__(self, only: tuple[str, ...] | None = None) -> None:
+        def __init__(
+            self,
+            only: tuple[str, ...] | None = None,
+            fetched: dict[str, Any] | None = None,
+        ) -> None:
             super().__init__()
             self.only = only
+            self.fetched = fetched
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("L", "toggle_library", "Library", id="toggle_library"),
@@ -727,9 +734,11 @@ class MainScreen(ManageActions, Screen[None]):
         """Refresh subscriptions (the app runs the sync)."""
         self.request_sync()
 
-    def request_sync(self, only: tuple[str, ...] | None = None) -> None:
-        """Ask the app to sync every subscription, or ``only`` those."""
-        self.post_message(self.SyncRequested(only))
+    def request_sync(
+        self, only: tuple[str, ...] | None = None, fetched: dict[str, Any] | None = None
+    ) -> None:
+        """Ask the app to sync every subscription, or ``only`` those (see SyncRequested)."""
+        self.post_message(self.SyncRequested(only, fetched))
 
     # delegated actions -------------------------------------------------------------------------
     def action_back(self) -> None:
