@@ -20,6 +20,7 @@ first then; what it says about records not loaded yet waits for their segment.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 import time
@@ -249,6 +250,16 @@ class Index:
             self._load_segment(names[0])
 
     def _load_segment(self, name: str) -> list[str]:
+        # Thousands of records at once: the cyclic collector would scan them again and again.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._read_segment(name)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _read_segment(self, name: str) -> list[str]:
         try:
             data = self.segment_files.read(name)
         except FileNotFoundError:
