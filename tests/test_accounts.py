@@ -192,18 +192,49 @@ def test_bad_password_is_one_line_and_exit_1(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _, err = run(
-        ["account", "add", kind, server.url(kind), "--user", server.user, "--name", "x"],
-        monkeypatch,
-        capsys,
-        stdin="wrong-password\n",
-    )
+    """``account add`` logs in first: a refused password is one line and nothing is kept; an
+    account kept without the check (``--no-check``) is refused at sync, one line naming it."""
+    add = ["account", "add", kind, server.url(kind), "--user", server.user, "--name", "x"]
+    code, out, err = run(add, monkeypatch, capsys, stdin="wrong-password\n")
+    assert code == 1 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "refused" in err and "nothing was saved" in err
+    assert run(["account", "list", "--json"], monkeypatch, capsys)[1] == ""
+    assert "wrong-password" not in out + err
+
+    code, _, err = run([*add, "--no-check"], monkeypatch, capsys, stdin="wrong-password\n")
     assert code == 0, err
     code, out, err = run(["sync"], monkeypatch, capsys)
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "account x" in lines[0] and "refused" in lines[0]
     assert "wrong-password" not in out + err
+
+
+def test_account_add_says_it_logged_in_and_keeps_an_account_whose_server_is_down(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Offline first: a server out of reach at ``add`` is a warning, not a lost account."""
+    code, out, _ = run(
+        ["account", "add", "fever", server.url("fever"), "--user", server.user, "--name", "up"],
+        monkeypatch,
+        capsys,
+        stdin=PASSWORD + "\n",
+    )
+    assert code == 0 and "logged in: 2 feeds" in out
+    server.down = True
+    code, out, err = run(
+        ["account", "add", "fever", server.url("fever"), "--user", server.user, "--name", "down"],
+        monkeypatch,
+        capsys,
+        stdin=PASSWORD + "\n",
+    )
+    assert code == 0 and "not checked" in out
+    assert len(err.strip().splitlines()) == 1 and "could not log in now" in err
+    names = [
+        json.loads(line)["name"]
+        for line in run(["account", "list", "--json"], monkeypatch, capsys)[1].splitlines()
+    ]
+    assert sorted(names) == ["down", "up"]
 
 
 def test_timeout_and_refused_connection_are_one_line(

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from termreader.cli.common import add_library_option, error, open_library
+from termreader.cli.common import add_library_option, error, load_settings, open_library
 from termreader.text.sanitize import clean_line
 
 KINDS = ("fever", "miniflux", "greader")
@@ -44,6 +44,11 @@ def register(subparsers: Any) -> None:
     q.add_argument("url", metavar="URL", help="the API's address")
     q.add_argument("--user", default="", help="the user name (email for coldsweat)")
     q.add_argument("--name", default="", help="a short name (default: the server's host)")
+    q.add_argument(
+        "--no-check",
+        action="store_true",
+        help="do not log in to the server first (it is checked by default)",
+    )
     q.set_defaults(func=cmd_account_add)
 
     q = sub.add_parser("list", help="list the accounts (never the password)")
@@ -80,13 +85,36 @@ def cmd_account_add(args: argparse.Namespace) -> int:
         error(f"account add: no {what} given")
         return 1
     library = open_library(args, seed_samples=False)
+    # (A URL that is not http(s) is refused by registry.add: nothing to log in to.)
+    web = args.url.strip().lower().startswith(("http://", "https://"))
+    checked = _check(args, secret, what) if web and not args.no_check else ""
+    if checked is None:
+        return 1
     account = registry.add(library, args.kind, args.url, args.user, secret, name=args.name)
     where = "the system keyring" if account.secret == "keyring" else "a file only you can read"
     print(
-        f"account {account.name} added ({account.kind}, {clean_line(account.url)}); "
+        f"account {account.name} added ({account.kind}, {clean_line(account.url)}{checked}); "
         f"{what} kept in {where}; run `termreader sync` to fetch it"
     )
     return 0
+
+
+def _check(args: argparse.Namespace, secret: str, what: str) -> str | None:
+    """Log in once before keeping the account: a refused password is an error and nothing is
+    kept (returns None); a server out of reach is only a warning (offline first: the account
+    is kept and the next sync tries it). Returns the note for the "added" line."""
+    from termreader.accounts.kinds import AccountError, AuthFailed
+    from termreader.accounts.sync import check_login_blocking
+
+    try:
+        feeds = check_login_blocking(args.kind, args.url, args.user, secret, load_settings())
+    except AuthFailed as exc:
+        error(f"account add: {clean_line(str(exc))}; nothing was saved (check the {what})")
+        return None
+    except AccountError as exc:
+        error(f"account add: could not log in now ({clean_line(str(exc))}); the next sync will try")
+        return ", not checked"
+    return f", logged in: {feeds} feed{'s' if feeds != 1 else ''}"
 
 
 def cmd_account_list(args: argparse.Namespace) -> int:
