@@ -214,20 +214,15 @@ def test_account_add_says_it_logged_in_and_keeps_an_account_whose_server_is_down
     server: FeedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Offline first: a server out of reach at ``add`` is a warning, not a lost account."""
-    code, out, _ = run(
-        ["account", "add", "fever", server.url("fever"), "--user", server.user, "--name", "up"],
-        monkeypatch,
-        capsys,
-        stdin=PASSWORD + "\n",
-    )
+
+    def add(name: str) -> tuple[int, str, str]:
+        args = ["account", "add", "fever", server.url("fever"), "--user", server.user]
+        return run([*args, "--name", name], monkeypatch, capsys, stdin=PASSWORD + "\n")
+
+    code, out, _ = add("up")
     assert code == 0 and "logged in: 2 feeds" in out
     server.down = True
-    code, out, err = run(
-        ["account", "add", "fever", server.url("fever"), "--user", server.user, "--name", "down"],
-        monkeypatch,
-        capsys,
-        stdin=PASSWORD + "\n",
-    )
+    code, out, err = add("down")
     assert code == 0 and "not checked" in out
     assert len(err.strip().splitlines()) == 1 and "could not log in now" in err
     names = [

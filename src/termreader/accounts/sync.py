@@ -367,31 +367,21 @@ async def sync_account(
     return report
 
 
-async def check_login(
-    kind: str,
-    url: str,
-    user: str,
-    secret: str,
-    settings: Settings | None = None,
-    *,
-    transport: Any = None,
-) -> int:
+async def check_login(kind: str, url: str, user: str, secret: str, settings: Settings) -> int:
     """Log in to the server and list the account's feeds; returns how many it follows.
 
     Raises:
         AuthFailed: the server refused the user name, password or token.
         AccountError: the server cannot be reached or answered with an error.
     """
-    client = make_client(kind, url, user, secret, settings or Settings(), transport=transport)
+    client = make_client(kind, url, user, secret, settings)
     try:
         return len(await client.feeds())
     finally:
         await client.aclose()
 
 
-def check_login_blocking(
-    kind: str, url: str, user: str, secret: str, settings: Settings | None = None
-) -> int:
+def check_login_blocking(kind: str, url: str, user: str, secret: str, settings: Settings) -> int:
     """:func:`check_login` for synchronous callers (the CLI)."""
     return asyncio.run(check_login(kind, url, user, secret, settings))
 
