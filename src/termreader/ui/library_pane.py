@@ -53,10 +53,12 @@ class LibraryPane(Vertical):
         Binding("escape", "clear_filter", "Back", show=False),
     ]
 
-    sort: reactive[str] = reactive("date", init=False)
+    # Neither repaints the pane itself (a container: that would draw every child again at each
+    # keystroke); their watchers refresh the list and the title, which is all that changes.
+    sort: reactive[str] = reactive("date", init=False, repaint=False)
     """The sort order, one of :data:`SORTS`."""
 
-    filter_text: reactive[str] = reactive("", init=False)
+    filter_text: reactive[str] = reactive("", init=False, repaint=False)
     """The filter text."""
 
     @dataclass
@@ -184,7 +186,7 @@ class LibraryPane(Vertical):
                     article.source,
                     article.tags,
                 ):
-                    entry.haystack = Entry.of(article).haystack  # the filter sees new tags
+                    entry.marked = Entry.of(article).marked  # the filter sees new tags
                     rescope = rescope or bool(self.filter_text)
                 entry.article = article
         if rescope:
