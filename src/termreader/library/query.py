@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import cache
 from itertools import compress, repeat
 from operator import contains
 from typing import TypeVar
@@ -55,17 +56,19 @@ def unspaced(char: str) -> bool:
     return False
 
 
-_WORD_CHAR_CLASS = (
-    "[^\\W_"
-    + "".join(
+@cache
+def _word_start() -> re.Pattern[str]:
+    """Where a word of the text starts: a letter or digit not of an unspaced script
+    (``\\w`` is ``str.isalnum`` plus ``_``) with none of the same just before it. Compiled on
+    first use: the classes of the unspaced scripts are slow to compile, and start-up imports
+    this module."""
+    unspaced = "".join(
         f"{re.escape(chr(low))}-{re.escape(chr(high))}" if high > low else re.escape(chr(low))
         for low, high in UNSPACED_RANGES
     )
-    + "]"
-)
-# A letter or digit not of an unspaced script (``\w`` is ``str.isalnum`` plus ``_``), with
-# none of the same just before it: where a word of the text starts.
-_WORD_START = re.compile(f"(?<!{_WORD_CHAR_CLASS})(?={_WORD_CHAR_CLASS})")
+    letter = f"[^\\W_{unspaced}]"
+    return re.compile(f"(?<!{letter})(?={letter})")
+
 
 WORD_START_MARK = "\x01"
 """Put before every word start by :func:`mark_word_starts` (a control character: cleaned
@@ -125,7 +128,7 @@ def mark_word_starts(text: str) -> str:
     before the word's first letter asks for a word start there, and the marks inside the word
     fall where the text's own are. The library filter tests that at C speed over a whole
     library at each keystroke (:meth:`Query.select_marked`)."""
-    return _WORD_START.sub(WORD_START_MARK, text)
+    return _word_start().sub(WORD_START_MARK, text)
 
 
 class Query:
