@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from termreader.library.query import UNSPACED_RANGES, find_word
 
@@ -199,6 +199,7 @@ def _offsets(text: str) -> tuple[str, list[int] | None]:
     return "".join(parts), origin
 
 
+@lru_cache(maxsize=4096)
 def _width(char: str) -> int:
     """Terminal cells of one character: two for East Asian wide and full-width forms, none
     for combining marks and format characters, else one."""
@@ -282,10 +283,9 @@ def snippet(text: str, words: tuple[str, ...], cells: int = SNIPPET_CELLS) -> Sn
     if found is None:
         return None
     start, end, word = found
-    # Enough characters on either side for any line (a character takes one cell or more);
-    # past them, so far from the match, the fitting below cuts anyway.
-    lead = max(0, start - 2 * cells)
-    stop = min(len(text), end + 2 * cells)
+    # Enough characters on either side for the line (a character takes a cell or more).
+    lead = max(0, start - cells)
+    stop = min(len(text), end + cells)
     line = text[lead:stop]
     folded, origin = _offsets(line)
     spans: list[tuple[int, int]] = []
