@@ -126,14 +126,16 @@ class LibraryPane(Vertical):
         *,
         keep: str | None = None,
         counts: tuple[int, int] | None = None,
+        entries: list[Entry] | None = None,
     ) -> None:
         """Replace the articles (metadata) shown; keeps filter, sort and cursor.
 
         ``counts``: (articles, unread) of the whole library when ``articles`` are only the
-        newest of it (the rest is on its way); the title shows these.
+        newest of it (the rest is on its way); the title shows these. ``entries``: the rows
+        of ``articles``, in their order, when already made.
         """
         self._counts = counts
-        self._all = [Entry.of(a) for a in articles]
+        self._all = entries if entries is not None else [Entry.of(a) for a in articles]
         self._unread = sum(1 for a in articles if a.unread)
         self._sorted = sort_entries(self._all, self.sort)
         self._rescope()
