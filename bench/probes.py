@@ -442,8 +442,12 @@ async def library_filter(library_dir: str, typed: str = "article 9") -> dict[str
         pane = app.main_screen.library_pane
         total = len(pane.article_list.shown)
         pane.display = True
-        pane.filter_input.focus()
+        # Open the filter box as `/` does: typed keys repaint it too (focusing the box alone
+        # left it hidden by the stylesheet).
+        await pane.action_filter()
         await pilot.pause()
+        if not pane.filter_input.display or pane.filter_input.region.height == 0:
+            return {"error": "the filter box is not on screen"}
         times = []
         for char in typed:
             shown_before = pane.article_list.shown

@@ -34,3 +34,23 @@ def test_search_dialog(snap_compare, tmp_path: Path, size: tuple[int, int]) -> N
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_search_dialog_cjk_snippet(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A CJK snippet fills its row, cut between characters, the match about a third in."""
+    from textual.widgets import Input
+
+    library = build_library(tmp_path / "library")
+    app = TermreaderApp(library, settings=Settings(theme="textual-dark"))  # type: ignore[arg-type]
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        await pilot.press("F")
+        await wait_until_async(pilot, lambda: isinstance(pilot.app.screen, SearchScreen))
+        dialog = pilot.app.screen
+        dialog.query_one(Input).cursor_blink = False  # a blinking cursor would make it flaky
+        await pilot.press(*"单元")
+        await wait_until_async(pilot, lambda: dialog.answered == "单元")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

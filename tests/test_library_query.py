@@ -101,3 +101,22 @@ def test_typing_narrows_the_last_result_and_agrees_with_a_fresh_filter() -> None
     assert filter_entries(entries, "articl", typed_from=(typed, result)) == filter_entries(
         entries, "articl"
     )
+
+
+def test_marked_word_starts_agree_with_the_word_start_rule() -> None:
+    """The filter's substring test on marked text (mark_word_starts) finds a word exactly where
+    find_word does: at a word start for a word that begins with a letter or digit of a spaced
+    script, anywhere otherwise (CJK, Thai, punctuation, underscore)."""
+    import random
+
+    from termreader.library.query import find_word, mark_word_starts
+
+    alphabet = list("ab9 -_.(\n") + ["é", "中", "文", "ก", "Ⅻ", "٣"]
+    rng = random.Random(15)
+    for _ in range(3000):
+        hay = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        word = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3))).strip()
+        if not word:
+            continue
+        expected = find_word(word, hay) >= 0
+        assert (mark_word_starts(word) in mark_word_starts(hay)) is expected, (word, hay)

@@ -297,3 +297,33 @@ def test_opening_and_listing_a_library_never_imports_sqlite(library: Library) ->
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_snippet_fills_its_cells_with_the_match_a_third_in() -> None:
+    """Wide characters used to be counted as if each dropped one freed a single cell: a CJK
+    snippet kept only a few characters around its match."""
+    from rich.cells import cell_len
+
+    cjk = "据报道该公司近日对借款人采取了一系列措施包括电话短信和上门拜访" * 6
+    for cells in (41, 60, 100):
+        found = snippet(cjk + "催收" + cjk, ("催收",), cells=cells)
+        assert found is not None and found.marked().count("[催收]") == 1
+        assert cells - 1 <= cell_len(found.text) <= cells
+        assert found.text[1:-1] in cjk + "催收" + cjk  # whole characters only
+        before = cell_len(found.text[: found.spans[0][0]])
+        assert cells // 4 <= before <= cells // 2
+    latin = plain_body(" ".join(f"w{n}" for n in range(300)) + " needle " + "tail " * 100)
+    found = snippet(latin, ("needle",), cells=90)
+    assert found is not None and len(found.text) == 90
+    # A cut before the match starts at a word; the one after it is between characters.
+    assert found.text.startswith("…w") and found.text.endswith("…")
+
+
+def test_a_wide_snippet_fits_any_narrower_row() -> None:
+    text = plain_body(" ".join(f"w{n}" for n in range(300)) + " needle " + "tail " * 100)
+    wide = snippet(text, ("needle",), cells=300)
+    assert wide is not None
+    for cells in (30, 64, 99, 120):
+        assert wide.fit(cells) == snippet(text, ("needle",), cells=cells)
+    short = snippet("a needle here", ("needle",), cells=300)
+    assert short is not None and short.fit(20).marked() == "a [needle] here"

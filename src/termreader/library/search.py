@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from termreader.errors import StoreError
 from termreader.library.query import Query, haystack
 from termreader.library.search_text import (
+    SNIPPET_CELLS,
     Snippet,
     exact_in_index,
     fold_text,
@@ -318,9 +319,12 @@ class SearchIndex:
         return len(todo) + len(gone)
 
     # --- searching -----------------------------------------------------------------------------
-    def search(self, query: str, limit: int | None = 20) -> list[Hit]:
+    def search(
+        self, query: str, limit: int | None = 20, *, cells: int = SNIPPET_CELLS
+    ) -> list[Hit]:
         """The articles whose title, source, tags or body match ``query`` (the rule of
-        :class:`termreader.library.query.Query`), best first, at most ``limit``.
+        :class:`termreader.library.query.Query`), best first, at most ``limit``, with
+        snippets of ``cells`` terminal cells.
 
         Raises:
             SearchIndexBroken: the file proved damaged (it is removed and marked stale).
@@ -341,7 +345,7 @@ class SearchIndex:
                 for row in self._candidates(parsed.words, in_title, limit):
                     if row[0] in seen or (in_title and not parsed.matches(haystack(row[1]))):
                         continue
-                    hit = _hit(parsed, row, checked)
+                    hit = _hit(parsed, row, checked, cells)
                     if hit is None:
                         continue
                     seen.add(hit.id)
@@ -429,7 +433,7 @@ def _tags(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
-def _hit(query: Query, row: tuple[Any, ...], checked: bool) -> Hit | None:
+def _hit(query: Query, row: tuple[Any, ...], checked: bool, cells: int) -> Hit | None:
     """The result for a candidate row, or None when the query's rule does not match it
     (``checked``: the index's answer is exact, only a snippet is needed)."""
     article_id, title, source, tags, date, body = row
@@ -445,7 +449,7 @@ def _hit(query: Query, row: tuple[Any, ...], checked: bool) -> Hit | None:
         ("title", title),
         ("source", " ".join([source, *tag_list])),
     ):
-        found = snippet(text, words)
+        found = snippet(text, words, cells)
         if found is not None:
             return Hit(article_id, title, source, date, found, field, found.word)
     if checked:
@@ -485,14 +489,16 @@ class Searcher:
             self._prepared = True
             return count
 
-    def search(self, query: str, limit: int | None = 50) -> list[Hit]:
+    def search(
+        self, query: str, limit: int | None = 50, *, cells: int = SNIPPET_CELLS
+    ) -> list[Hit]:
         """Like :meth:`SearchIndex.search`, preparing first and rebuilding a damaged file."""
         self.prepare()
         try:
-            return self.index.search(query, limit)
+            return self.index.search(query, limit, cells=cells)
         except SearchIndexBroken:
             self.prepare(again=True)
-            return self.index.search(query, limit)
+            return self.index.search(query, limit, cells=cells)
 
     def close(self) -> None:
         """Close the calling thread's connection."""

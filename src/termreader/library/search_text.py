@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from termreader.library.query import UNSPACED_RANGES, find_word
 
@@ -199,18 +199,19 @@ def _offsets(text: str) -> tuple[str, list[int] | None]:
     return "".join(parts), origin
 
 
-def _cells(text: str) -> int:
-    """Terminal cells of ``text``: wide (CJK, kana, Hangul, full-width forms) count two."""
-    return len(text) if text.isascii() else len(text) + len(_re().wide.findall(text))
+@lru_cache(maxsize=4096)
+def _width(char: str) -> int:
+    """Terminal cells of one character: two for East Asian wide and full-width forms, none
+    for combining marks and format characters, else one."""
+    if char < "\u0300":
+        return 1
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-def _fit(text: str, start: int, budget: int, forward: bool) -> int:
-    """How many characters from ``start`` (forward) or before it fit in ``budget`` cells."""
-    n = min(budget, len(text) - start if forward else start)
-    piece = text[start : start + n] if forward else text[start - n : start]
-    excess = _cells(piece) - budget
-    # Each character dropped frees at least one cell: one correction is enough.
-    return max(0, n - excess) if excess > 0 else n
+def _widths(text: str) -> list[int]:
+    return [1] * len(text) if text.isascii() else [_width(char) for char in text]
 
 
 @dataclass(slots=True)
@@ -221,6 +222,19 @@ class Snippet:
     spans: list[tuple[int, int]]
     word: str = ""
     """The query word matched first."""
+
+    def fit(self, cells: int) -> Snippet:
+        """This snippet cut to at most ``cells`` terminal cells the way :func:`snippet` cuts
+        one (its first match about a third in, ``…`` where text goes), e.g. a wide snippet
+        to the row that shows it."""
+        text, spans = self.text, self.spans
+        before = text.startswith(ELLIPSIS)
+        after = len(text) > int(before) and text.endswith(ELLIPSIS)
+        # A "…" at either end is where the text was cut already (or the text's own, which
+        # comes back unchanged when nothing is cut there).
+        inner = text[int(before) : len(text) - int(after)]
+        shifted = [(a - before, b - before) for a, b in spans]
+        return _fit_line(inner, shifted, cells, before, after, self.word)
 
     def marked(self, opening: str = "[", closing: str = "]") -> str:
         """The line with each match between ``opening`` and ``closing``."""
@@ -262,24 +276,16 @@ def _locate(text: str, words: tuple[str, ...]) -> tuple[int, int, str] | None:
 def snippet(text: str, words: tuple[str, ...], cells: int = SNIPPET_CELLS) -> Snippet | None:
     """The line of at most ``cells`` terminal cells of ``text`` (one line: see
     :func:`plain_body`) around the first match of ``words``, every match in it marked; None
-    when nothing matches."""
+    when nothing matches. The first match starts about a third into the line (what leads up
+    to it shows), the line is cut between characters (a wide one is never split) and ``…``
+    stands where text was cut."""
     found = _locate(text, words)
     if found is None:
         return None
     start, end, word = found
-    # About a quarter of the line before the match, cut at a space when there is one near.
-    lead = start - _fit(text, start, cells // 4, forward=False)
-    if lead > 0:
-        space = text.find(" ", lead, start)
-        lead = space + 1 if 0 <= space < start else lead
-    stop = lead + _fit(text, lead, cells - 2, forward=True)
-    stop = max(stop, min(end, len(text)))
-    if stop == len(text):
-        # The end of the text is in: give the room left to the text before the match.
-        lead -= _fit(text, lead, cells - 2 - _cells(text[lead:stop]), forward=False)
-    elif stop > end:
-        space = text.rfind(" ", end, stop)
-        stop = space if space > end else stop
+    # Enough characters on either side for the line (a character takes a cell or more).
+    lead = max(0, start - cells)
+    stop = min(len(text), end + cells)
     line = text[lead:stop]
     folded, origin = _offsets(line)
     spans: list[tuple[int, int]] = []
@@ -292,10 +298,71 @@ def snippet(text: str, words: tuple[str, ...], cells: int = SNIPPET_CELLS) -> Sn
             spans.append((a, b))
             at = find_word(term, folded, at + max(1, len(term)))
     spans = _merged(sorted(spans))
-    prefix = "…" if lead > 0 else ""
-    suffix = "…" if stop < len(text) else ""
-    shift = len(prefix)
-    return Snippet(prefix + line + suffix, [(a + shift, b + shift) for a, b in spans], word)
+    # The first match is the one found in the whole text: a match the window's edge made up
+    # (a word cut in two) lies before it.
+    spans = [span for span in spans if span[1] > start - lead]
+    return _fit_line(line, spans, cells, lead > 0, stop < len(text), word)
+
+
+SNIPPET_LEAD = 3
+"""The first match starts about 1/SNIPPET_LEAD into a snippet's line."""
+
+ELLIPSIS = "…"
+"""Stands where a snippet's text was cut (one cell)."""
+
+_SNAP = 10
+"""Cells a cut before the match may move forward to start at a word rather than inside one."""
+
+
+def _fit_line(
+    text: str,
+    spans: list[tuple[int, int]],
+    cells: int,
+    cut_before: bool,
+    cut_after: bool,
+    word: str,
+) -> Snippet:
+    """``text`` (whose ends are already cut when ``cut_before`` / ``cut_after``) in at most
+    ``cells`` cells around its first span: see :func:`snippet`."""
+    widths = _widths(text)
+    n = len(text)
+    total = sum(widths) + cut_before + cut_after
+    lo, hi = 0, n
+    if total > cells:
+        first = spans[0][0] if spans else 0
+        # Context before the match: a third of the line (the "…" included).
+        want = max(0, cells // SNIPPET_LEAD - 1)
+        lo, used = first, 0
+        while lo > 0 and used + widths[lo - 1] <= want:
+            lo -= 1
+            used += widths[lo]
+        if lo > 0 and text[lo - 1] != " ":
+            # Cut inside a word: start at the next one when it is near.
+            space = text.find(" ", lo, min(first, lo + _SNAP))
+            lo = space + 1 if space >= 0 else lo
+        # Then as much after it as fits, keeping a cell for the "…" when the text goes on.
+        limit = cells - (1 if lo > 0 or cut_before else 0)
+        hi, used = lo, 0
+        while hi < n and used + widths[hi] <= limit:
+            used += widths[hi]
+            hi += 1
+        if hi < n or cut_after:
+            while hi > lo and used + 1 > limit:
+                hi -= 1
+                used -= widths[hi]
+        else:
+            # The end of the text is in: give the room left to the text before the match.
+            while lo > 0:
+                ellipsis = 1 if lo - 1 > 0 or cut_before else 0
+                if used + widths[lo - 1] + ellipsis > cells:
+                    break
+                lo -= 1
+                used += widths[lo]
+    prefix = ELLIPSIS if lo > 0 or cut_before else ""
+    suffix = ELLIPSIS if hi < n or cut_after else ""
+    shift = len(prefix) - lo
+    kept = [(max(a, lo) + shift, min(b, hi) + shift) for a, b in spans if min(b, hi) > max(a, lo)]
+    return Snippet(prefix + text[lo:hi] + suffix, kept, word)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -12,13 +12,13 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from termreader.library.query import Query, haystack
+from termreader.library.query import Query, haystack, mark_word_starts
 from termreader.models import DATE_FROM_FILE, Article
 from termreader.text.sanitize import clean_line
 from termreader.ui.cursor_list import LIST_CURSOR_BINDINGS, CursorKeys
@@ -29,6 +29,10 @@ ROW_HEIGHT = 2
 STAR_MARK = "★"
 """The mark of a starred (kept) article in the list, on its second line."""
 
+STRIP_CACHE = 2000
+"""Drawn row lines kept (a few screens' worth, both lines of a row, with and without the
+cursor); the cache starts afresh past this."""
+
 SORTS = ("date", "title", "source")
 """Sort orders, in the order ``s`` cycles through them."""
 
@@ -38,18 +42,20 @@ class Entry:
     """One article of the list, with its folded search text computed once."""
 
     article: Article
-    haystack: str
+    marked: str
+    """Title, source and tags as :func:`~termreader.library.query.haystack` folds them, with
+    word starts marked (:func:`~termreader.library.query.mark_word_starts`)."""
     sort_date: str
 
     @classmethod
     def of(cls, article: Article) -> Entry:
         """Build an entry from article metadata."""
-        hay = haystack(article.title, article.source, *article.tags)
+        hay = mark_word_starts(haystack(article.title, article.source, *article.tags))
         when = article.published or article.fetched
         return cls(article, hay, when.isoformat() if when else "")
 
 
-_HAYSTACK = attrgetter("haystack")
+_MARKED = attrgetter("marked")
 
 
 def filter_entries(
@@ -66,8 +72,8 @@ def filter_entries(
         before_text, before = typed_from
         narrower = wanted.narrowing(Query(before_text), before_text, query)
         if narrower is not None:
-            return narrower.select(before, _HAYSTACK)
-    return wanted.select(entries, _HAYSTACK)
+            return narrower.select_marked(before, _MARKED)
+    return wanted.select_marked(entries, _MARKED)
 
 
 def sort_entries(entries: list[Entry], order: str) -> list[Entry]:
@@ -137,6 +143,10 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
     ArticleList > .article-list--star { color: $warning; text-style: bold; }
     """
 
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    """The rows' height: a filter keystroke changes it, which must not lay the screen out
+    again (the list's box keeps its size; see :meth:`set_entries`)."""
+
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
     """Index of the highlighted row in :attr:`shown`."""
 
@@ -155,13 +165,20 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.shown: list[Entry] = []
         """The rows on display, filtered and sorted."""
+        self._styles: tuple[Style, Style] | None = None  # (base, cursor) during a repaint
+        self._strips: dict[tuple[object, ...], Strip] = {}  # a row's drawn line by what it shows
 
     # data ------------------------------------------------------------------------------------
     def set_entries(self, entries: list[Entry], *, keep: str | None = None) -> None:
         """Show ``entries``; keep the cursor on article ``keep`` (or the current one) if present."""
         keep = keep or (self.highlighted.id if self.highlighted else None)
         self.shown = entries
-        self.virtual_size = Size(self.size.width, len(entries) * ROW_HEIGHT)
+        size = Size(self.size.width, len(entries) * ROW_HEIGHT)
+        if size != self.virtual_size:
+            self.virtual_size = size
+            # The scrollbar's thumb and the scroll range follow the new height; only a
+            # scrollbar appearing or going (a reactive of its own) lays the screen out again.
+            self._scroll_update(size)
         index = 0
         if keep:
             index = next((i for i, e in enumerate(entries) if e.article.id == keep), 0)
@@ -222,22 +239,64 @@ class ArticleList(CursorKeys, ScrollView, can_focus=True):
             self.action_select()
 
     # rendering -------------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def _line_styles(self) -> tuple[Style, Style]:
+        return self.rich_style, self.get_component_rich_style("article-list--cursor")
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style walks its ancestors: worked out once per repaint, not per line.
+        self._styles = self._line_styles()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._styles = None
+
     def render_line(self, y: int) -> Strip:
         line = int(self.scroll_y) + y
         width = self.scrollable_content_region.width or self.size.width
-        base = self.rich_style
+        base, cursor_style = self._styles or self._line_styles()
         row, part = divmod(line, ROW_HEIGHT)
         if row >= len(self.shown) or width <= 0:
             return Strip([Segment(" " * width, base)], width)
         article = self.shown[row].article
-        text = self._row_text(article, part, width)
-        if row == self.cursor:
-            text.stylize(self.get_component_rich_style("article-list--cursor"))
-        segments = [
-            Segment(s.text, base + s.style if s.style else base)
-            for s in text.render(self.app.console)
-        ]
-        return Strip(segments).extend_cell_length(width, base).crop(0, width)
+        # Rows are drawn again at each keystroke of the filter and each cursor move: a row
+        # whose shown fields did not change reuses its strip (articles are also changed in
+        # place, so the key is what the row shows, not the article object).
+        if part == 0:
+            key: tuple[object, ...] = (
+                article.title,
+                article.unread,
+                article.id == self.current_id,
+            )
+        else:
+            key = (
+                article.published,
+                article.fetched,
+                article.date_source,
+                article.finished,
+                article.position.percent if article.position else 0,
+                article.source,
+                article.starred,
+            )
+        is_cursor = row == self.cursor
+        key = (part, width, base, cursor_style if is_cursor else None, *key)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > STRIP_CACHE:
+                self._strips.clear()
+            text = self._row_text(article, part, width)
+            if is_cursor:
+                text.stylize(cursor_style)
+            segments = [
+                Segment(s.text, base + s.style if s.style else base)
+                for s in text.render(self.app.console)
+            ]
+            strip = Strip(segments).extend_cell_length(width, base).crop(0, width)
+            self._strips[key] = strip
+        return strip
 
     def _row_text(self, article: Article, part: int, width: int) -> Text:
         if part == 0:

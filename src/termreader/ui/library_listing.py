@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from termreader.errors import NotFound, StoreError
 from termreader.models import Article
+from termreader.ui.article_list import Entry
 from termreader.ui.article_screen import ArticleScreen
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ LIST_REST_AFTER = 0.2
 """Seconds after the first screen before listing the rest of a big library begins."""
 STEP_SECONDS = 0.02
 """Work per step while the rest is listed: keys pressed meanwhile wait at most about this."""
+CHUNK = 200
+"""Articles read (and made rows of) between two looks at the clock within a step."""
 STEP_PAUSE = 0.005
 """Seconds between two steps: the event loop answers keys and paints in between."""
 CHECK_EVERY = 1.0
@@ -60,6 +63,7 @@ class LibraryListing:
         self.library = library
         self._rest: Iterator[Article] | None = None
         self._built: list[Article] = []
+        self._entries: list[Entry] = []  # the list's rows of _built, made step by step too
         self._stamp: Any = None
 
     @property
@@ -84,15 +88,22 @@ class LibraryListing:
         if counts is not None and counts[0] > len(articles):
             self._rest = library.stream_articles()
             self._built = []
+            self._entries = []
             self.screen.set_timer(LIST_REST_AFTER, self._step)
 
     def _show(
-        self, articles: list[Article], keep: str | None, counts: tuple[int, int] | None
+        self,
+        articles: list[Article],
+        keep: str | None,
+        counts: tuple[int, int] | None,
+        entries: list[Entry] | None = None,
     ) -> None:
         screen = self.screen
         screen.articles = articles
         current = screen.article.id if screen.article else None
-        screen.library_pane.set_articles(articles, keep=keep or current, counts=counts)
+        screen.library_pane.set_articles(
+            articles, keep=keep or current, counts=counts, entries=entries
+        )
 
     def _step(self) -> None:
         rest = self._rest
@@ -104,9 +115,12 @@ class LibraryListing:
         until = time.perf_counter() + STEP_SECONDS
         try:
             while time.perf_counter() < until:
-                chunk = list(itertools.islice(rest, 500))
+                chunk = list(itertools.islice(rest, CHUNK))
                 self._built.extend(chunk)
-                if len(chunk) < 500:
+                # The rows too: made all at once they would hold up the keys for most of a
+                # second at 100,000 articles.
+                self._entries.extend(map(Entry.of, chunk))
+                if len(chunk) < CHUNK:
                     self._rest = None
                     break
         except StoreError as error:
@@ -117,9 +131,10 @@ class LibraryListing:
             self.screen.set_timer(STEP_PAUSE, self._step)
             return
         built, self._built = self._built, []
+        entries, self._entries = self._entries, []
         pane = self.screen.library_pane
         keep = pane.article_list.highlighted
-        self._show(built, keep.id if keep else None, None)
+        self._show(built, keep.id if keep else None, None, entries)
 
     def check(self, keep: str | None = None) -> None:
         """Patch in what changed on disk since the last look (cheap when nothing did).

@@ -53,10 +53,12 @@ class LibraryPane(Vertical):
         Binding("escape", "clear_filter", "Back", show=False),
     ]
 
-    sort: reactive[str] = reactive("date", init=False)
+    # Neither repaints the pane itself (a container: that would draw every child again at each
+    # keystroke); their watchers refresh the list and the title, which is all that changes.
+    sort: reactive[str] = reactive("date", init=False, repaint=False)
     """The sort order, one of :data:`SORTS`."""
 
-    filter_text: reactive[str] = reactive("", init=False)
+    filter_text: reactive[str] = reactive("", init=False, repaint=False)
     """The filter text."""
 
     @dataclass
@@ -124,14 +126,16 @@ class LibraryPane(Vertical):
         *,
         keep: str | None = None,
         counts: tuple[int, int] | None = None,
+        entries: list[Entry] | None = None,
     ) -> None:
         """Replace the articles (metadata) shown; keeps filter, sort and cursor.
 
         ``counts``: (articles, unread) of the whole library when ``articles`` are only the
-        newest of it (the rest is on its way); the title shows these.
+        newest of it (the rest is on its way); the title shows these. ``entries``: the rows
+        of ``articles``, in their order, when already made.
         """
         self._counts = counts
-        self._all = [Entry.of(a) for a in articles]
+        self._all = entries if entries is not None else [Entry.of(a) for a in articles]
         self._unread = sum(1 for a in articles if a.unread)
         self._sorted = sort_entries(self._all, self.sort)
         self._rescope()
@@ -184,7 +188,7 @@ class LibraryPane(Vertical):
                     article.source,
                     article.tags,
                 ):
-                    entry.haystack = Entry.of(article).haystack  # the filter sees new tags
+                    entry.marked = Entry.of(article).marked  # the filter sees new tags
                     rescope = rescope or bool(self.filter_text)
                 entry.article = article
         if rescope:

@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from termreader.text.sanitize import clean_line
+from termreader.text.sanitize import clean, clean_line
 
 if TYPE_CHECKING:
     from termreader.library.search import Hit, Searcher
@@ -26,6 +26,10 @@ DEBOUNCE = 0.12
 
 LIMIT = 50
 """Results shown at most."""
+
+SNIPPET_CELLS = 300
+"""Cells of the snippets asked for: more than any row of the dialog (at most 120 columns wide,
+search.tcss) shows. Each is cut to its row when listed (and again on a resize)."""
 
 
 class SearchScreen(ModalScreen["Hit | None"]):
@@ -110,7 +114,7 @@ class SearchScreen(ModalScreen["Hit | None"]):
     def _search(self, asked: int, query: str) -> None:
         searcher = self.searcher
         try:
-            hits = searcher.search(query, LIMIT)
+            hits = searcher.search(query, LIMIT, cells=SNIPPET_CELLS)
             error = ""
         except Exception as exc:  # noqa: BLE001 - shown as one line, never a traceback
             hits, error = [], f"Search failed: {exc}"
@@ -184,14 +188,31 @@ def _prompt(hit: Hit, width: int) -> Content:
     if details:
         title.append(f"  {details}", style="dim")
     title.truncate(width, overflow="ellipsis")
-    snippet = hit.snippet
-    if not snippet.text:
+    if not hit.snippet.text:
         return Content.from_rich_text(title)
-    line = Text("  " + snippet.text, end="")
+    # The snippet fills its row: context on both sides of the first match, cut between
+    # characters. Its text comes from the index's clean copy of the article and is cleaned
+    # again where drawn, piece by piece so the marks stay on their words.
+    snippet = hit.snippet.fit(width - INDENT)
+    line = Text(" " * INDENT, end="")
+    at = 0
     for start, end in snippet.spans:
-        line.stylize("reverse", start + 2, end + 2)
+        line.append(_one_line(snippet.text[at:start]))
+        line.append(_one_line(snippet.text[start:end]), style="reverse")
+        at = end
+    line.append(_one_line(snippet.text[at:]))
     line.truncate(width, overflow="ellipsis")
     return Content.from_rich_text(Text("\n").join([title, line]))
+
+
+INDENT = 2
+"""Cells before a result's snippet (under its title)."""
+
+
+def _one_line(text: str) -> str:
+    """``text`` without terminal controls and with its spaces kept (unlike ``clean_line``,
+    which also trims: a piece of a line ends in a space that belongs there)."""
+    return clean(text).replace("\n", " ").replace("\t", " ")
 
 
 __all__ = ["SearchScreen"]
