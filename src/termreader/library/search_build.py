@@ -132,7 +132,7 @@ def rows(docs: Iterable[Doc], count: int) -> Generator[Row, None, None]:
                 made = [doc.row() for doc in done]
             yield from made
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _rows(docs: list[Doc]) -> list[Row]:
