@@ -156,6 +156,18 @@ def _result(future: Future[list[Row]]) -> list[Row] | None:
         return None
 
 
+def _quiet() -> None:
+    """In the worker: the terminal is the reader's (nothing may be written to it, not even a
+    traceback), and Ctrl+C is for the writing process, which stops the worker."""
+    import signal  # noqa: PLC0415 - the worker's own start-up
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -175,7 +187,9 @@ def _pool() -> ProcessPoolExecutor | None:
     alone = threading.active_count() == 1
     method = "fork" if alone and "fork" in multiprocessing.get_all_start_methods() else "spawn"
     try:
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
+        return ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context(method), initializer=_quiet
+        )
     except (OSError, ValueError, ImportError):
         log.debug("cannot start a search index worker", exc_info=True)
         return None
