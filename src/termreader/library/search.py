@@ -20,25 +20,25 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from termreader.errors import StoreError
+from termreader.library import search_build
 from termreader.library.query import Query, haystack
+from termreader.library.search_build import Doc, Row, unpack
 from termreader.library.search_text import (
     SNIPPET_CELLS,
     Snippet,
     exact_in_index,
     fold_text,
     fts_query,
-    plain_body,
     snippet,
-    tokens,
 )
-from termreader.text.sanitize import clean, clean_line
 
 if TYPE_CHECKING:
     import sqlite3
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "search.sqlite"
 STALE_NAME = "search.stale"
-SCHEMA = "3"
+SCHEMA = "4"
 """Version of the tables and token streams: an index of another version is rebuilt."""
 
 _WEIGHTS = "10.0, 3.0, 1.0, 1.0"
@@ -57,6 +57,8 @@ RANK_AT_MOST = 5000
 """Matches ranked by bm25 at most (the newest); a query matching more lists only those."""
 _SINGLES = "singles"
 _BATCH = 500
+_BULK = 200
+"""A write of at least this many articles runs without waiting for the disk (see _bulk)."""
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -68,43 +70,6 @@ _TABLES = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, meta, body, singles, content='',"
     " tokenize=\"unicode61 remove_diacritics 0 categories 'L* N*'\")",
 )
-
-
-@dataclass(slots=True)
-class Doc:
-    """One article as the index holds it: metadata and the plain text of its body."""
-
-    id: str
-    fp: str
-    title: str
-    source: str
-    tags: list[str]
-    date: str
-    body: str
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any], markdown: str, fp: str) -> Doc:
-        """The doc of an article dict (index record or body file) and its Markdown body."""
-        tags = data.get("tags") or []
-        # Stored text is clean already; an old library's may not be, and the snippets built
-        # from this text (with offsets into it) go to the terminal.
-        return cls(
-            id=str(data["id"]),
-            fp=fp,
-            title=clean_line(str(data.get("title") or "")),
-            source=clean_line(str(data.get("source") or "")),
-            tags=[clean_line(str(t)) for t in tags] if isinstance(tags, list) else [],
-            date=str(data.get("published") or data.get("fetched") or ""),
-            body=plain_body(clean(markdown)),
-        )
-
-    def streams(self) -> tuple[str, str, str, str]:
-        """The FTS5 column values (title, meta, body, singles) of this doc."""
-        title, title_singles = tokens(fold_text(self.title))
-        meta, meta_singles = tokens(fold_text("\n".join([self.source, *self.tags])))
-        body, body_singles = tokens(fold_text(self.body))
-        singles = " ".join(s for s in (title_singles, meta_singles, body_singles) if s)
-        return title, meta, body, singles
 
 
 @dataclass(slots=True)
@@ -235,10 +200,13 @@ class SearchIndex:
     def added(self, docs: Iterable[Callable[[], Doc]]) -> None:
         """Index (or re-index) articles; never raises (a failure marks the index stale)."""
         try:
+            makers = list(docs)
             connection = self._connect()
-            with _transaction(connection):
-                for make in docs:
-                    self._put(connection, make())
+            rows = search_build.rows((make() for make in makers), len(makers))
+            with closing(rows), _bulk(connection, len(makers) >= _BULK):
+                with _transaction(connection):
+                    for row in rows:
+                        self._put(connection, row)
         except Exception:  # noqa: BLE001 - the library write must go on whatever happens here
             log.debug("search index update failed; marked stale", exc_info=True)
             self.mark_stale()
@@ -254,15 +222,17 @@ class SearchIndex:
             log.debug("search index removal failed; marked stale", exc_info=True)
             self.mark_stale()
 
-    def _put(self, connection: sqlite3.Connection, doc: Doc) -> None:
-        self._drop(connection, doc.id)
+    def _put(self, connection: sqlite3.Connection, row: Row, *, new: bool = False) -> None:
+        """Index a doc's row, replacing its old one unless the caller knows there is none."""
+        if not new:
+            self._drop(connection, row[0])
         cursor = connection.execute(
             "INSERT INTO docs(id, fp, title, source, tags, date, body) VALUES (?,?,?,?,?,?,?)",
-            (doc.id, doc.fp, doc.title, doc.source, "\n".join(doc.tags), doc.date, _pack(doc.body)),
+            row[:7],
         )
         connection.execute(
             "INSERT INTO fts(rowid, title, meta, body, singles) VALUES (?,?,?,?,?)",
-            (cursor.lastrowid, *doc.streams()),
+            (cursor.lastrowid, *row[7:]),
         )
 
     def _drop(self, connection: sqlite3.Connection, article_id: str) -> None:
@@ -271,7 +241,7 @@ class SearchIndex:
         ).fetchone()
         if row is None:
             return
-        old = Doc(article_id, row[1], row[2], row[3], _tags(row[4]), row[5], _unpack(row[6]))
+        old = Doc(article_id, row[1], row[2], row[3], _tags(row[4]), row[5], unpack(row[6]))
         connection.execute(
             "INSERT INTO fts(fts, rowid, title, meta, body, singles) VALUES ('delete',?,?,?,?,?)",
             (row[0], *old.streams()),
@@ -300,12 +270,13 @@ class SearchIndex:
         indexed = dict(connection.execute("SELECT id, fp FROM docs").fetchall())
         todo = [key for key, fp in fingerprints.items() if key not in indexed or indexed[key] != fp]
         gone = [key for key in indexed if key not in fingerprints] if prune else []
-        for start in range(0, len(todo), _BATCH):
-            with _transaction(connection):
-                for key in todo[start : start + _BATCH]:
-                    doc = make_doc(key)
-                    if doc is not None:
-                        self._put(connection, doc)
+        docs = (doc for key in todo if (doc := make_doc(key)) is not None)
+        rows = search_build.rows(docs, len(todo))
+        with closing(rows), _bulk(connection, len(todo) >= _BULK):
+            while batch := list(islice(rows, _BATCH)):
+                with _transaction(connection):
+                    for row in batch:
+                        self._put(connection, row, new=row[0] not in indexed)
         if gone:
             with _transaction(connection):
                 for key in gone:
@@ -373,7 +344,7 @@ class SearchIndex:
                 return
             # Nothing the index can narrow (punctuation only): check every article.
             for row in connection.execute(f"SELECT {columns} FROM docs ORDER BY date DESC"):
-                yield (*row[:5], _unpack(row[5]))
+                yield (*row[:5], unpack(row[5]))
             return
         # bm25 scores every match: a word most articles hold would cost a score per article.
         # Then only the newest RANK_AT_MOST matches (rowids grow with each add) are ranked.
@@ -408,7 +379,7 @@ class SearchIndex:
                 for n in batch:
                     if n in rows:
                         row = rows[n]
-                        yield (*row[:5], _unpack(row[5]))
+                        yield (*row[:5], unpack(row[5]))
             if len(ranked) < page:
                 return
             offset += page
@@ -417,16 +388,6 @@ class SearchIndex:
     def __len__(self) -> int:
         row = self._connect().execute("SELECT count(*) FROM docs").fetchone()
         return int(row[0]) if row else 0
-
-
-def _pack(text: str) -> bytes:
-    """A body as stored: compressed (plain text shrinks to a third or less; the index file
-    is most of a library's disk after the articles themselves)."""
-    return zlib.compress(text.encode("utf-8"), 1)
-
-
-def _unpack(data: bytes | str) -> str:
-    return zlib.decompress(data).decode("utf-8") if isinstance(data, bytes) else data
 
 
 def _tags(text: str) -> list[str]:
@@ -503,6 +464,25 @@ class Searcher:
     def close(self) -> None:
         """Close the calling thread's connection."""
         self.index.close()
+
+
+class _bulk:
+    """``PRAGMA synchronous=OFF`` for a big write (when ``on``), ``NORMAL`` again after: a
+    rebuild or a big batch no longer waits for the disk at each WAL checkpoint. A power loss
+    in the middle may leave a damaged file; the index is derived data, and a damaged file is
+    found by the next search and rebuilt from the article files."""
+
+    def __init__(self, connection: sqlite3.Connection, on: bool) -> None:
+        self.connection = connection
+        self.on = on
+
+    def __enter__(self) -> None:
+        if self.on:
+            self.connection.execute("PRAGMA synchronous=OFF")
+
+    def __exit__(self, *rest: object) -> None:
+        if self.on:
+            self.connection.execute("PRAGMA synchronous=NORMAL")
 
 
 class _transaction:

@@ -4,7 +4,7 @@ Everything here follows the matching rule of :mod:`termreader.library.query`: wo
 written with spaces become one token each (a query word matches a token's start, so its last
 token is a prefix query), text of scripts written without spaces becomes overlapping bigrams in
 the same stream (a phrase of bigrams finds a CJK word of two characters or more) and single
-characters in a column of their own (1-character queries such as 茶). The index only narrows
+characters, each distinct one once, in a column of their own (1-character queries such as 茶). The index only narrows
 the candidates; every result is then checked against the rule itself, so the index may match a
 little more than the rule (never less).
 """
@@ -128,11 +128,12 @@ def _bigrams(match: re.Match[str]) -> str:
 def tokens(folded: str) -> tuple[str, str]:
     """The two FTS5 column values of folded text: the text with each run of CJK (unspaced)
     characters replaced by its bigrams, which FTS5's ``unicode61`` tokenizer (letters and
-    digits) then splits into words and bigrams, and the CJK characters one by one."""
+    digits) then splits into words and bigrams, and each distinct CJK character once (a
+    1-character query needs only which articles hold it; every repeat was an index entry)."""
     if folded.isascii():
         return folded, ""
     rx = _re()
-    return rx.run.sub(_bigrams, folded), " ".join(rx.single.findall(folded))
+    return rx.run.sub(_bigrams, folded), " ".join(dict.fromkeys(rx.single.findall(folded)))
 
 
 def _quoted(token: str) -> str:
