@@ -271,3 +271,21 @@ async def test_a_damaged_styles_cache_is_parsed_again(library: Library) -> None:
     assert second[2] == 0 and second[:2] == first[:2]
     # Parsed again, the file is good for the run after.
     assert (await _styles_of_a_run(library))[2] > 0
+
+
+def test_the_reader_starts_without_loading_markdown_it() -> None:
+    """Opening a cached article parses nothing, so markdown-it must not load at start. The
+    related section's module imported the outline module for its slug, and that module builds
+    markdown-it parsers at import: every start paid for them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, termreader.cli.main, termreader.cli.tui, termreader.ui.app, "
+        "termreader.render.pipeline, termreader.render.appendix; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'markdown_it', 'mdit_py_plugins'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from termreader.models import Link
 from termreader.render.lines import block_height
 from termreader.render.model import HEADING, PARAGRAPH, Block, Document
-from termreader.text.outline import slugify
 from termreader.text.sanitize import clean_line
+from termreader.text.slug import slugify
 
 HEADINGS = {"zh": "相关内容", "ja": "関連記事", "ko": "관련 글"}
 """The section's title by the article's language (``Related`` otherwise)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 from markdown_it import MarkdownIt
@@ -11,17 +10,7 @@ from markdown_it.token import Token
 
 from termreader.models import Related, Section
 from termreader.text.mdguard import guard
-
-_SLUG_DROP = re.compile(r"[^\w\- ]+", re.UNICODE)
-
-
-def slugify(title: str) -> str:
-    """A GitHub-style anchor: lower case, punctuation dropped, spaces to hyphens; CJK kept."""
-    text = unicodedata.normalize("NFKC", title).strip().lower()
-    text = _SLUG_DROP.sub("", text)
-    text = re.sub(r"\s+", "-", text).strip("-")
-    return text or "section"
-
+from termreader.text.slug import slugify
 
 # pandoc's heading attributes at the end of a heading: ``{#id .class key=value}``, ``{-}``.
 _ATTRIBUTES = re.compile(
