@@ -165,6 +165,22 @@ def test_index_follows_add_and_remove(library: Library) -> None:
     assert ids(library, "sencha") == []
 
 
+def test_an_article_added_for_later_is_found_by_the_next_search(library: Library) -> None:
+    """``add(search_later=True)`` (a big article opened from the command line or the reader)
+    leaves the index to catch up: the next search, here or in another process or from the
+    reader's search dialog, finds it all the same."""
+    library.search("tea")  # this process has checked the index already
+    library.add(
+        Article(id="late1", title="Later", source="s", body="hojicha 焙茶"), search_later=True
+    )
+    assert ids(Library.open(library.home), "hojicha") == ["late1"]
+    assert ids(library, "焙茶") == ["late1"]
+    library.add(
+        Article(id="late2", title="Later too", source="s", body="kukicha"), search_later=True
+    )
+    assert [hit.id for hit in library.searcher().search("kukicha")] == ["late2"]
+
+
 def test_another_library_instance_sees_the_writes(library: Library) -> None:
     other = Library.open(library.home)
     other.add(Article(id="x1", title="From elsewhere", source="s", body="genmaicha"))

@@ -79,7 +79,8 @@ def cmd_open(args: argparse.Namespace) -> int:
         # wait on a big article): the reader shows the first screen from an incremental parse and
         # stores the form itself once the document is ready (ReaderView.DocumentReady).
         _say_importing(args.ref)
-        article_id = library.add(import_ref(args.ref)).id
+        # Nor the search index's entry: the next search adds it (see Library.add).
+        article_id = library.add(import_ref(args.ref), search_later=True).id
     return _run_tui(library, article_id)
 
 

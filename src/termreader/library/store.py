@@ -95,9 +95,14 @@ class Library:
         self.close()
 
     # --- articles -----------------------------------------------------------------------------
-    def add(self, article: Article) -> Article:
+    def add(self, article: Article, *, search_later: bool = False) -> Article:
         """Insert or replace an article (body file first, then index). Keeps the reading state of
-        an existing article with the same id. Returns the stored article."""
+        an existing article with the same id. Returns the stored article.
+
+        ``search_later``: mark the search index stale instead of indexing the article now; the
+        next search (in any process) indexes it first. For an article on its way to the screen:
+        indexing a 2 MB body takes longer than showing its first page.
+        """
         index = self._index
         with index.locked():
             index.refresh()
@@ -108,7 +113,10 @@ class Library:
             except StoreError:
                 undo()
                 raise
-            self._search.added([self._doc_maker(article)])
+            if search_later:
+                self._search.mark_stale()
+            else:
+                self._search.added([self._doc_maker(article)])
             index.maybe_compact()
             return article_from(index.records[article.id], article)
 

@@ -188,8 +188,8 @@ class Following:
                 return
             # No render form here: it parses the whole body on the UI thread, which freezes the
             # app on a long article; the reader parses incrementally and stores it on
-            # DocumentReady.
-            stored = self.library.add(article)
+            # DocumentReady. The search index takes it at the next search, for the same reason.
+            stored = self.library.add(article, search_later=True)
         except asyncio.CancelledError:
             screen.notify("Download cancelled", timeout=3)
             raise
