@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from helpers import wait_until_async
+
 from termreader.config import Settings
 from termreader.importers import import_bytes
 from termreader.library.store import Library
@@ -42,7 +44,18 @@ def opened(keys: Sequence[str] = ()):  # type: ignore[no-untyped-def]
         screen = pilot.app.main_screen
         screen.open_article(ARTICLE_ID)
         screen.reader.focus()
-        await pilot.pause()
+        reader = screen.reader
+
+        def drawn() -> bool:
+            # Whole: parsed, laid out, and the related section after the body when there is
+            # one (on a busy machine one pause was not enough: the screen showed the article
+            # without its related section, at 100%).
+            document = reader.document
+            if document is None or not document.complete or not reader.layout_.complete:
+                return False
+            return not screen.article.related or document.appendix_from is not None
+
+        await wait_until_async(pilot, drawn)
         if keys:
             await pilot.press(*keys)
         await pilot.pause()
