@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from termreader.library.query import UNSPACED_RANGES, find_word
 
@@ -50,7 +50,6 @@ class _Patterns:
             **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
         }
         self.full_width_any = re.compile("[\u3000\uff01-\uff5e]")
-        self.wide = re.compile(f"[{u}\u2e80-\u303e\uff01-\uff60\uffe0-\uffe6]")
 
 
 @cache
@@ -200,19 +199,13 @@ def _offsets(text: str) -> tuple[str, list[int] | None]:
     return "".join(parts), origin
 
 
-@lru_cache(maxsize=4096)
-def _width(char: str) -> int:
-    """Terminal cells of one character: two for East Asian wide and full-width forms, none
-    for combining marks and format characters, else one."""
-    if char < "\u0300":
-        return 1
-    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
 def _widths(text: str) -> list[int]:
-    return [1] * len(text) if text.isascii() else [_width(char) for char in text]
+    """Terminal cells of each character of ``text``, measured as the reader draws them."""
+    if text.isascii():
+        return [1] * len(text)
+    from termreader.render.wrap import cell_len  # (rich's tables: only searches need them)
+
+    return [cell_len(char) for char in text]
 
 
 @dataclass(slots=True)
@@ -237,16 +230,21 @@ class Snippet:
         shifted = [(a - before, b - before) for a, b in spans]
         return _fit_line(inner, shifted, cells, before, after, self.word)
 
-    def marked(self, opening: str = "[", closing: str = "]") -> str:
-        """The line with each match between ``opening`` and ``closing``."""
-        out: list[str] = []
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The line in order as (text, is a match) pieces."""
+        out: list[tuple[str, bool]] = []
         at = 0
         for start, end in self.spans:
-            out.append(self.text[at:start])
-            out.append(opening + self.text[start:end] + closing)
+            out += [(self.text[at:start], False), (self.text[start:end], True)]
             at = end
-        out.append(self.text[at:])
-        return "".join(out)
+        out.append((self.text[at:], False))
+        return out
+
+    def marked(self, opening: str = "[", closing: str = "]") -> str:
+        """The line with each match between ``opening`` and ``closing``."""
+        return "".join(
+            f"{opening}{text}{closing}" if match else text for text, match in self.pieces()
+        )
 
 
 _CHUNK = 600

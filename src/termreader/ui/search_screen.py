@@ -195,12 +195,8 @@ def _prompt(hit: Hit, width: int) -> Content:
     # again where drawn, piece by piece so the marks stay on their words.
     snippet = hit.snippet.fit(width - INDENT)
     line = Text(" " * INDENT, end="")
-    at = 0
-    for start, end in snippet.spans:
-        line.append(_one_line(snippet.text[at:start]))
-        line.append(_one_line(snippet.text[start:end]), style="reverse")
-        at = end
-    line.append(_one_line(snippet.text[at:]))
+    for text, match in snippet.pieces():
+        line.append(_one_line(text), style="reverse" if match else "")
     line.truncate(width, overflow="ellipsis")
     return Content.from_rich_text(Text("\n").join([title, line]))
 
