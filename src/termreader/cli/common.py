@@ -10,7 +10,7 @@ from typing import Any
 from termreader import locations
 from termreader.errors import FetchError, ImportFailed, NotFound
 from termreader.models import Article
-from termreader.text.sanitize import clean_line
+from termreader.text.sanitize import clean, clean_line
 
 PROG = "termreader"
 
@@ -102,3 +102,16 @@ def import_ref(ref: str) -> Article:
     if path.is_dir():
         raise ImportFailed(f"{ref}: is a directory")
     return importers.import_path(path)
+
+
+def clean_json(value: Any, *, multiline: bool = False) -> Any:
+    """``value`` for ``--json`` output with every string as ``clean_line`` leaves it (``text``
+    and ``markdown`` values as ``clean`` does). Defence in depth: stored text is clean already,
+    but old libraries may not be."""
+    if isinstance(value, str):
+        return clean(value) if multiline else clean_line(value)
+    if isinstance(value, list):
+        return [clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: clean_json(v, multiline=k in ("text", "markdown")) for k, v in value.items()}
+    return value

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from termreader import locations
 from termreader.cli.common import (
     add_library_option,
+    clean_json,
     error,
     import_ref,
     is_url,
@@ -103,17 +104,6 @@ def register(subparsers: Any) -> None:
 
 
 # --- JSON and text forms ---------------------------------------------------------------------------
-def _clean_json(value: Any, *, multiline: bool = False) -> Any:
-    """Defence in depth: stored text is clean already, but old libraries may not be."""
-    if isinstance(value, str):
-        return clean(value) if multiline else clean_line(value)
-    if isinstance(value, list):
-        return [_clean_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _clean_json(v, multiline=k in ("text", "markdown")) for k, v in value.items()}
-    return value
-
-
 def list_record(article: Article) -> dict[str, Any]:
     """The JSON form of an article in ``list --json`` and ``add --json``."""
     return {
@@ -158,7 +148,7 @@ def show_record(article: Article) -> dict[str, Any]:
 
 
 def _print_json(record: dict[str, Any], out: TextIO | None = None) -> None:
-    print(json.dumps(_clean_json(record), ensure_ascii=False), file=out or sys.stdout)
+    print(json.dumps(clean_json(record), ensure_ascii=False), file=out or sys.stdout)
 
 
 def _date(article: Article) -> str:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
 from typing import Any
 
+from termreader.cli.common import clean_json
 from termreader.library.queries import list_fields
-from termreader.text.sanitize import clean_line
 
 _DUMPS = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -91,7 +91,7 @@ def _checked(records: list[dict[str, Any]], lines: list[str]) -> str:
 
 
 def _slow_row(record: dict[str, Any]) -> str:
-    return _DUMPS(_clean_fields(list_fields(record)))
+    return _DUMPS(clean_json(list_fields(record)))
 
 
 def _encoded(record: dict[str, Any]) -> str:
@@ -113,17 +113,3 @@ def _encoded(record: dict[str, Any]) -> str:
         f'"finished": {"true" if get("finished", False) else "false"}, '
         f'"starred": {"true" if get("starred", False) else "false"}}}'
     )
-
-
-def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """Defence in depth: stored text is clean already, but old libraries may not be."""
-    return {
-        key: (
-            clean_line(value)
-            if isinstance(value, str)
-            else [clean_line(v) if isinstance(v, str) else v for v in value]
-            if isinstance(value, list)
-            else value
-        )
-        for key, value in fields.items()
-    }
