@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from termreader.library.records import sort_key
 from termreader.library.store import Library
 from termreader.models import PREFETCHED_TAG
 
@@ -71,11 +70,7 @@ def prune(
         raise ValueError("days must be at least 1")
     cutoff = (time.time() if now is None else now) - days * DAY
     report = PruneReport(days, dry_run=dry_run)
-    old = library.older_than(cutoff)
-    old.sort(key=lambda record: (-sort_key(record), record.get("title", "")))
-    for record in old:
-        if not sort_key(record):  # undated: its age is unknown, so it stays
-            continue
+    for record in library.older_than(cutoff):  # (undated articles are never among them)
         if record.get("starred", False):
             report.kept_starred += 1
             continue

@@ -99,6 +99,10 @@ class Lookups:
             value = self.stamps[key] = sort_key(record)
         return value
 
+    def newest_first(self, record: dict[str, Any]) -> tuple[float, str]:
+        """The key that sorts records newest first, then by title (every listing's order)."""
+        return (-self.sort_stamp(record), record.get("title", ""))
+
     def dates_of(self, record: dict[str, Any]) -> tuple[float, datetime | None, datetime | None]:
         """(sort key, published, fetched) of a record, parsed once."""
         key = record["id"]
@@ -197,10 +201,7 @@ def stream(
     """See :meth:`termreader.library.store.Library.stream`: a merge of the loaded records with
     each next segment, yielding a record once no unloaded segment can hold a newer one."""
     stamp = index.lookups.sort_stamp
-
-    def order(record: dict[str, Any]) -> tuple[float, str]:
-        return (-stamp(record), record.get("title", ""))
-
+    order = index.lookups.newest_first
     waiting = selected(index.records, index.lookups, query, unread, starred)
     done: set[str] = set()
     while True:
@@ -266,11 +267,7 @@ def listing(
     """See :meth:`termreader.library.store.Library.list`."""
     chosen = selected(records, lookups, query, unread, starred)
 
-    sort_stamp = lookups.sort_stamp
-
-    def order(record: dict[str, Any]) -> tuple[float, str]:
-        return (-sort_stamp(record), record.get("title", ""))
-
+    order = lookups.newest_first
     if limit is not None and limit < len(chosen):
         chosen = heapq.nsmallest(max(0, limit), chosen, key=order)
     else:

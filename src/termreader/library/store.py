@@ -140,14 +140,8 @@ class Library:
 
     def remove(self, article_id: str) -> None:
         """Remove an article and its files. Raises NotFound."""
-        index = self._index
-        with index.locked():
-            index.record(article_id)
-            index.append([{"r": article_id}])
-            # The index line went first: a crash now leaves an orphan file, never a dangling entry.
-            self._files.remove(article_id)
-            self._search.removed([article_id])
-            index.maybe_compact()
+        if not self.remove_many([article_id]):
+            raise NotFound(f"no article with id {article_id}")
 
     def remove_many(self, article_ids: Iterable[str]) -> builtins.list[str]:
         """Remove many articles with one journal write; returns the ids removed (those not in
@@ -166,7 +160,8 @@ class Library:
             if not gone:
                 return []
             index.append([{"r": key} for key in gone])
-            for key in gone:  # after the index line, as in remove()
+            # The index line went first: a crash now leaves orphan files, never a dangling entry.
+            for key in gone:
                 self._files.remove(key)
             self._search.removed(gone)
             index.maybe_compact()
@@ -335,14 +330,17 @@ class Library:
             yield queries.brief(record, lookups)
 
     def older_than(self, stamp: float) -> builtins.list[dict[str, Any]]:
-        """The index records dated (published, else fetched) before ``stamp``, in no order;
-        of a lazily opened library only the segments that can hold such records are read.
-        Records are the index's own (read them, do not change them)."""
+        """The index records dated (published, else fetched) before ``stamp``, newest first
+        (an undated record is none of them: its age is unknown); of a lazily opened library
+        only the segments that can hold such records are read. Records are the index's own
+        (read them, do not change them)."""
         index = self._index
         index.refresh(partial=True)
         index.load_older_than(stamp)
         stamp_of = index.lookups.sort_stamp
-        return [record for record in index.records.values() if stamp_of(record) < stamp]
+        old = [record for record in index.records.values() if 0 < stamp_of(record) < stamp]
+        old.sort(key=index.lookups.newest_first)
+        return old
 
     def take_changes(self) -> set[str]:
         """Ids of the articles added, changed or removed since the last call, by this process
