@@ -10,7 +10,7 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -302,9 +302,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _write_list(args: argparse.Namespace, write: Callable[[str], object]) -> None:
-    from termreader.cli.rows import json_rows
-    from termreader.library.queries import list_fields
-
     library = open_library(args, lazy=True)
     records = library.stream(
         args.query or None,
@@ -313,7 +310,17 @@ def _write_list(args: argparse.Namespace, write: Callable[[str], object]) -> Non
     )
     if not args.all:
         records = (r for r in records if PREFETCHED_TAG not in r.get("tags", ()))
-    if args.json:
+    _write_rows(records, args.json, write)
+
+
+def _write_rows(
+    records: Iterable[dict[str, Any]], as_json: bool, write: Callable[[str], object]
+) -> None:
+    """``list``'s rows of index ``records``: JSON objects, or one line of text each."""
+    from termreader.cli.rows import json_rows
+    from termreader.library.queries import list_fields
+
+    if as_json:
         for rows in json_rows(records):
             write(rows)
         return
@@ -383,9 +390,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     """``prune [--older-than DAYS] [--unread-too] [--dry-run] [--json]``: see
     :mod:`termreader.library.prune`. Lists what goes (``list`` rows), then a summary line
     (on stderr with ``--json``, so the output stays one object per line)."""
-    from termreader.cli.rows import json_rows
     from termreader.library.prune import prune
-    from termreader.library.queries import list_fields
 
     days = args.older_than if args.older_than is not None else load_settings().keep_days
     if days < 1:
@@ -393,12 +398,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
         return 2
     library = open_library(args, seed_samples=False, lazy=True)
     report = prune(library, days, unread_too=args.unread_too, dry_run=args.dry_run)
-    if args.json:
-        for rows in json_rows(report.removed):
-            sys.stdout.write(rows)
-    else:
-        for record in report.removed:
-            print(_human_row(list_fields(record)))
+    _write_rows(report.removed, args.json, sys.stdout.write)
     print(report.summary(), file=sys.stderr if args.json else sys.stdout)
     return 0
 
